@@ -1,0 +1,3 @@
+from mcstate.cli import main
+
+main()

@@ -1,0 +1,104 @@
+"""The errors a user can cause and fix.
+
+Every exception here is shown by the CLI as one clear message and exit code 1, without a traceback.
+Anything else that escapes is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a source file; line and column are 1-based."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the user's input, with where it is and what is wrong."""
+
+    location: Location
+    message: str
+    path: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.location}: "
+        inside = f"{self.path}: " if self.path else ""
+        return f"{where}{inside}{self.message}"
+
+
+class McstateError(Exception):
+    """Base of every error the user can cause; the CLI prints it without a traceback."""
+
+    exit_code = 1
+
+
+class ProblemsError(McstateError):
+    """Several problems found at once (all of them are reported together)."""
+
+    title = "invalid input"
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class DefinitionError(ProblemsError):
+    """The YAML definitions are invalid: syntax, schema, duplicates, references."""
+
+    title = "invalid definitions"
+
+
+class ConfigError(McstateError):
+    """mcstate.yaml is missing or invalid, or a target cannot be used."""
+
+
+class AuthError(McstateError):
+    """The account refused the credentials or the token."""
+
+
+class ApiError(McstateError):
+    """The service answered a call with an error (a fault, or an error status for the whole call)."""
+
+    def __init__(self, call: str, message: str, code: int | str | None = None) -> None:
+        self.call = call
+        self.code = code
+        self.detail = message
+        prefix = f"{code} " if code not in (None, "") else ""
+        super().__init__(f"{call}: {prefix}{message}")
+
+
+class ObjectFailure(McstateError):
+    """The service refused a write for one object."""
+
+    def __init__(self, kind: str, key: str, code: int | None, message: str) -> None:
+        self.kind = kind
+        self.key = key
+        self.code = code
+        self.detail = message
+        prefix = f"{code} " if code is not None else ""
+        super().__init__(f"{kind} {key}: {prefix}{message}")
+
+
+class ApplyError(McstateError):
+    """Apply stopped: some writes failed or the result does not match the plan."""
+
+    def __init__(self, message: str, failures: Iterable[McstateError] = ()) -> None:
+        self.failures = list(failures)
+        lines = [message, *(f"  {f}" for f in self.failures)]
+        super().__init__("\n".join(lines))
+
+
+class PlanRefused(McstateError):
+    """Apply refused to run the plan as it is (destructive changes without the flag, ...)."""
