@@ -1,0 +1,115 @@
+"""The applier: carries out a Plan with the fewest write calls, in dependency order.
+
+Changes are grouped into levels (a change comes after the changes it depends on); within a level the steps
+of one phase, kind and operation go out together in batched calls. A failed object stops only the
+changes that depend on it; every failure is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from mcstate.errors import McstateError, ObjectFailure, PlanRefused
+from mcstate.plan import Change, Plan
+from mcstate.resources import REGISTRY
+from mcstate.resources.base import ApplyContext, Operation, SoapObject, Step, WriteResult
+
+OPERATION_ORDER: tuple[Operation, ...] = ("delete", "create", "update")
+
+
+class Writer(Protocol):
+    def write(self, operation: Operation, objects: Sequence[SoapObject]) -> list[WriteResult]: ...
+
+
+@dataclass
+class ApplyReport:
+    applied: list[Change] = field(default_factory=list)
+    failures: list[McstateError] = field(default_factory=list)
+    skipped: list[Change] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.skipped
+
+
+def check_allowed(plan: Plan, allow_destructive: bool) -> None:
+    if plan.destructive and not allow_destructive:
+        lines = [
+            f"  {c.kind} {c.key}: {reason}" for c in plan.destructive for reason in c.destructive_reasons
+        ]
+        raise PlanRefused(
+            "the plan contains destructive changes; nothing was applied.\n"
+            + "\n".join(lines)
+            + "\nChange the definitions, or run apply with --allow-destructive to accept the data loss."
+        )
+
+
+def apply_plan(plan: Plan, writer: Writer, *, allow_destructive: bool = False) -> ApplyReport:
+    check_allowed(plan, allow_destructive)
+    context = ApplyContext()
+    for known_address, ids in plan.known_ids.items():
+        kind, _, key = known_address.partition(":")
+        context.remember(kind, key, ids)
+    report = ApplyReport()
+    failed: set[str] = set()
+    for level in _levels(plan.changes):
+        runnable: list[Change] = []
+        for change in level:
+            blocker = next((d for d in change.depends_on if d in failed), None)
+            if blocker is None:
+                runnable.append(change)
+            else:
+                failed.add(change.address)
+                report.skipped.append(change)
+        steps = [step for change in runnable for step in REGISTRY[change.kind].steps(change, context)]
+        for phase in sorted({s.phase for s in steps}):
+            for operation in OPERATION_ORDER:
+                for kind in REGISTRY:
+                    batch = [
+                        s
+                        for s in steps
+                        if s.phase == phase
+                        and s.operation == operation
+                        and s.change.kind == kind
+                        and s.change.address not in failed
+                    ]
+                    if batch:
+                        _send(batch, operation, writer, report, failed)
+        report.applied.extend(c for c in runnable if c.address not in failed)
+    return report
+
+
+def _send(
+    batch: list[Step], operation: Operation, writer: Writer, report: ApplyReport, failed: set[str]
+) -> None:
+    results = writer.write(operation, [s.object for s in batch])
+    for step, result in zip(batch, results, strict=True):
+        if result.ok:
+            if step.on_success is not None:
+                step.on_success(result)
+            continue
+        failed.add(step.change.address)
+        report.failures.append(ObjectFailure(step.change.kind, step.change.key, result.code, result.message))
+
+
+def _levels(changes: Sequence[Change]) -> list[list[Change]]:
+    by_address = {c.address.casefold(): c for c in changes}
+    level: dict[str, int] = {}
+
+    def level_of(change: Change, trail: frozenset[str] = frozenset()) -> int:
+        name = change.address.casefold()
+        if name not in level:
+            deps = [
+                by_address[d.casefold()]
+                for d in change.depends_on
+                if d.casefold() in by_address and d.casefold() not in trail
+            ]
+            level[name] = 1 + max((level_of(d, trail | {name}) for d in deps), default=-1)
+        return level[name]
+
+    grouped: dict[int, list[Change]] = {}
+    for change in changes:
+        grouped.setdefault(level_of(change), []).append(change)
+    return [grouped[n] for n in sorted(grouped)]

@@ -1,0 +1,84 @@
+"""The plan: a value describing what apply would change, computed by the planner and read by renderers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FORMAT_VERSION = 1
+
+Action = Literal["create", "update", "replace", "delete"]
+
+
+@dataclass(frozen=True)
+class AttributeChange:
+    """One attribute of one object, before (account) and after (definitions)."""
+
+    path: str
+    before: Any
+    after: Any
+    # Why the service cannot make this change in place, and what data is lost when mcstate forces it.
+    destructive_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What happens to one object. `before`/`after` are normalized attribute dicts (None when absent)."""
+
+    kind: str
+    key: str
+    action: Action
+    attributes: tuple[AttributeChange, ...] = ()
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    # Server identifiers read with the live object (ObjectIDs, folder IDs), needed to address it.
+    ids: dict[str, Any] = field(default_factory=dict)
+    # "Kind:key" of the objects this one needs to exist first.
+    depends_on: tuple[str, ...] = ()
+    # Plain-language reasons this change destroys data; empty when it does not.
+    destructive_reasons: tuple[str, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+    @property
+    def destructive(self) -> bool:
+        return bool(self.destructive_reasons)
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the reader of a plan must know that is not a change (e.g. fields only in the account)."""
+
+    kind: str
+    key: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    target: str
+    changes: tuple[Change, ...] = ()
+    notes: tuple[Note, ...] = ()
+    # Identifiers of the live objects that changes refer to, by address (e.g. a folder's ID).
+    known_ids: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    @property
+    def destructive(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.destructive)
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(c.action for c in self.changes)
+        return {
+            "create": counts["create"],
+            "update": counts["update"],
+            "replace": counts["replace"],
+            "delete": counts["delete"],
+            "destructive": len(self.destructive),
+        }

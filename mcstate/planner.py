@@ -1,0 +1,74 @@
+"""The planner: a pure function from desired and live objects to a Plan. No network, no output."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mcstate.desired import DesiredState, lookup_address
+from mcstate.errors import DefinitionError, Location, Problem
+from mcstate.plan import Change, Plan
+from mcstate.resources import REGISTRY
+from mcstate.resources.base import Live
+
+# Live objects by kind, then by lookup address (see desired.lookup_address).
+LiveState = Mapping[str, Mapping[str, Live]]
+
+
+def index_live(objects: Mapping[str, list[Live]]) -> dict[str, dict[str, Live]]:
+    return {kind: {lookup_address(kind, obj.key): obj for obj in items} for kind, items in objects.items()}
+
+
+def make_plan(desired: DesiredState, live: LiveState, target: str) -> Plan:
+    _check_references(desired, live)
+    changes: list[Change] = []
+    for obj in desired:
+        current = live.get(obj.kind, {}).get(lookup_address(obj.kind, obj.key))
+        change = REGISTRY[obj.kind].diff(obj, current)
+        if change is not None:
+            changes.append(change)
+    ordered = _dependency_order(changes)
+    return Plan(target, tuple(ordered), known_ids=_known_ids(ordered, desired, live))
+
+
+def _check_references(desired: DesiredState, live: LiveState) -> None:
+    """A reference must name a declared (or implied) object or one that exists in the account."""
+    problems: list[Problem] = []
+    for obj in desired:
+        for ref in obj.references:
+            lookup = lookup_address(ref.kind, ref.key)
+            if desired.get(ref.kind, ref.key) is not None or lookup in live.get(ref.kind, {}):
+                continue
+            message = f"{ref.kind} '{ref.key}' is neither defined nor present in the account"
+            if obj.document is not None:
+                problems.append(obj.document.problem(ref.path, message))
+            else:
+                problems.append(Problem(Location("definitions"), f"{obj.kind} '{obj.key}': {message}"))
+    if problems:
+        raise DefinitionError(problems)
+
+
+def _dependency_order(changes: list[Change]) -> list[Change]:
+    kinds = list(REGISTRY)
+    by_address = {c.address: c for c in changes}
+    depth: dict[str, int] = {}
+
+    def depth_of(change: Change, trail: tuple[str, ...] = ()) -> int:
+        if change.address in depth:
+            return depth[change.address]
+        deps = [by_address[d] for d in change.depends_on if d in by_address and d not in trail]
+        depth[change.address] = 1 + max((depth_of(d, (*trail, change.address)) for d in deps), default=-1)
+        return depth[change.address]
+
+    return sorted(changes, key=lambda c: (kinds.index(c.kind), depth_of(c), c.key.casefold()))
+
+
+def _known_ids(changes: list[Change], desired: DesiredState, live: LiveState) -> dict[str, dict[str, Any]]:
+    known: dict[str, dict[str, Any]] = {}
+    for change in changes:
+        obj = desired.get(change.kind, change.key)
+        for ref in obj.references if obj else ():
+            current = live.get(ref.kind, {}).get(lookup_address(ref.kind, ref.key))
+            if current is not None:
+                known[current.address] = dict(current.ids)
+    return known

@@ -1,0 +1,18 @@
+"""The resource types mcstate manages: one module per type, registered here, in dependency order."""
+
+from __future__ import annotations
+
+from mcstate.resources.base import ResourceType
+from mcstate.resources.data_extension import DataExtensionType
+from mcstate.resources.folder import FolderType
+
+# Order matters: a type is read after the types it refers to (folders before data extensions).
+REGISTRY: dict[str, ResourceType] = {
+    "Folder": FolderType(),
+    "DataExtension": DataExtensionType(),
+}
+
+
+def declarable() -> dict[str, str]:
+    """Kinds users can write in definitions, with their JSON Schema file names."""
+    return {kind: rtype.schema for kind, rtype in REGISTRY.items() if rtype.schema}

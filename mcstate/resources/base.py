@@ -1,0 +1,143 @@
+"""What every resource type provides, and the values passed between the planner, the applier and types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol
+
+from mcstate.definitions.document import DocPath, Document
+from mcstate.errors import Problem
+from mcstate.plan import Change
+
+
+def address(kind: str, key: str) -> str:
+    return f"{kind}:{key}"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference from one object to another, and where in the document it is written."""
+
+    kind: str
+    key: str
+    path: DocPath = ()
+
+    @property
+    def address(self) -> str:
+        return address(self.kind, self.key)
+
+
+@dataclass
+class Desired:
+    """An object as the definitions want it: normalized attributes with the service's defaults applied."""
+
+    kind: str
+    key: str
+    attributes: dict[str, Any]
+    document: Document | None = None  # None for objects implied by others (e.g. parent folders)
+    references: tuple[Ref, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return address(self.kind, self.key)
+
+
+@dataclass
+class Live:
+    """An object as the account has it, normalized like Desired, plus the identifiers the service uses."""
+
+    kind: str
+    key: str
+    attributes: dict[str, Any]
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def address(self) -> str:
+        return address(self.kind, self.key)
+
+
+@dataclass(frozen=True)
+class SoapObject:
+    """An object as the SOAP API spells it: its type name and its properties."""
+
+    type: str
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The service's answer for one object of a Create/Update/Delete call."""
+
+    ok: bool
+    message: str
+    code: int | None = None
+    new_id: int | None = None
+    new_object_id: str | None = None
+
+
+Operation = Literal["create", "update", "delete"]
+
+
+@dataclass
+class Step:
+    """One object in one write call. Steps of the same operation, level and phase are sent together."""
+
+    operation: Operation
+    object: SoapObject
+    change: Change
+    phase: int = 0
+    on_success: Callable[[WriteResult], None] | None = None
+
+
+class Retriever(Protocol):
+    """The part of the SOAP client that reading needs."""
+
+    def retrieve(
+        self, object_type: str, properties: Sequence[str], filter: Any = None
+    ) -> list[dict[str, Any]]: ...
+
+
+@dataclass
+class ApplyContext:
+    """Identifiers of objects that changes refer to: read with the plan, or learned while applying
+    (e.g. the ID of a folder created a moment ago). Keyed by address, case-insensitively."""
+
+    known: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def ids(self, kind: str, key: str) -> dict[str, Any]:
+        return self.known[address(kind, key).casefold()]
+
+    def remember(self, kind: str, key: str, ids: Mapping[str, Any]) -> None:
+        self.known.setdefault(address(kind, key).casefold(), {}).update(ids)
+
+
+class ResourceType(Protocol):
+    kind: ClassVar[str]
+    schema: ClassVar[str | None]
+    # Whether the service compares keys of this kind case-insensitively (folder paths do).
+    case_insensitive_keys: ClassVar[bool]
+
+    def from_document(self, document: Document) -> Desired:
+        """Normalize one validated document, applying the service's defaults."""
+        ...
+
+    def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
+        """Rules the schema cannot express, checked before any network call."""
+        ...
+
+    def implied(self, key: str) -> list[Desired]:
+        """Objects created implicitly when referenced but not declared (empty: must be declared)."""
+        ...
+
+    def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
+        """Every object of this kind in the account (`live` holds the kinds read before)."""
+        ...
+
+    def diff(self, desired: Desired, live: Live | None) -> Change | None:
+        """The change that turns `live` into `desired`; None when they already match."""
+        ...
+
+    def steps(self, change: Change, context: ApplyContext) -> list[Step]:
+        """The write calls that carry out `change`, built when its dependencies exist."""
+        ...

@@ -1,0 +1,146 @@
+"""Folders (DataFolder): the tree other objects live in, addressed by path such as "Data Extensions/CRM"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from mcstate.client.filters import is_in
+from mcstate.definitions.document import Document
+from mcstate.errors import Problem
+from mcstate.plan import AttributeChange, Change
+from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step, WriteResult
+
+KIND = "Folder"
+
+# Every account has these root folders (ParentFolder ID 0); they cannot be created, only used.
+ROOT_CONTENT_TYPES: dict[str, str] = {
+    "Data Extensions": "dataextension",
+}
+
+SEPARATOR = "/"
+
+
+def split_path(path: str) -> list[str]:
+    return [part.strip() for part in path.split(SEPARATOR)]
+
+
+def folder_ref(path: str, doc_path: tuple[str | int, ...]) -> Ref:
+    return Ref(KIND, SEPARATOR.join(split_path(path)), doc_path)
+
+
+class FolderType:
+    kind: ClassVar[str] = KIND
+    schema: ClassVar[str | None] = None
+    case_insensitive_keys: ClassVar[bool] = True
+
+    def from_document(self, document: Document) -> Desired:
+        raise NotImplementedError("folders are implied by the objects that name them")
+
+    def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
+        return []
+
+    def implied(self, key: str) -> list[Desired]:
+        parts = split_path(key)
+        content_type = ROOT_CONTENT_TYPES.get(parts[0])
+        if content_type is None or len(parts) < 2:
+            return []
+        implied: list[Desired] = []
+        for depth in range(2, len(parts) + 1):
+            path = SEPARATOR.join(parts[:depth])
+            parent = SEPARATOR.join(parts[: depth - 1])
+            implied.append(
+                Desired(
+                    KIND,
+                    path,
+                    {"content_type": content_type, "description": None},
+                    None,
+                    (Ref(KIND, parent),),
+                )
+            )
+        return implied
+
+    def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
+        rows = client.retrieve(
+            "DataFolder",
+            ["ID", "CustomerKey", "Name", "Description", "ContentType", "ParentFolder.ID"],
+            is_in("ContentType", sorted(set(ROOT_CONTENT_TYPES.values()))),
+        )
+        by_id = {int(row["ID"]): row for row in rows}
+        paths: dict[int, str] = {}
+
+        def path_of(folder_id: int, seen: frozenset[int] = frozenset()) -> str | None:
+            if folder_id in paths:
+                return paths[folder_id]
+            row = by_id.get(folder_id)
+            if row is None or folder_id in seen:
+                return None
+            parent_id = int((row.get("ParentFolder") or {}).get("ID") or 0)
+            name = str(row.get("Name") or "")
+            if parent_id == 0:
+                paths[folder_id] = name
+            else:
+                parent = path_of(parent_id, seen | {folder_id})
+                if parent is None:
+                    return None
+                paths[folder_id] = f"{parent}{SEPARATOR}{name}"
+            return paths[folder_id]
+
+        folders: dict[str, Live] = {}
+        for folder_id in sorted(by_id):
+            path = path_of(folder_id)
+            if path is None or path.casefold() in folders:
+                continue
+            row = by_id[folder_id]
+            folders[path.casefold()] = Live(
+                KIND,
+                path,
+                {"content_type": row.get("ContentType"), "description": row.get("Description") or ""},
+                {"id": folder_id, "customer_key": row.get("CustomerKey")},
+            )
+        return list(folders.values())
+
+    def diff(self, desired: Desired, live: Live | None) -> Change | None:
+        depends = tuple(ref.address for ref in desired.references)
+        if live is None:
+            return Change(KIND, desired.key, "create", after=desired.attributes, depends_on=depends)
+        want = desired.attributes.get("description")
+        have = live.attributes.get("description")
+        if want is None or want == have:
+            return None
+        return Change(
+            KIND,
+            desired.key,
+            "update",
+            (AttributeChange("description", have, want),),
+            before=live.attributes,
+            after=desired.attributes,
+            ids=live.ids,
+            depends_on=depends,
+        )
+
+    def steps(self, change: Change, context: ApplyContext) -> list[Step]:
+        after = change.after or {}
+        if change.action == "update":
+            props: dict[str, Any] = {"ID": change.ids["id"], "Description": after.get("description") or ""}
+            return [Step("update", SoapObject("DataFolder", props), change)]
+        if change.action != "create":
+            raise ValueError(f"folders cannot be {change.action}d")
+        parts = split_path(change.key)
+        parent_key = SEPARATOR.join(parts[:-1])
+        path = change.key
+
+        def remember(result: WriteResult) -> None:
+            if result.new_id is not None:
+                context.remember(KIND, path, {"id": result.new_id})
+
+        props = {
+            "ParentFolder": {"ID": context.ids(KIND, parent_key)["id"]},
+            "Name": parts[-1],
+            "Description": after.get("description") or "",
+            "ContentType": after["content_type"],
+            "IsActive": True,
+            "IsEditable": True,
+            "AllowChildren": True,
+        }
+        return [Step("create", SoapObject("DataFolder", props), change, on_success=remember)]
