@@ -1,0 +1,213 @@
+"""The command line: parses options, calls the engine, hands values to the views. Nothing else."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from mcstate.errors import ApplyError, DefinitionError, McstateError
+
+app = typer.Typer(
+    help="Marketing Cloud configuration as code: validate, plan and apply definitions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+emulator_app = typer.Typer(help="The local Marketing Cloud emulator.", no_args_is_help=True)
+app.add_typer(emulator_app, name="emulator")
+
+EXIT_CHANGES = 2
+
+
+class PlanFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="mcstate.yaml to use (default: found from the current directory up)."),
+]
+TargetOption = Annotated[
+    str | None, typer.Option("--target", help="Target from mcstate.yaml (default: default_target).")
+]
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _project(config: Path | None):  # type: ignore[no-untyped-def]
+    from mcstate.config import find_project
+
+    return find_project(config=config)
+
+
+@app.command()
+def validate(config: ConfigOption = None) -> int:
+    """Check the definitions (YAML, schemas, duplicates, rules) without contacting any account."""
+    from mcstate import engine
+
+    project = _project(config)
+    desired = engine.load_desired(project)
+    declared = sum(1 for obj in desired if obj.document is not None)
+    typer.echo(f"The definitions are valid: {declared} object(s) in {project.definitions.name}/.")
+    return 0
+
+
+@app.command()
+def plan(
+    config: ConfigOption = None,
+    target: TargetOption = None,
+    output_format: Annotated[PlanFormat, typer.Option("--format", help="Output format.")] = PlanFormat.text,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 0 without changes, 2 with changes, 1 on error.")
+    ] = False,
+) -> int:
+    """Compare the definitions with the account and show what apply would change."""
+    from mcstate import engine
+    from mcstate.connection import connect
+
+    project = _project(config)
+    desired = engine.load_desired(project)
+    chosen = project.target(target)
+    result = engine.plan(desired, connect(project, chosen), chosen.name)
+    if output_format is PlanFormat.json:
+        from mcstate.render.json_view import render_plan
+
+        typer.echo(render_plan(result), nl=False)
+    else:
+        from mcstate.render.text_view import render_plan as render_text
+
+        typer.echo(render_text(result, color=_color()), nl=False)
+    return EXIT_CHANGES if detailed_exitcode and not result.empty else 0
+
+
+@app.command()
+def apply(
+    config: ConfigOption = None,
+    target: TargetOption = None,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Apply without asking (for CI).")
+    ] = False,
+    allow_destructive: Annotated[
+        bool, typer.Option("--allow-destructive", help="Carry out changes that lose data (see the plan).")
+    ] = False,
+) -> int:
+    """Make the account match the definitions: plan, confirm, write, then verify."""
+    from mcstate import engine
+    from mcstate.applier import check_allowed
+    from mcstate.connection import connect
+    from mcstate.render.text_view import render_plan, summary_line
+
+    project = _project(config)
+    desired = engine.load_desired(project)
+    chosen = project.target(target)
+    client = connect(project, chosen)
+    result = engine.plan(desired, client, chosen.name)
+    typer.echo(render_plan(result, color=_color()), nl=False)
+    if result.empty:
+        return 0
+    check_allowed(result, allow_destructive)
+    if not auto_approve:
+        if not sys.stdin.isatty():
+            raise McstateError("not applying: pass --auto-approve to apply without a terminal to confirm on")
+        answer = typer.prompt(f"Apply these changes to target {chosen.name!r}? Only 'yes' is accepted")
+        if answer.strip() != "yes":
+            typer.echo("Apply cancelled; nothing was changed.")
+            return 1
+    outcome = engine.apply(result, desired, client, allow_destructive=allow_destructive)
+    report = outcome.report
+    if report.failures or report.skipped:
+        skipped = [
+            f"{c.kind} {c.key}: skipped because an object it depends on failed" for c in report.skipped
+        ]
+        raise ApplyError(
+            f"apply failed for {len(report.failures)} object(s); "
+            f"{len(report.applied)} change(s) were applied. Run plan to see what is left.",
+            [*report.failures, *(McstateError(s) for s in skipped)],
+        )
+    if outcome.mismatches:
+        raise ApplyError(
+            "apply finished, but the account does not match the definitions for:",
+            [
+                McstateError(f"{c.kind} {c.key}: {', '.join(a.path for a in c.attributes) or c.action}")
+                for c in outcome.mismatches
+            ],
+        )
+    typer.echo(f"Apply complete. {summary_line(result).removeprefix('Plan: ')}")
+    return 0
+
+
+@app.command()
+def status(config: ConfigOption = None, target: TargetOption = None) -> int:
+    """Check the credentials and the account's availability (GetSystemStatus)."""
+    from mcstate.connection import connect
+
+    project = _project(config)
+    chosen = project.target(target)
+    client = connect(project, chosen)
+    system_status, message = client.system_status()
+    detail = f": {message}" if message else ""
+    typer.echo(f"Target {chosen.name}: authenticated; system status {system_status}{detail}")
+    return 0 if system_status == "OK" else 1
+
+
+@emulator_app.command("serve")
+def emulator_serve(
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 picks a free one).")] = 8399,
+    db: Annotated[Path, typer.Option(help="SQLite file holding the emulated account.")] = Path(
+        ".mcstate/local.db"
+    ),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    client_id: Annotated[str | None, typer.Option(help="Accept only this client id.")] = None,
+    client_secret: Annotated[str | None, typer.Option(help="Accept only this client secret.")] = None,
+) -> int:
+    """Serve the emulated Marketing Cloud SOAP endpoint and /v2/token over HTTP."""
+    from mcstate.emulator.server import serve
+
+    serve(db, host, port, client_id=client_id, client_secret=client_secret)
+    return 0
+
+
+@emulator_app.command("reset")
+def emulator_reset(
+    db: Annotated[Path, typer.Option(help="SQLite file holding the emulated account.")] = Path(
+        ".mcstate/local.db"
+    ),
+) -> int:
+    """Empty the emulated account (back to a fresh tenant)."""
+    from mcstate.emulator.store import reset
+
+    reset(db)
+    typer.echo(f"Emulator account in {db} reset.")
+    return 0
+
+
+def main() -> None:
+    try:
+        result = app(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        typer.echo("Aborted; nothing was changed.", err=True)
+        sys.exit(1)
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"Error: {len(exc.problems)} problem(s) in the definitions; nothing was sent.", err=True)
+        sys.exit(exc.exit_code)
+    except McstateError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,95 @@
+"""OAuth2 client-credentials tokens for an installed package, reused until shortly before they expire."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+
+from mcstate.errors import ApiError, AuthError
+
+# Refresh this long before the token's end, so a call never starts with a token about to lapse.
+REFRESH_MARGIN_SECONDS = 300
+TOKEN_TIMEOUT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Credentials:
+    client_id: str
+    client_secret: str
+    account_id: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Credentials(client_id=<redacted>, client_secret=<redacted>, account_id={self.account_id!r})"
+
+
+@dataclass(frozen=True)
+class Token:
+    access_token: str
+    soap_instance_url: str
+    rest_instance_url: str
+    expires_at: float
+
+    def __repr__(self) -> str:
+        return f"Token(access_token=<redacted>, soap_instance_url={self.soap_instance_url!r})"
+
+
+class TokenSource:
+    """Fetches tokens from `<auth_url>v2/token` and hands out the current one."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        auth_url: str,
+        credentials: Credentials,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._session = session
+        self._url = auth_url.rstrip("/") + "/v2/token"
+        self._credentials = credentials
+        self._clock = clock
+        self._token: Token | None = None
+
+    def token(self) -> Token:
+        if self._token is None or self._clock() >= self._token.expires_at - REFRESH_MARGIN_SECONDS:
+            self._token = self._fetch()
+        return self._token
+
+    def invalidate(self) -> None:
+        self._token = None
+
+    def _fetch(self) -> Token:
+        body = {
+            "grant_type": "client_credentials",
+            "client_id": self._credentials.client_id,
+            "client_secret": self._credentials.client_secret,
+        }
+        if self._credentials.account_id:
+            body["account_id"] = self._credentials.account_id
+        try:
+            response = self._session.post(self._url, json=body, timeout=TOKEN_TIMEOUT_SECONDS)
+        except requests.RequestException as exc:
+            raise ApiError("token request", f"cannot reach {self._url}: {type(exc).__name__}") from None
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = {}
+        if response.status_code in (400, 401, 403):
+            detail = payload.get("error_description") or payload.get("message") or payload.get("error")
+            raise AuthError(
+                f"the account refused the client credentials ({response.status_code}): "
+                f"{detail or 'no reason given'}. Check the client id and secret in the environment."
+            )
+        if response.status_code != 200 or "access_token" not in payload:
+            raise ApiError(
+                "token request", f"unexpected answer from {self._url} (HTTP {response.status_code})"
+            )
+        started = self._clock()
+        return Token(
+            access_token=str(payload["access_token"]),
+            soap_instance_url=str(payload.get("soap_instance_url") or ""),
+            rest_instance_url=str(payload.get("rest_instance_url") or ""),
+            expires_at=started + float(payload.get("expires_in", 0)),
+        )

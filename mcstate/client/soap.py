@@ -1,0 +1,196 @@
+"""The Marketing Cloud SOAP client: the only module that uses zeep.
+
+It speaks in plain values: Retrieve returns dicts, writes take SoapObjects and return WriteResults, so
+nothing else in mcstate depends on zeep's object model.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+import zeep
+import zeep.exceptions
+import zeep.helpers
+from lxml import etree
+
+from mcstate.client.auth import TokenSource
+from mcstate.client.filters import Complex, Filter, Simple
+from mcstate.errors import ApiError, AuthError
+from mcstate.resources.base import Operation, SoapObject, WriteResult
+from mcstate.wsdl import wsdl_path
+
+NS = "http://exacttarget.com/wsdl/partnerAPI"
+BINDING = f"{{{NS}}}SoapBinding"
+FUELOAUTH = "{http://exacttarget.com}fueloauth"
+BATCH_SIZE = 50
+TIMEOUT_SECONDS = 120
+RETRIEVE_TIMEOUT_SECONDS = 300
+
+
+@functools.cache
+def _wsdl_document() -> Any:
+    """The WSDL is parsed once per process; every client shares the parsed document."""
+    settings = zeep.Settings(strict=True, xml_huge_tree=True)
+    transport = zeep.Transport(session=_NoNetworkSession())
+    return zeep.wsdl.Document(str(wsdl_path()), transport, settings=settings)
+
+
+class _NoNetworkSession(requests.Session):
+    """Loading the packaged WSDL must never touch the network."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        raise RuntimeError("the packaged WSDL must load without network access")
+
+
+class SoapClient:
+    def __init__(self, session: requests.Session, tokens: TokenSource, soap_url: str | None = None) -> None:
+        self._tokens = tokens
+        self._soap_url = soap_url
+        transport = zeep.Transport(
+            session=session, timeout=TIMEOUT_SECONDS, operation_timeout=TIMEOUT_SECONDS
+        )
+        self._zeep = zeep.Client(_wsdl_document(), transport=transport, settings=zeep.Settings(strict=True))
+        self._service: Any = None
+        self._endpoint: str | None = None
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def retrieve(
+        self, object_type: str, properties: Sequence[str], filter: Filter | None = None
+    ) -> list[dict[str, Any]]:
+        """Every object of `object_type` matching `filter`, following MoreDataAvailable pages."""
+        call = f"Retrieve {object_type}"
+        request: dict[str, Any] = {"ObjectType": object_type, "Properties": list(properties)}
+        if filter is not None:
+            request["Filter"] = self._filter(filter)
+        rows: list[dict[str, Any]] = []
+        while True:
+            response = self._call(call, "Retrieve", RetrieveRequest=request)
+            status = str(response["OverallStatus"] or "")
+            if status not in ("OK", "MoreDataAvailable"):
+                raise ApiError(call, status)
+            rows.extend(_plain(result) for result in response["Results"] or [])
+            if status == "OK":
+                return rows
+            request = {"ObjectType": object_type, "ContinueRequest": response["RequestID"]}
+
+    def system_status(self) -> tuple[str, str]:
+        """The account's availability: (SystemStatus, message)."""
+        response = self._call("GetSystemStatus", "GetSystemStatus")
+        results = (response["Results"] or {}).get("Result") if response["Results"] else None
+        if not results:
+            return str(response["OverallStatus"]), str(response["OverallStatusMessage"] or "")
+        first = results[0]
+        return str(first["SystemStatus"]), str(first["StatusMessage"] or "")
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def write(self, operation: Operation, objects: Sequence[SoapObject]) -> list[WriteResult]:
+        """Create, Update or Delete `objects` in calls of at most 50, one result per object in order."""
+        results: list[WriteResult] = []
+        for start in range(0, len(objects), BATCH_SIZE):
+            results.extend(self._write_batch(operation, objects[start : start + BATCH_SIZE]))
+        return results
+
+    def _write_batch(self, operation: Operation, objects: Sequence[SoapObject]) -> list[WriteResult]:
+        method = operation.capitalize()
+        types = sorted({o.type for o in objects})
+        call = f"{method} {', '.join(types)}"
+        built = [self._zeep.get_type(f"ns0:{o.type}")(**o.properties) for o in objects]
+        response = self._call(call, method, Options={}, Objects=built)
+        answers = response["Results"] or []
+        if len(answers) != len(objects):
+            raise ApiError(
+                call, f"expected {len(objects)} results, got {len(answers)} ({response['OverallStatus']})"
+            )
+        ordered = sorted(answers, key=lambda r: r["OrdinalID"] if r["OrdinalID"] is not None else 0)
+        return [_write_result(answer) for answer in ordered]
+
+    # -- plumbing -----------------------------------------------------------------------------------
+
+    def _call(self, call: str, operation: str, **arguments: Any) -> Any:
+        for attempt in (1, 2):
+            token = self._tokens.token()
+            header = etree.Element(FUELOAUTH)
+            header.text = token.access_token
+            try:
+                return getattr(self._bound(token.soap_instance_url), operation)(
+                    **arguments, _soapheaders=[header]
+                )
+            except zeep.exceptions.Fault as fault:
+                if _is_login_failure(fault) and attempt == 1:
+                    # The token may have lapsed early (revoked, clock skew): fetch a new one once.
+                    self._tokens.invalidate()
+                    continue
+                if _is_login_failure(fault):
+                    raise AuthError(f"{call}: the account refused the token (Login failed)") from None
+                raise ApiError(call, str(fault.message), _fault_code(fault)) from None
+            except zeep.exceptions.TransportError as exc:
+                raise ApiError(call, f"HTTP {exc.status_code} from {self._endpoint}") from None
+            except (
+                zeep.exceptions.XMLSyntaxError,
+                zeep.exceptions.XMLParseError,
+                etree.XMLSyntaxError,
+            ) as exc:
+                raise ApiError(call, f"the service sent a response that is not valid SOAP: {exc}") from None
+            except requests.RequestException as exc:
+                raise ApiError(call, f"cannot reach {self._endpoint}: {type(exc).__name__}") from None
+        raise AssertionError("unreachable")
+
+    def _bound(self, soap_instance_url: str) -> Any:
+        base = self._soap_url or soap_instance_url
+        if not base:
+            raise ApiError(
+                "SOAP", "the token response names no soap_instance_url; set soap_url in the target"
+            )
+        endpoint = base.rstrip("/") + "/Service.asmx"
+        if endpoint != self._endpoint:
+            self._service = self._zeep.create_service(BINDING, endpoint)
+            self._endpoint = endpoint
+        return self._service
+
+    def _filter(self, part: Filter) -> Any:
+        if isinstance(part, Simple):
+            return self._zeep.get_type("ns0:SimpleFilterPart")(
+                Property=part.property, SimpleOperator=part.operator, Value=list(part.values)
+            )
+        if isinstance(part, Complex):
+            return self._zeep.get_type("ns0:ComplexFilterPart")(
+                LeftOperand=self._filter(part.left),
+                LogicalOperator=part.operator,
+                RightOperand=self._filter(part.right),
+            )
+        raise TypeError(f"not a filter: {part!r}")
+
+
+def _plain(value: Any) -> Any:
+    return zeep.helpers.serialize_object(value, dict)
+
+
+def _write_result(answer: Any) -> WriteResult:
+    ok = str(answer["StatusCode"]) == "OK"
+    values = answer.__values__ if hasattr(answer, "__values__") else {}
+    new_id = values.get("NewID")
+    code = answer["ErrorCode"]
+    return WriteResult(
+        ok=ok,
+        message=str(answer["StatusMessage"] or ""),
+        code=int(code) if code not in (None, "") else None,
+        new_id=int(new_id) if new_id not in (None, "") else None,
+        new_object_id=values.get("NewObjectID"),
+    )
+
+
+def _is_login_failure(fault: zeep.exceptions.Fault) -> bool:
+    return str(fault.code or "").endswith("Security") or str(fault.message or "").strip() == "Login failed"
+
+
+def _fault_code(fault: zeep.exceptions.Fault) -> str | None:
+    detail = fault.detail
+    if detail is None:
+        return None
+    code = detail.find(".//{*}Code")
+    return code.text if code is not None else None

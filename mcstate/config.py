@@ -1,0 +1,173 @@
+"""The project file mcstate.yaml: where the definitions are and which accounts (targets) to talk to."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mcstate.errors import ConfigError
+
+CONFIG_FILE = "mcstate.yaml"
+ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+SECRET_FIELDS = ("client_id", "client_secret")
+ACCOUNT_FIELDS = {"auth_url", "account_id", "client_id", "client_secret", "soap_url", "rest_url"}
+EMULATOR_FIELDS = {"emulator"}
+
+
+@dataclass(frozen=True)
+class EmulatorTarget:
+    name: str
+    database: Path
+
+
+@dataclass(frozen=True)
+class AccountTarget:
+    name: str
+    auth_url: str
+    client_id_variable: str
+    client_secret_variable: str
+    account_id: str | None = None
+    soap_url: str | None = None
+    rest_url: str | None = None
+
+    def secret_values(self) -> tuple[str, str]:
+        """Read the credentials from the environment, at the moment they are needed."""
+        values = []
+        for variable in (self.client_id_variable, self.client_secret_variable):
+            value = os.environ.get(variable)
+            if not value:
+                raise ConfigError(
+                    f"target '{self.name}' needs the environment variable {variable}, which is not set"
+                )
+            values.append(value)
+        return values[0], values[1]
+
+
+Target = EmulatorTarget | AccountTarget
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    config_file: Path
+    definitions: Path
+    targets: dict[str, Target]
+    default_target: str
+
+    def target(self, name: str | None = None) -> Target:
+        chosen = name or self.default_target
+        if chosen not in self.targets:
+            known = ", ".join(sorted(self.targets)) or "none"
+            raise ConfigError(f"{self.config_file.name}: no target named '{chosen}' (targets: {known})")
+        return self.targets[chosen]
+
+
+def find_project(start: Path | None = None, config: Path | None = None) -> Project:
+    """Load mcstate.yaml from `config`, or from the current directory or the nearest parent having one."""
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError(f"{config}: file not found")
+        return load_project(config)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return load_project(candidate)
+    raise ConfigError(
+        f"no {CONFIG_FILE} found in {here} or its parents; create one (see README) or pass --config FILE"
+    )
+
+
+def load_project(path: Path) -> Project:
+    where = _display(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        position = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise ConfigError(f"{where}{position}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: not a UTF-8 text file") from None
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: expected a mapping with 'definitions', 'default_target' and 'targets'")
+    unknown = set(data) - {"definitions", "default_target", "targets"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s): {', '.join(sorted(map(str, unknown)))}")
+    targets_data = data.get("targets")
+    if not isinstance(targets_data, Mapping) or not targets_data:
+        raise ConfigError(f"{where}: 'targets' must name at least one target")
+    targets = {str(name): _target(where, str(name), spec) for name, spec in targets_data.items()}
+    default = data.get("default_target")
+    if default is None:
+        if len(targets) != 1:
+            raise ConfigError(f"{where}: 'default_target' must name one of: {', '.join(sorted(targets))}")
+        default = next(iter(targets))
+    if default not in targets:
+        raise ConfigError(
+            f"{where}: default_target '{default}' is not one of the targets ({', '.join(sorted(targets))})"
+        )
+    definitions = data.get("definitions", "definitions")
+    if not isinstance(definitions, str) or not definitions:
+        raise ConfigError(f"{where}: 'definitions' must be a directory path")
+    root = path.resolve().parent
+    return Project(root, path.resolve(), root / definitions, targets, str(default))
+
+
+def _target(where: str, name: str, spec: Any) -> Target:
+    prefix = f"{where}: targets.{name}"
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{prefix}: expected a mapping ('emulator: FILE' or an account with 'auth_url')")
+    keys = set(map(str, spec))
+    if "emulator" in spec:
+        if keys - EMULATOR_FIELDS:
+            raise ConfigError(
+                f"{prefix}: an emulator target takes only 'emulator' (got {', '.join(sorted(keys))})"
+            )
+        database = spec["emulator"]
+        if not isinstance(database, str) or not database:
+            raise ConfigError(f"{prefix}.emulator: expected the path of the emulator's SQLite file")
+        return EmulatorTarget(name, Path(database))
+    unknown = keys - ACCOUNT_FIELDS
+    if unknown:
+        raise ConfigError(f"{prefix}: unknown setting(s): {', '.join(sorted(unknown))}")
+    for required in ("auth_url", *SECRET_FIELDS):
+        if not spec.get(required):
+            raise ConfigError(f"{prefix}: '{required}' is required for an account target")
+    variables = []
+    for secret in SECRET_FIELDS:
+        value = spec[secret]
+        match = ENV_REFERENCE.match(str(value))
+        if not match:
+            raise ConfigError(
+                f"{prefix}.{secret}: credentials must not be written in {CONFIG_FILE}; "
+                f"reference an environment variable instead, e.g. {secret}: ${{MC_{secret.upper()}}}"
+            )
+        variables.append(match.group(1))
+    auth_url = str(spec["auth_url"])
+    if not auth_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"{prefix}.auth_url: expected a URL such as https://SUBDOMAIN.auth.marketingcloudapis.com/"
+        )
+    account_id = spec.get("account_id")
+    return AccountTarget(
+        name,
+        auth_url,
+        variables[0],
+        variables[1],
+        str(account_id) if account_id is not None else None,
+        str(spec["soap_url"]) if spec.get("soap_url") else None,
+        str(spec["rest_url"]) if spec.get("rest_url") else None,
+    )
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

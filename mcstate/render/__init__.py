@@ -1,0 +1,1 @@
+"""Views: turn plans and reports into text, JSON and markdown. They never talk to the service."""

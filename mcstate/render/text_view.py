@@ -1,0 +1,128 @@
+"""The plan as text for a terminal: `+` create, `~` update, `-/+` destructive, grouped by kind."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from mcstate.plan import AttributeChange, Change, Plan
+
+SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
+COLORS = {"+": "green", "~": "yellow", "-/+": "red", "-": "red"}
+ANSI = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2"}
+
+Style = Callable[[str, str], str]
+
+
+def _styler(color: bool) -> Style:
+    def style(text: str, name: str) -> str:
+        return f"\x1b[{ANSI[name]}m{text}\x1b[0m" if color else text
+
+    return style
+
+
+def symbol(change: Change) -> str:
+    return "-/+" if change.destructive else SYMBOLS[change.action]
+
+
+def show(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict) and "name" in value and "type" in value:
+        return describe_field(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items() if v is not None) + "}"
+    return str(value)
+
+
+def describe_field(field: dict[str, Any]) -> str:
+    text = f"{field['name']} {field['type']}"
+    if "length" in field:
+        text += f"({field['length']})"
+    if field["type"] == "Decimal":
+        text += f"({field['precision']},{field['scale']})"
+    flags = [flag for flag in ("primary_key", "required") if field.get(flag)]
+    if field.get("default") is not None:
+        flags.append(f"default {show(field['default'])}")
+    return text + (f" [{', '.join(flags)}]" if flags else "")
+
+
+def render_plan(plan: Plan, *, color: bool = False) -> str:
+    style = _styler(color)
+    if plan.empty:
+        lines = [f"No changes. The account ({plan.target}) matches the definitions."]
+        lines.extend(_notes(plan, style))
+        return "\n".join(lines) + "\n"
+    lines = [f"mcstate will make these changes in target {plan.target!r}:", ""]
+    destructive = plan.destructive
+    if destructive:
+        lines.append(
+            style(
+                "!! DESTRUCTIVE CHANGES: data will be lost. apply refuses them without --allow-destructive.",
+                "red",
+            )
+        )
+        for change in destructive:
+            for reason in change.destructive_reasons:
+                lines.append(style(f"!!   {change.kind} {change.key}: {reason}", "red"))
+        lines.append("")
+    current_kind = None
+    for change in plan.changes:
+        if change.kind != current_kind:
+            current_kind = change.kind
+            lines.append(style(current_kind, "bold"))
+        lines.extend(_change(change, style))
+    lines.extend(_notes(plan, style))
+    lines.append("")
+    lines.append(summary_line(plan))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.summary()
+    return (
+        f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['replace']} to replace, "
+        f"{counts['delete']} to delete, {counts['destructive']} destructive."
+    )
+
+
+def _change(change: Change, style: Style) -> list[str]:
+    mark = symbol(change)
+    header = f"  {mark} {change.key}"
+    if change.action == "replace":
+        header += "  (re-created)"
+    lines = [style(header, COLORS[mark])]
+    if change.action == "create":
+        for name, value in (change.after or {}).items():
+            if name == "fields":
+                lines.append("      fields:")
+                lines.extend(f"        + {describe_field(field)}" for field in value)
+            elif value not in (None, "", False):
+                lines.append(f"      {name}: {show(value)}")
+        return lines
+    for attribute in change.attributes:
+        lines.append(_attribute(attribute, style))
+    return lines
+
+
+def _attribute(attribute: AttributeChange, style: Style) -> str:
+    if attribute.before is None:
+        text = f"      + {attribute.path}: {show(attribute.after)}"
+    elif attribute.after is None:
+        text = f"      - {attribute.path}: {show(attribute.before)}"
+    else:
+        text = f"      ~ {attribute.path}: {show(attribute.before)} → {show(attribute.after)}"
+    if attribute.destructive_reason:
+        return style(text + "  (destructive)", "red")
+    return text
+
+
+def _notes(plan: Plan, style: Style) -> list[str]:
+    if not plan.notes:
+        return []
+    return ["", *(style(f"Note: {n.kind} {n.key}: {n.message}", "dim") for n in plan.notes)]
