@@ -1,0 +1,619 @@
+"""Reading the definitions: every YAML document of every file, checked against the schema of its kind.
+
+All the problems of all the files are collected and raised together, each with file:line:column, so that
+a user fixes everything in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from mcstate.definitions.document import DocPath, Document, format_path
+from mcstate.definitions.schemas import load_schema
+from mcstate.errors import DefinitionError, Location, Problem
+
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml reports reader errors as byte offsets into the UTF-8 text, the pure loader as character offsets.
+_OFFSETS_IN_BYTES = _SafeLoader is not yaml.SafeLoader
+
+_TAG = "tag:yaml.org,2002:"
+_MAP, _SEQ, _STR, _NULL, _MERGE, _TIMESTAMP = (
+    _TAG + name for name in ("map", "seq", "str", "null", "merge", "timestamp")
+)
+
+# Far more than any real definitions file; stops alias bombs ("billion laughs") from eating the memory.
+_MAX_VALUES_PER_DOCUMENT = 500_000
+
+Position = tuple[int, int]
+
+
+def load_documents(
+    root: Path, schemas: Mapping[str, str], *, display_base: Path | None = None
+) -> list[Document]:
+    """Every definition under `root`, in file order then document order, exactly as written.
+
+    `schemas` maps each kind to the file name of its JSON Schema. Defaults are not filled in: `data` holds
+    what the user wrote and nothing else. Raises DefinitionError with every problem found, in every file.
+    """
+    base = Path.cwd() if display_base is None else display_base
+    problems: list[Problem] = []
+    documents: list[Document] = []
+    if not root.exists():
+        raise DefinitionError([Problem(Location(_display(root, base)), "no such file or directory")])
+    for path in _yaml_files(root):
+        file_documents, file_problems = _load_file(path, _display(path, base), schemas)
+        documents.extend(file_documents)
+        problems.extend(file_problems)
+    problems.extend(_duplicate_keys(documents))
+    if problems:
+        raise DefinitionError(problems)
+    return documents
+
+
+def _yaml_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    found = [
+        path
+        for path in root.rglob("*")
+        if path.suffix in (".yaml", ".yml")
+        # Hidden entries are editor and VCS leftovers (.#x.yaml lock links, .git), never definitions.
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+        and path.is_file()
+    ]
+    return sorted(found, key=lambda path: path.relative_to(root).parts)
+
+
+def _display(path: Path, base: Path) -> str:
+    for candidate, anchor in ((path.absolute(), base.absolute()), (path.resolve(), base.resolve())):
+        try:
+            return candidate.relative_to(anchor).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+# --- one file ---------------------------------------------------------------------------------------
+
+
+def _load_file(path: Path, file: str, schemas: Mapping[str, str]) -> tuple[list[Document], list[Problem]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return [], [Problem(Location(file), f"cannot read the file: {error.strerror or error}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return [], [_not_utf8(raw, error, file)]
+
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    loader: yaml.SafeLoader | None = None
+    try:
+        loader = _SafeLoader(text)
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None and not _is_empty(node):
+                document, document_problems = _load_document(node, file, index, schemas, loader)
+                problems.extend(document_problems)
+                if document is not None:
+                    documents.append(document)
+            index += 1
+    except yaml.MarkedYAMLError as error:
+        problems.append(_syntax_problem(error, text, file))
+    except yaml.reader.ReaderError as error:
+        problems.append(_reader_problem(error, text, file))
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return documents, problems
+
+
+def _is_empty(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == _NULL
+
+
+def _not_utf8(raw: bytes, error: UnicodeDecodeError, file: str) -> Problem:
+    line_start = raw.rfind(b"\n", 0, error.start) + 1
+    line = raw.count(b"\n", 0, error.start) + 1
+    column = len(raw[line_start : error.start].decode("utf-8", errors="replace")) + 1
+    byte = raw[error.start]
+    return Problem(
+        Location(file, line, column),
+        f"the file is not valid UTF-8 (byte 0x{byte:02X} cannot be decoded); save it as UTF-8",
+    )
+
+
+def _line_column(text: str, offset: int) -> Position:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _reader_problem(error: yaml.reader.ReaderError, text: str, file: str) -> Problem:
+    offset = error.position
+    if _OFFSETS_IN_BYTES:
+        offset = len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+    line, column = _line_column(text, offset)
+    character = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "?")
+    return Problem(
+        Location(file, line, column), f"the character U+{character:04X} is not allowed in a YAML file"
+    )
+
+
+# Both loaders word their errors differently and neither speaks to someone editing a definition.
+def _syntax_problem(error: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = (error.problem or "").strip()
+    context = (error.context or "").strip()
+    context_mark = error.context_mark
+    context_line = context_mark.line + 1 if context_mark is not None else line
+    lines = text.splitlines()
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    here = source_line[column - 1 : column] if column - 1 < len(source_line) else ""
+
+    indent = source_line[: len(source_line) - len(source_line.lstrip())]
+    if "tab" in problem or here == "\t" or ("\t" in indent and column <= len(indent) + 1):
+        message = "tab characters are not allowed for indentation; use spaces"
+    elif "quoted scalar" in context and "end of stream" in problem and context_mark is not None:
+        line, column = context_mark.line + 1, context_mark.column + 1
+        message = "unclosed quote: the string that starts here is never closed"
+    elif "cannot start any token" in problem:
+        message = f"a value cannot start with {here!r}; put the value in quotes"
+    elif "mapping values are not allowed" in problem:
+        message = "unexpected ':'; put a value that contains ': ' in quotes, or fix the indentation"
+    elif "could not find expected ':'" in problem and context_mark is not None:
+        # The scanner notices only on a later line; the key that lacks its ':' is the useful place.
+        line, column = context_mark.line + 1, context_mark.column + 1
+        message = "missing ':' after this key"
+    elif "undefined alias" in problem:
+        name = re.match(r"\*?([^\s,\[\]{}]*)", _text_at(lines, line, column))
+        alias = name.group(1) if name else ""
+        message = f"unknown alias '*{alias}': no anchor '&{alias}' is defined before it"
+    elif "duplicate anchor" in problem + context:
+        name = re.match(r"&([^\s,\[\]{}]*)", _text_at(lines, line, column))
+        anchor = f"'&{name.group(1)}' " if name else ""
+        first = f" at line {context_line}" if context_mark is not None else ""
+        message = f"the anchor {anchor}is already defined{first}; give this one another name"
+    elif "escape" in problem:
+        message = (
+            "unknown escape sequence in a double-quoted string; write '\\\\' for '\\', or use single quotes"
+        )
+    elif "flow sequence" in context:
+        message = f"missing ',' or ']' in the list that starts at line {context_line}"
+    elif "flow mapping" in context:
+        message = f"missing ',' or '}}' in the mapping that starts at line {context_line}"
+    elif "block mapping" in context:
+        message = (
+            f"bad indentation: this line does not line up with the keys of the mapping that starts at "
+            f"line {context_line}"
+        )
+    elif "block collection" in context or "block sequence" in context:
+        message = (
+            f"bad indentation: this line does not line up with the items of the list that starts at "
+            f"line {context_line}"
+        )
+    else:
+        message = problem or "invalid YAML"
+        if context:
+            message += f" ({context}, line {context_line})"
+    return Problem(Location(file, line, column), f"YAML syntax error: {message}")
+
+
+def _text_at(lines: list[str], line: int, column: int) -> str:
+    if 0 < line <= len(lines):
+        return lines[line - 1][column - 1 :]
+    return ""
+
+
+# --- one document -----------------------------------------------------------------------------------
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _Builder:
+    """Turns a composed node tree into plain data in one walk, noting where each value and key came from.
+
+    Building from nodes (rather than letting PyYAML construct the data) is what makes duplicate keys visible:
+    the constructor silently keeps the last one.
+    """
+
+    def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
+        self.file = file
+        self.loader = loader
+        self.problems: list[Problem] = []
+        self.positions: dict[DocPath, Position] = {}
+        self.key_positions: dict[DocPath, Position] = {}
+        self._active: set[int] = set()
+        self._count = 0
+
+    def problem(self, node: yaml.Node, path: DocPath, message: str) -> None:
+        line, column = _position(node)
+        self.problems.append(Problem(Location(self.file, line, column), message, format_path(path)))
+
+    def build(self, node: yaml.Node, path: DocPath) -> Any:
+        self._count += 1
+        if self._count > _MAX_VALUES_PER_DOCUMENT:
+            raise _TooBig
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if id(node) in self._active:
+            self.problem(node, path, "an alias cannot refer to a value that contains it")
+            return None
+        self._active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return self._sequence(node, path)
+            return self._mapping(node, path)
+        finally:
+            self._active.discard(id(node))
+
+    def _sequence(self, node: yaml.SequenceNode, path: DocPath) -> list[Any] | None:
+        if node.tag != _SEQ:
+            self.problem(node, path, f"unsupported YAML tag {_short_tag(node.tag)}")
+            return None
+        items: list[Any] = []
+        for index, item in enumerate(node.value):
+            self.positions[(*path, index)] = _position(item)
+            items.append(self.build(item, (*path, index)))
+        return items
+
+    def _mapping(self, node: yaml.MappingNode, path: DocPath) -> dict[str, Any] | None:
+        if node.tag != _MAP:
+            self.problem(node, path, f"unsupported YAML tag {_short_tag(node.tag)}")
+            return None
+        chosen: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                continue
+            key = self._key(key_node, path)
+            if key is None:
+                continue
+            if key in chosen:
+                first_line = _position(chosen[key][0])[0]
+                self.problem(key_node, (*path, key), f"duplicate key '{key}' (first at line {first_line})")
+                continue
+            chosen[key] = (key_node, value_node)
+        # Merged keys never override the mapping's own keys; earlier merge sources win over later ones.
+        for key_node, value_node in self._merged_pairs(node, path):
+            key = self._key(key_node, path)
+            if key is not None and key not in chosen:
+                chosen[key] = (key_node, value_node)
+        result: dict[str, Any] = {}
+        for key, (key_node, value_node) in chosen.items():
+            child = (*path, key)
+            self.key_positions[child] = _position(key_node)
+            self.positions[child] = _position(value_node)
+            result[key] = self.build(value_node, child)
+        return result
+
+    def _merged_pairs(self, node: yaml.MappingNode, path: DocPath) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE:
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    self.problem(source, path, "'<<' can only merge a mapping or a list of mappings")
+                    continue
+                if id(source) in self._active:
+                    self.problem(source, path, "an alias cannot refer to a value that contains it")
+                    continue
+                self._active.add(id(source))
+                try:
+                    yield from (pair for pair in source.value if pair[0].tag != _MERGE)
+                    yield from self._merged_pairs(source, path)
+                finally:
+                    self._active.discard(id(source))
+
+    def _key(self, node: yaml.Node, path: DocPath) -> str | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag in (_STR, _TIMESTAMP):
+            return str(node.value)
+        if isinstance(node, yaml.ScalarNode):
+            value = self._scalar(node, path)
+            if node.tag == _NULL:
+                self.problem(node, path, "a key is empty")
+            elif node.tag.startswith(_TAG):
+                message = (
+                    f"key {node.value} is read as {_describe(value)}; put it in quotes to use it as text"
+                )
+                self.problem(node, path, message)
+            return None
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+        self.problem(node, path, f"a key must be text, not {kind}")
+        return None
+
+    def _scalar(self, node: yaml.ScalarNode, path: DocPath) -> Any:
+        tag = node.tag
+        if tag in (_STR, _TIMESTAMP):
+            # Dates stay text: the schemas expect "YYYY-MM-DD" strings, quoted or not.
+            return node.value
+        constructor = _SCALAR_CONSTRUCTORS.get(tag)
+        if constructor is None:
+            self.problem(node, path, f"unsupported YAML tag {_short_tag(tag)}")
+            return None
+        try:
+            return constructor(self.loader, node)
+        except (ValueError, yaml.constructor.ConstructorError):
+            self.problem(node, path, f"{_quote(node.value)} is not a valid {_short_tag(tag)} value")
+            return None
+
+
+_SCALAR_CONSTRUCTORS: dict[str, Any] = {
+    _NULL: yaml.SafeLoader.construct_yaml_null,
+    _TAG + "bool": yaml.SafeLoader.construct_yaml_bool,
+    _TAG + "int": yaml.SafeLoader.construct_yaml_int,
+    _TAG + "float": yaml.SafeLoader.construct_yaml_float,
+}
+
+
+def _position(node: yaml.Node) -> Position:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+
+
+def _load_document(
+    node: yaml.Node, file: str, index: int, schemas: Mapping[str, str], loader: yaml.SafeLoader
+) -> tuple[Document | None, list[Problem]]:
+    builder = _Builder(file, loader)
+    start = _position(node)
+    try:
+        data = builder.build(node, ())
+    except _TooBig:
+        message = "the document has too many values (an alias is probably expanded too many times)"
+        return None, [Problem(Location(file, *start), message)]
+    problems = builder.problems
+    positions = {(): start, **builder.positions}
+    if not isinstance(data, dict):
+        if data is not None or not problems:
+            message = f"a definition must be a mapping with a 'kind', not {_describe(data)}"
+            problems.append(Problem(Location(file, *start), message))
+        return None, problems
+    document = Document(kind="", data=data, file=file, index=index, positions=positions)
+    known = sorted(schemas)
+    if "kind" not in data:
+        message = f"missing required attribute 'kind' (one of: {', '.join(known)})"
+        problems.append(document.problem((), message))
+        return None, problems
+    kind = data["kind"]
+    if not isinstance(kind, str) or kind not in schemas:
+        message = (
+            f"unknown kind {_describe_value(kind)}{_suggest(kind, known)}; known kinds: {', '.join(known)}"
+        )
+        problems.append(document.problem(("kind",), message))
+        return None, problems
+    document.kind = kind
+    problems.extend(_schema_problems(document, builder.key_positions, _validator(schemas[kind])))
+    return document, problems
+
+
+# --- schema -----------------------------------------------------------------------------------------
+
+
+@cache
+def _validator(schema_file: str) -> Draft202012Validator:
+    schema = load_schema(schema_file)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _schema_problems(
+    document: Document, key_positions: Mapping[DocPath, Position], validator: Draft202012Validator
+) -> list[Problem]:
+    problems: dict[tuple[Location, str], Problem] = {}
+    for error in validator.iter_errors(document.data):
+        for path, message, at_key in _explain(error):
+            location = document.location(path)
+            if at_key and path in key_positions:
+                location = Location(document.file, *key_positions[path])
+            # A value reached through several aliases fails once per alias, all at the anchor: say it once.
+            problems.setdefault((location, message), Problem(location, message, format_path(path)))
+    return list(problems.values())
+
+
+# (where, message, whether the key rather than the value is the place to show)
+Explanation = tuple[DocPath, str, bool]
+
+
+def _explain(error: ValidationError) -> Iterator[Explanation]:
+    path: DocPath = tuple(error.absolute_path)
+    instance = error.instance
+    keyword = error.validator
+    value = error.validator_value
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    # A mapping, a list or an empty value starts on the line after its key, or nowhere: show the key.
+    whole = isinstance(instance, dict | list) or instance is None
+
+    if "errorMessage" in schema and keyword != "pattern":
+        yield path, str(schema["errorMessage"]), True
+    elif keyword == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        for key in instance:
+            if key not in allowed:
+                hint = _suggest(key, allowed, listing=True)
+                yield (*path, key), f"unknown attribute {_quote(key)}{hint}", True
+    elif keyword == "required" and isinstance(instance, dict):
+        for name in value:
+            if name not in instance:
+                yield path, f"missing required attribute {_quote(name)}", True
+    elif keyword == "type":
+        message = f"expected {_expected_types(value)}, got {_describe(instance)}"
+        if value == "string" and isinstance(instance, bool | int | float):
+            # yes, 2024 or 1.10 are not text to YAML; quoting is the fix users look for.
+            message += "; put it in quotes to use it as text"
+        yield path, message, whole
+    elif keyword == "enum":
+        choices = ", ".join(str(choice) for choice in value)
+        if isinstance(instance, str):
+            hint = _suggest(instance, [str(choice) for choice in value])
+            yield path, f"{_quote(instance)} is not one of: {choices}{hint}", whole
+        else:
+            yield path, f"expected one of: {choices}, got {_describe(instance)}", whole
+    elif keyword == "const":
+        yield path, f"must be {_describe_value(value)}, got {_describe_value(instance)}", whole
+    elif keyword == "minLength":
+        wanted = "must not be empty" if value == 1 else f"must be at least {value} characters long"
+        yield path, wanted, whole
+    elif keyword == "maxLength":
+        yield path, f"must be at most {value} characters long (it has {len(instance)})", whole
+    elif keyword in _BOUNDS:
+        yield path, f"must be {_BOUNDS[keyword]} {value}, got {instance}", whole
+    elif keyword == "minItems":
+        wanted = "must not be empty" if value == 1 else f"must have at least {value} items"
+        yield path, f"{wanted} (it has {len(instance)})" if instance else wanted, True
+    elif keyword == "maxItems":
+        yield path, f"must have at most {value} items (it has {len(instance)})", True
+    elif keyword == "uniqueItems" and isinstance(instance, list):
+        seen: list[Any] = []
+        for index, item in enumerate(instance):
+            if item in seen:
+                yield (*path, index), f"{_describe_value(item)} is listed more than once", False
+            seen.append(item)
+    elif keyword == "pattern":
+        explanation = schema.get("patternErrorMessage") or f"it must match the pattern {value}"
+        yield path, f"invalid value {_quote(str(instance))}: {explanation}", whole
+    elif keyword == "format":
+        expected = {"date": "a valid date (YYYY-MM-DD)"}.get(str(value), f"a valid {value}")
+        yield path, f"{_describe_value(instance)} is not {expected}", whole
+    elif keyword in ("oneOf", "anyOf"):
+        yield from _explain_alternatives(error, path, whole)
+    elif keyword in ("not", None) and path and isinstance(path[-1], str):
+        yield path, f"attribute {_quote(path[-1])} is not allowed here", True
+    else:
+        yield path, error.message, whole
+
+
+_BOUNDS = {
+    "minimum": "at least",
+    "maximum": "at most",
+    "exclusiveMinimum": "greater than",
+    "exclusiveMaximum": "less than",
+}
+
+
+def _explain_alternatives(error: ValidationError, path: DocPath, whole: bool) -> Iterator[Explanation]:
+    branches = error.validator_value
+    instance = error.instance
+    names = [branch["required"][0] for branch in branches if _is_single_required(branch)]
+    if len(names) == len(branches) and isinstance(instance, dict):
+        # The "exactly one of these attributes" idiom: say which attributes, not which branch.
+        choice = " or ".join(_quote(name) for name in names)
+        present = [name for name in names if name in instance]
+        if not present:
+            yield path, f"missing required attribute: one of {choice}", True
+        else:
+            together = " and ".join(_quote(name) for name in present)
+            yield path, f"{together} cannot be used together; give only one of {choice}", True
+        return
+    if not error.context:
+        yield path, "matches more than one of the allowed forms; it must match exactly one", whole
+        return
+    # Report the branch that came closest, not the failures of every alternative.
+    closest = best_match(error.context)
+    branch = closest.relative_schema_path[0] if closest is not None else 0
+    for sub_error in error.context:
+        if sub_error.relative_schema_path and sub_error.relative_schema_path[0] == branch:
+            yield from _explain(sub_error)
+
+
+def _is_single_required(branch: Any) -> bool:
+    return isinstance(branch, dict) and set(branch) == {"required"} and len(branch["required"]) == 1
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "nothing",
+}
+
+
+def _expected_types(types: str | list[str]) -> str:
+    if isinstance(types, str):
+        return "true or false" if types == "boolean" else _TYPE_NAMES.get(types, types)
+    names = [_TYPE_NAMES.get(name, name) for name in types]
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+def _describe(value: Any) -> str:
+    """A value together with its type, as a YAML author reads it: string '12', integer 12, a list."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"boolean {'true' if value else 'false'}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, float):
+        return f"number {value}"
+    if isinstance(value, str):
+        return f"string {_quote(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _describe_value(value: Any) -> str:
+    """A value alone: 'text' quoted, other scalars as written in YAML."""
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return _describe(value)
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return repr(text) if "'" in text or not text.isprintable() else f"'{text}'"
+
+
+def _suggest(word: Any, choices: Iterable[str], *, listing: bool = False) -> str:
+    """' (did you mean 'x'?)', or with `listing` the allowed choices when nothing is close."""
+    options = list(choices)
+    if isinstance(word, str):
+        by_case = {option.lower(): option for option in options}
+        close = [by_case[word.lower()]] if word.lower() in by_case else []
+        close = close or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+        if close:
+            return f" (did you mean {_quote(close[0])}?)"
+    if listing and options:
+        return f"; allowed: {', '.join(options)}"
+    return ""
+
+
+# --- across documents -------------------------------------------------------------------------------
+
+
+def _duplicate_keys(documents: Iterable[Document]) -> Iterator[Problem]:
+    first: dict[tuple[str, str], Document] = {}
+    for document in documents:
+        key = document.data.get("key")
+        if not isinstance(key, str) or not key:
+            continue
+        earlier = first.setdefault((document.kind, key), document)
+        if earlier is not document:
+            yield document.problem(
+                ("key",), f"{document.kind} {_quote(key)} is already defined at {earlier.location()}"
+            )
