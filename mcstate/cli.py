@@ -8,7 +8,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from mcstate.errors import ApplyError, DefinitionError, McstateError
@@ -50,7 +49,7 @@ def _project(config: Path | None):  # type: ignore[no-untyped-def]
 
 
 @app.command()
-def validate(config: ConfigOption = None) -> int:
+def validate(config: ConfigOption = None) -> None:
     """Check the definitions (YAML, schemas, duplicates, rules) without contacting any account."""
     from mcstate import engine
 
@@ -58,7 +57,6 @@ def validate(config: ConfigOption = None) -> int:
     desired = engine.load_desired(project)
     declared = sum(1 for obj in desired if obj.document is not None)
     typer.echo(f"The definitions are valid: {declared} object(s) in {project.definitions.name}/.")
-    return 0
 
 
 @app.command()
@@ -69,7 +67,7 @@ def plan(
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 0 without changes, 2 with changes, 1 on error.")
     ] = False,
-) -> int:
+) -> None:
     """Compare the definitions with the account and show what apply would change."""
     from mcstate import engine
     from mcstate.connection import connect
@@ -86,7 +84,8 @@ def plan(
         from mcstate.render.text_view import render_plan as render_text
 
         typer.echo(render_text(result, color=_color()), nl=False)
-    return EXIT_CHANGES if detailed_exitcode and not result.empty else 0
+    if detailed_exitcode and not result.empty:
+        raise typer.Exit(EXIT_CHANGES)
 
 
 @app.command()
@@ -99,7 +98,7 @@ def apply(
     allow_destructive: Annotated[
         bool, typer.Option("--allow-destructive", help="Carry out changes that lose data (see the plan).")
     ] = False,
-) -> int:
+) -> None:
     """Make the account match the definitions: plan, confirm, write, then verify."""
     from mcstate import engine
     from mcstate.applier import check_allowed
@@ -113,7 +112,7 @@ def apply(
     result = engine.plan(desired, client, chosen.name)
     typer.echo(render_plan(result, color=_color()), nl=False)
     if result.empty:
-        return 0
+        return
     check_allowed(result, allow_destructive)
     if not auto_approve:
         if not sys.stdin.isatty():
@@ -121,7 +120,7 @@ def apply(
         answer = typer.prompt(f"Apply these changes to target {chosen.name!r}? Only 'yes' is accepted")
         if answer.strip() != "yes":
             typer.echo("Apply cancelled; nothing was changed.")
-            return 1
+            raise typer.Exit(1)
     outcome = engine.apply(result, desired, client, allow_destructive=allow_destructive)
     report = outcome.report
     if report.failures or report.skipped:
@@ -142,11 +141,10 @@ def apply(
             ],
         )
     typer.echo(f"Apply complete. {summary_line(result).removeprefix('Plan: ')}")
-    return 0
 
 
 @app.command()
-def status(config: ConfigOption = None, target: TargetOption = None) -> int:
+def status(config: ConfigOption = None, target: TargetOption = None) -> None:
     """Check the credentials and the account's availability (GetSystemStatus)."""
     from mcstate.connection import connect
 
@@ -156,7 +154,8 @@ def status(config: ConfigOption = None, target: TargetOption = None) -> int:
     system_status, message = client.system_status()
     detail = f": {message}" if message else ""
     typer.echo(f"Target {chosen.name}: authenticated; system status {system_status}{detail}")
-    return 0 if system_status == "OK" else 1
+    if system_status != "OK":
+        raise typer.Exit(1)
 
 
 @emulator_app.command("serve")
@@ -168,12 +167,11 @@ def emulator_serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     client_id: Annotated[str | None, typer.Option(help="Accept only this client id.")] = None,
     client_secret: Annotated[str | None, typer.Option(help="Accept only this client secret.")] = None,
-) -> int:
+) -> None:
     """Serve the emulated Marketing Cloud SOAP endpoint and /v2/token over HTTP."""
     from mcstate.emulator.server import serve
 
     serve(db, host, port, client_id=client_id, client_secret=client_secret)
-    return 0
 
 
 @emulator_app.command("reset")
@@ -181,24 +179,18 @@ def emulator_reset(
     db: Annotated[Path, typer.Option(help="SQLite file holding the emulated account.")] = Path(
         ".mcstate/local.db"
     ),
-) -> int:
+) -> None:
     """Empty the emulated account (back to a fresh tenant)."""
     from mcstate.emulator.store import reset
 
     reset(db)
     typer.echo(f"Emulator account in {db} reset.")
-    return 0
 
 
 def main() -> None:
+    """Entry point: usage errors are typer's; the project's own errors become one message and exit 1."""
     try:
-        result = app(standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        typer.echo("Aborted; nothing was changed.", err=True)
-        sys.exit(1)
+        app()
     except DefinitionError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
@@ -210,4 +202,3 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
-    sys.exit(result if isinstance(result, int) else 0)

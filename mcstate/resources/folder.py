@@ -17,6 +17,8 @@ KIND = "Folder"
 ROOT_CONTENT_TYPES: dict[str, str] = {
     "Data Extensions": "dataextension",
 }
+# Read as well, so that the paths of objects in shared folders (seen from a business unit) resolve.
+READ_CONTENT_TYPES = ("dataextension", "shared_data", "shared_dataextension")
 
 SEPARATOR = "/"
 
@@ -64,7 +66,7 @@ class FolderType:
         rows = client.retrieve(
             "DataFolder",
             ["ID", "CustomerKey", "Name", "Description", "ContentType", "ParentFolder.ID"],
-            is_in("ContentType", sorted(set(ROOT_CONTENT_TYPES.values()))),
+            is_in("ContentType", READ_CONTENT_TYPES),
         )
         by_id = {int(row["ID"]): row for row in rows}
         paths: dict[int, str] = {}
