@@ -38,6 +38,8 @@ class Change:
     depends_on: tuple[str, ...] = ()
     # Plain-language reasons this change destroys data; empty when it does not.
     destructive_reasons: tuple[str, ...] = ()
+    # Conditions under which the service may refuse the change (it depends on data mcstate cannot see).
+    warnings: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:

@@ -336,3 +336,16 @@ def test_folder_steps_use_the_parent_id_and_remember_the_new_id() -> None:
     step_a.on_success(WriteResult(True, "Folder created successfully.", new_id=99))
     (step_b,) = FolderType().steps(plan.changes[1], context)
     assert step_b.object.properties["ParentFolder"] == {"ID": 99}
+
+
+def test_new_required_field_without_default_warns_that_rows_make_the_service_refuse() -> None:
+    definition = copy.deepcopy(CUSTOMERS)
+    definition["fields"].append({"name": "Tier", "required": True})
+    definition["fields"].append({"name": "Score", "type": "Number", "required": True, "default": 0})
+    row, fields = service_rows(CUSTOMERS)
+    change = only_change(plan_for(definition, row, fields))
+    assert not change.destructive
+    assert change.warnings == (
+        "new required field 'Tier' has no default value: the service accepts it only while the data extension "
+        "is empty",
+    )

@@ -19,6 +19,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "action": c.action,
                 "destructive": c.destructive,
                 "destructive_reasons": list(c.destructive_reasons),
+                "warnings": list(c.warnings),
                 "attributes": [{"path": a.path, "before": a.before, "after": a.after} for a in c.attributes]
                 if c.action != "create"
                 else [

@@ -107,6 +107,7 @@ def _change(change: Change, style: Style) -> list[str]:
         return lines
     for attribute in change.attributes:
         lines.append(_attribute(attribute, style))
+    lines.extend(style(f"      warning: {warning}", "yellow") for warning in change.warnings)
     return lines
 
 

@@ -426,7 +426,16 @@ class DataExtensionType:
                 tuple(dict.fromkeys(replace_reasons)),
             )
         return Change(
-            KIND, desired.key, "update", tuple(changes), before, after, live.ids, depends, field_reasons
+            KIND,
+            desired.key,
+            "update",
+            tuple(changes),
+            before,
+            after,
+            live.ids,
+            depends,
+            field_reasons,
+            _warnings(changes),
         )
 
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
@@ -505,6 +514,20 @@ class DataExtensionType:
         if len(props) > 1:
             steps.append(Step("update", SoapObject(KIND, props), change, phase=1))
         return steps
+
+
+def _warnings(changes: list[AttributeChange]) -> tuple[str, ...]:
+    """New required fields without a default are accepted only while the data extension holds no rows."""
+    return tuple(
+        f"new required field '{c.after['name']}' has no default value: the service accepts it only while "
+        "the data extension is empty"
+        for c in changes
+        if c.before is None
+        and isinstance(c.after, dict)
+        and c.after.get("required")
+        and c.after.get("default") is None
+        and not c.destructive_reason
+    )
 
 
 def _needs_readd(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
