@@ -1,0 +1,775 @@
+"""The rules of the Marketing Cloud SOAP service, with the error codes and messages it answers.
+
+This is the one place where the emulator decides what the service accepts. Where the real behaviour is not
+documented, the choice made here is a named constant or function whose docstring says it is the emulator's
+choice, so it can be changed in one place when the real behaviour is learnt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from mcstate.emulator.model import DataExtension, Field, Folder
+
+
+class ApiError(Exception):
+    """A per-object failure: becomes a result with StatusCode Error, this ErrorCode and StatusMessage."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# -- clock, account, transport ------------------------------------------------------------------------------
+
+SERVER_UTC_OFFSET = timedelta(hours=-6)
+"""Emulator's choice: the service's clock is US Central standard time (UTC-6), and dates are written
+without a zone, as the real service does."""
+
+TIMESTAMP_VALIDITY_SECONDS = 300
+"""wsu:Timestamp Expires is Created plus five minutes, as in every recorded response."""
+
+ACCOUNT_MID = 100000001
+"""Emulator's choice: the MID (Client.ID) of the one business unit the emulator holds."""
+
+TOKEN_SCOPE = (
+    "offline data_extensions_read data_extensions_write automations_execute automations_read "
+    "automations_write file_locations_read file_locations_write list_and_subscribers_read "
+    "list_and_subscribers_write tracking_events_read"
+)
+"""Scopes granted when the token request names none."""
+
+
+def server_now() -> datetime:
+    """The service clock (naive, SERVER_UTC_OFFSET), at millisecond precision."""
+    now = datetime.now(UTC) + SERVER_UTC_OFFSET
+    return now.replace(tzinfo=None, microsecond=now.microsecond // 1000 * 1000)
+
+
+# -- authentication and faults -------------------------------------------------------------------------------
+
+LOGIN_FAILED = "Login failed"
+"""Security fault text for a missing or unknown token (or wrong UsernameToken)."""
+
+TOKEN_EXPIRED = "Token Expired"
+"""Security fault text for a token that was issued but has expired, as recorded from the service."""
+
+TOKEN_VALIDITY_EXTRA_SECONDS = 0
+"""Emulator's choice: a token is valid for exactly the expires_in it was issued with (the real service
+keeps it a little longer than it announces)."""
+
+INVALID_CLIENT = {
+    "error": "invalid_client",
+    "error_description": (
+        "Client authentication failed. Make sure that the client ID and client secret are valid and that the "
+        "package is installed and enabled."
+    ),
+    "error_uri": "https://developer.salesforce.com/docs",
+}
+"""The token endpoint's 401 answer for wrong credentials."""
+
+
+def oauth_error(error: str, description: str) -> dict[str, str]:
+    """Emulator's choice for the token endpoint's 400 answers: RFC 6749 error objects."""
+    return {
+        "error": error,
+        "error_description": description,
+        "error_uri": "https://developer.salesforce.com/docs",
+    }
+
+
+def unrecognized_action(action: str) -> str:
+    return f"Server did not recognize the value of HTTP Header SOAPAction: {action}."
+
+
+def unreadable_request(detail: str) -> str:
+    return f"Server was unable to read request. ---> There is an error in the XML document. ---> {detail}"
+
+
+def unavailable_operation(operation: str) -> str:
+    """Emulator's choice: a real operation the emulator does not provide is a soap:Server fault."""
+    return f"The {operation} operation is not available in the emulator."
+
+
+# -- operations and batches ---------------------------------------------------------------------------------
+
+KNOWN_OPERATIONS = (
+    "Create", "Retrieve", "Update", "Delete", "Query", "Describe", "Execute", "Perform", "Configure",
+    "Schedule", "VersionInfo", "Extract", "GetSystemStatus",
+)  # fmt: skip
+"""Every SOAPAction the service recognises (the operations of the published WSDL)."""
+
+OVERALL_OK = "OK"
+OVERALL_ERROR = "Error"
+OVERALL_PARTIAL = "Has Errors"
+"""Emulator's choice for a batch where some objects failed: the docs say 'Has Error', clients check
+'Has Errors'; one value, used consistently."""
+MORE_DATA_AVAILABLE = "MoreDataAvailable"
+
+
+def overall_status(successes: Sequence[bool]) -> str:
+    """OK when every object succeeded, Error when all failed, OVERALL_PARTIAL otherwise."""
+    if all(successes):
+        return OVERALL_OK
+    if not any(successes):
+        return OVERALL_ERROR
+    return OVERALL_PARTIAL
+
+
+UNSUPPORTED_OPERATION_CODE = 5
+
+
+def unsupported_operation(operation: str, object_type: str) -> ApiError:
+    """General error for an object type that does not support an operation (emulator's choice of code 5
+    over 8: the documented text of code 5 names both the method and the type)."""
+    return ApiError(
+        UNSUPPORTED_OPERATION_CODE, f"Cannot perform {operation} on objects of type {object_type}"
+    )
+
+
+# -- Retrieve ----------------------------------------------------------------------------------------------
+
+PAGE_SIZE = 2500
+"""At most this many results per Retrieve response; Options/BatchSize may lower it."""
+
+CONTINUATION_KEEPS_REQUEST_ID = True
+"""Emulator's choice: every page of one Retrieve chain carries the RequestID of the first response."""
+
+CONTINUATION_LIFETIME = timedelta(hours=1)
+"""Emulator's choice: how long an unfinished Retrieve chain can be continued."""
+
+
+def page_size(batch_size: int | None) -> int:
+    """The smaller of PAGE_SIZE and a positive Options/BatchSize."""
+    if batch_size is not None and 0 < batch_size < PAGE_SIZE:
+        return batch_size
+    return PAGE_SIZE
+
+
+def unknown_object_type(object_type: str) -> str:
+    return (
+        f"Error: Unable to find a handler for object type: {object_type}. "
+        "Object types are case-sensitive, check spelling."
+    )
+
+
+def unknown_properties(object_type: str, properties: Iterable[str]) -> str:
+    return (
+        f"Error: The Request Property(s) {', '.join(properties)} do not match with the fields of "
+        f"{object_type} retrieve"
+    )
+
+
+def unfilterable_property(name: str) -> str:
+    return f"Error: Filter Property '{name}' is not a retrievable property"
+
+
+def unsupported_operator(operator: str, name: str) -> str:
+    """Emulator's choice of text for a valid SimpleOperator the emulator does not evaluate."""
+    return f"Error: The operator {operator} is not supported for filter property '{name}'"
+
+
+def bad_filter_value(name: str, value: str) -> str:
+    """Emulator's choice of text for a filter value that does not fit the property's type."""
+    return f"Error: The value '{value}' is not valid for filter property '{name}'"
+
+
+def no_properties(object_type: str) -> str:
+    """Emulator's choice: a Retrieve must name at least one property."""
+    return f"Error: No properties were requested for the {object_type} retrieve"
+
+
+def unknown_continuation(request_id: str) -> str:
+    """Emulator's choice of text for a ContinueRequest that names no open Retrieve chain."""
+    return f"Error: The RequestID {request_id} does not match an open retrieve request"
+
+
+STRING, INTEGER, BOOLEAN, DATE = "string", "int", "bool", "date"
+
+FILTER_STRINGS_CASE_INSENSITIVE = True
+"""Emulator's choice: string comparisons in filters ignore case, as the service's SQL collation does
+(recorded: ContentType 'hidden' matches folder 'Hidden'; folder and field names ignore case)."""
+
+SUPPORTED_OPERATORS = frozenset(
+    {
+        "equals", "notEquals", "greaterThan", "lessThan", "isNull", "isNotNull", "greaterThanOrEqual",
+        "lessThanOrEqual", "between", "IN", "like", "beginsWith", "endsWith", "contains", "notContains",
+        "existsInString", "existsInStringAsAWord", "notExistsInString",
+    }
+)  # fmt: skip
+"""Operators evaluated by the emulator; the anniversary operators are valid but not evaluated."""
+
+ALL_OPERATORS = SUPPORTED_OPERATORS | {
+    "isAnniversary", "isNotAnniversary", "greaterThanAnniversary", "lessThanAnniversary",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RetrieveProperties:
+    """What a Retrieve of one object type may ask for and filter on, with each property's value type."""
+
+    retrievable: dict[str, str]
+    filterable: frozenset[str]
+
+
+DATA_EXTENSION_PROPERTIES = RetrieveProperties(
+    retrievable={
+        "Client.ID": INTEGER, "CreatedDate": DATE, "ModifiedDate": DATE, "ObjectID": STRING,
+        "CustomerKey": STRING, "Name": STRING, "Description": STRING, "IsSendable": BOOLEAN,
+        "IsTestable": BOOLEAN, "SendableDataExtensionField.Name": STRING,
+        "SendableSubscriberField.Name": STRING, "Template.CustomerKey": STRING,
+        "DataRetentionPeriodLength": INTEGER, "DataRetentionPeriodUnitOfMeasure": INTEGER,
+        "RowBasedRetention": BOOLEAN, "ResetRetentionPeriodOnImport": BOOLEAN,
+        "DeleteAtEndOfRetentionPeriod": BOOLEAN, "RetainUntil": STRING, "CategoryID": INTEGER,
+    },
+    filterable=frozenset(
+        {
+            "ObjectID", "CustomerKey", "Name", "Description", "CategoryID", "IsSendable", "IsTestable",
+            "CreatedDate", "ModifiedDate",
+        }
+    ),
+)  # fmt: skip
+"""Fields, ID and the sendable objects as a whole are not retrievable (only their .Name is)."""
+
+DATA_EXTENSION_FIELD_PROPERTIES = RetrieveProperties(
+    retrievable={
+        "Client.ID": INTEGER, "CreatedDate": DATE, "ModifiedDate": DATE, "ObjectID": STRING,
+        "CustomerKey": STRING, "Name": STRING, "Scale": INTEGER, "DefaultValue": STRING,
+        "MaxLength": INTEGER, "IsRequired": BOOLEAN, "Ordinal": INTEGER, "IsPrimaryKey": BOOLEAN,
+        "FieldType": STRING, "DataExtension.CustomerKey": STRING,
+    },
+    filterable=frozenset(
+        {
+            "ObjectID", "CustomerKey", "Name", "DataExtension.CustomerKey", "FieldType", "IsRequired",
+            "IsPrimaryKey", "Ordinal", "MaxLength", "Scale", "DefaultValue", "CreatedDate", "ModifiedDate",
+        }
+    ),
+)  # fmt: skip
+"""Precision, ID, Description and DataExtension as a whole are not retrievable."""
+
+DATA_FOLDER_PROPERTIES = RetrieveProperties(
+    retrievable={
+        "ID": INTEGER, "Client.ID": INTEGER, "ParentFolder.ID": INTEGER, "ParentFolder.CustomerKey": STRING,
+        "ParentFolder.ObjectID": STRING, "ParentFolder.Name": STRING, "ParentFolder.Description": STRING,
+        "ParentFolder.ContentType": STRING, "ParentFolder.IsActive": BOOLEAN,
+        "ParentFolder.IsEditable": BOOLEAN, "ParentFolder.AllowChildren": BOOLEAN, "Name": STRING,
+        "Description": STRING, "ContentType": STRING, "IsActive": BOOLEAN, "IsEditable": BOOLEAN,
+        "AllowChildren": BOOLEAN, "CreatedDate": DATE, "ModifiedDate": DATE, "ObjectID": STRING,
+        "CustomerKey": STRING,
+    },
+    filterable=frozenset(
+        {
+            "ID", "Name", "ContentType", "ParentFolder.ID", "ParentFolder.Name", "ParentFolder.CustomerKey",
+            "CustomerKey", "Description", "IsActive", "IsEditable", "AllowChildren", "CreatedDate",
+            "ModifiedDate",
+        }
+    ),
+)  # fmt: skip
+"""A folder's ObjectID is retrievable but always comes back nil, as recorded."""
+
+FIELD_RESULTS_ORDER = "ObjectID"
+"""DataExtensionField results are not in Ordinal order (the real service does not sort them either):
+the emulator returns them by field ObjectID, stable but unrelated to Ordinal, so clients must sort."""
+
+
+# -- DataExtension ------------------------------------------------------------------------------------------
+
+DE_NO_KEY = 310001
+DE_DELETE_NOT_FOUND = 310002
+DE_KEY_EXISTS = 310003
+DE_UPDATE_NOT_FOUND = 310004
+DE_OBJECT_ID_ON_CREATE = 310005
+DE_VALIDATION = 310007
+
+DE_CREATED = "Data Extension created."
+DE_UPDATED = "Data Extension updated."
+DE_DELETED = "Data Extension deleted."
+DE_FIELDS_DELETED = "Data Extension Fields deleted."
+"""Emulator's choice of text when a Delete names Fields: only those fields are removed."""
+
+KEYS_CASE_INSENSITIVE = True
+"""Emulator's choice: CustomerKeys and names are unique regardless of case (SQL Server collation)."""
+
+
+def same_text(left: str, right: str) -> bool:
+    return left.casefold() == right.casefold() if KEYS_CASE_INSENSITIVE else left == right
+
+
+def de_no_key() -> ApiError:
+    return ApiError(
+        DE_NO_KEY, "No ObjectID, CustomerKey or Name was provided to identify the data extension."
+    )
+
+
+def de_object_id_on_create() -> ApiError:
+    return ApiError(
+        DE_OBJECT_ID_ON_CREATE,
+        "ObjectID is generated by the system and cannot be specified when creating a data extension.",
+    )
+
+
+def de_key_exists(customer_key: str) -> ApiError:
+    """Emulator's choice of text for a Create whose CustomerKey is taken (code 310003)."""
+    return ApiError(DE_KEY_EXISTS, f"A data extension with CustomerKey {customer_key} already exists.")
+
+
+def de_key_taken_on_update(customer_key: str) -> ApiError:
+    """Emulator's choice: changing the CustomerKey to one that is taken is a validation error (310007)."""
+    return ApiError(DE_VALIDATION, f"A data extension with CustomerKey {customer_key} already exists.")
+
+
+def de_name_exists(name: str) -> ApiError:
+    return ApiError(DE_VALIDATION, f"A data extension named {name} already exists.")
+
+
+def de_update_not_found(identity: str) -> ApiError:
+    return ApiError(DE_UPDATE_NOT_FOUND, f"No data extension matches {identity}; it cannot be updated.")
+
+
+def de_delete_not_found(identity: str) -> ApiError:
+    return ApiError(DE_DELETE_NOT_FOUND, f"No data extension matches {identity}; it cannot be deleted.")
+
+
+def de_name_required() -> ApiError:
+    return ApiError(DE_VALIDATION, "A data extension requires a Name.")
+
+
+def de_fields_required() -> ApiError:
+    return ApiError(DE_VALIDATION, "A data extension requires at least one field.")
+
+
+def check_category(category_id: int, folder: Folder | None) -> None:
+    """CategoryID must be an existing folder for data extensions (emulator's choice of text)."""
+    if folder is None or folder.content_type.casefold() not in DATA_EXTENSION_FOLDER_TYPES:
+        raise ApiError(DE_VALIDATION, f"CategoryID {category_id} is not a valid data extension folder.")
+
+
+DATA_EXTENSION_FOLDER_TYPES = frozenset({"dataextension"})
+"""Folder content types that may hold a data extension."""
+
+DEFAULT_DATA_EXTENSION_FOLDER_KEY = "dataextension_default"
+"""A data extension created without CategoryID goes to the root Data Extensions folder."""
+
+
+def check_key_change(object_id_given: bool, changes_fields: bool) -> None:
+    """A CustomerKey can only be changed when the ObjectID identifies the data extension, and not in the
+    same Update as field changes."""
+    if not object_id_given:
+        return
+    if changes_fields:
+        raise ApiError(DE_VALIDATION, "The CustomerKey cannot be changed in the same update as fields.")
+
+
+# Fields
+
+FIELD_TYPES = ("Text", "Number", "Date", "Boolean", "EmailAddress", "Phone", "Decimal", "Locale")
+"""Field types the emulator accepts: the documented ones (the WSDL's encrypted types are refused)."""
+
+DEFAULT_FIELD_TYPE = "Text"
+"""A field sent without FieldType is Text."""
+
+LENGTH_RULES: dict[str, tuple[int, int]] = {
+    "Text": (50, 4000),
+    "EmailAddress": (254, 254),
+    "Phone": (50, 50),
+    "Locale": (5, 5),
+}
+"""(default MaxLength, largest MaxLength) per type that has a length. Text defaults to 50 and allows up to
+4000 and EmailAddress is 254, as documented; Phone 50 and Locale 5 are the emulator's choice."""
+
+TYPES_WITHOUT_LENGTH = frozenset({"Number", "Date", "Boolean"})
+"""These types have no MaxLength; a MaxLength sent for them is ignored."""
+
+DECIMAL_MAX_PRECISION = 38
+MAX_LENGTH_DECREASE = "The length of an existing field cannot be decreased"
+
+PRIMARY_KEY_MUST_BE_REQUIRED = True
+"""Emulator's choice: a primary-key field is required. IsPrimaryKey with IsRequired omitted makes the field
+required; IsPrimaryKey with IsRequired explicitly false is refused."""
+
+
+@dataclass
+class FieldInput:
+    """A Fields/Field element as sent; None means the element was absent."""
+
+    object_id: str | None = None
+    name: str | None = None
+    field_type: str | None = None
+    max_length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    is_required: bool | None = None
+    is_primary_key: bool | None = None
+    default_value: str | None = None
+    ordinal: int | None = None
+
+
+@dataclass
+class FieldShape:
+    """A new field's settings after the service's defaults are applied."""
+
+    name: str
+    field_type: str
+    max_length: int | None
+    scale: int | None
+    is_required: bool
+    is_primary_key: bool
+    default_value: str
+
+
+def field_error(message: str) -> ApiError:
+    return ApiError(DE_VALIDATION, message)
+
+
+def new_field_shape(spec: FieldInput) -> FieldShape:
+    """Validate a new field and apply the defaults the service applies."""
+    name = (spec.name or "").strip()
+    if not name:
+        raise field_error("A field requires a Name.")
+    field_type = spec.field_type if spec.field_type is not None else DEFAULT_FIELD_TYPE
+    if field_type not in FIELD_TYPES:
+        raise field_error(f"The FieldType {field_type} of field {name} is not valid.")
+    max_length: int | None = None
+    scale: int | None = None
+    if field_type in LENGTH_RULES:
+        default, largest = LENGTH_RULES[field_type]
+        max_length = default if spec.max_length is None else spec.max_length
+        if not 1 <= max_length <= largest:
+            raise field_error(f"The MaxLength of field {name} must be between 1 and {largest}.")
+    elif field_type == "Decimal":
+        if spec.precision is None or spec.scale is None:
+            raise field_error(f"The Decimal field {name} requires Precision and Scale.")
+        if not 1 <= spec.precision <= DECIMAL_MAX_PRECISION:
+            raise field_error(f"The Precision of field {name} must be between 1 and {DECIMAL_MAX_PRECISION}.")
+        if not 0 <= spec.scale <= spec.precision:
+            raise field_error(f"The Scale of field {name} must be between 0 and its Precision.")
+        max_length, scale = spec.precision, spec.scale
+    is_primary_key = bool(spec.is_primary_key)
+    if is_primary_key and PRIMARY_KEY_MUST_BE_REQUIRED and spec.is_required is False:
+        raise field_error(f"The primary key field {name} must be required (IsRequired true).")
+    is_required = True if is_primary_key else bool(spec.is_required)
+    return FieldShape(
+        name=name,
+        field_type=field_type,
+        max_length=max_length,
+        scale=scale,
+        is_required=is_required,
+        is_primary_key=is_primary_key,
+        default_value=spec.default_value or "",
+    )
+
+
+def check_field_names_unique(names: Iterable[str]) -> None:
+    """Field names are unique within a data extension, regardless of case."""
+    seen: set[str] = set()
+    for name in names:
+        folded = name.casefold()
+        if folded in seen:
+            raise field_error(f"A field named {name} already exists in this data extension.")
+        seen.add(folded)
+
+
+def check_new_field_on_populated(shape: FieldShape, row_count: int) -> None:
+    """A field added to a data extension that holds rows must be nullable or have a default value, and
+    cannot be a primary key."""
+    if row_count <= 0:
+        return
+    if shape.is_primary_key:
+        raise field_error(
+            f"The primary key field {shape.name} cannot be added to a data extension that contains data."
+        )
+    if shape.is_required and not shape.default_value:
+        raise field_error(
+            f"The required field {shape.name} cannot be added to a data extension that contains data "
+            "unless it has a DefaultValue."
+        )
+
+
+def field_not_in_data_extension(object_id: str) -> ApiError:
+    return field_error(f"The field with ObjectID {object_id} does not belong to this data extension.")
+
+
+def apply_field_change(existing: Field, spec: FieldInput, row_count: int) -> Field:
+    """The modified copy of an existing field, or ApiError when the service refuses the change.
+
+    Rename, DefaultValue and a larger MaxLength are allowed. FieldType may not be sent at all (even
+    unchanged); MaxLength never shrinks; a nullable field never becomes required; Decimal Scale is fixed;
+    the primary key changes only while the data extension holds no rows; Ordinal is ignored.
+    """
+    if spec.field_type is not None:
+        raise field_error(f"The FieldType of the existing field {existing.name} cannot be updated.")
+    changed = Field(**vars(existing))
+    if spec.name is not None and spec.name.strip() and spec.name.strip() != existing.name:
+        changed.name = spec.name.strip()
+    length = spec.precision if existing.field_type == "Decimal" and spec.precision is not None else None
+    if length is None and existing.field_type not in TYPES_WITHOUT_LENGTH:
+        length = spec.max_length
+    if length is not None and existing.max_length is not None and length != existing.max_length:
+        if length < existing.max_length:
+            raise field_error(MAX_LENGTH_DECREASE)
+        largest = LENGTH_RULES.get(existing.field_type, (0, DECIMAL_MAX_PRECISION))[1]
+        if length > largest:
+            raise field_error(f"The MaxLength of field {existing.name} must be between 1 and {largest}.")
+        changed.max_length = length
+    if existing.field_type == "Decimal" and spec.scale is not None and spec.scale != existing.scale:
+        raise field_error(f"The Scale of the existing Decimal field {existing.name} cannot be changed.")
+    if spec.is_primary_key is not None and spec.is_primary_key != existing.is_primary_key:
+        if row_count > 0:
+            raise field_error(
+                f"The primary key of a data extension that contains data cannot be changed "
+                f"(field {existing.name})."
+            )
+        changed.is_primary_key = spec.is_primary_key
+        if spec.is_primary_key:
+            if spec.is_required is False:
+                raise field_error(
+                    f"The primary key field {existing.name} must be required (IsRequired true)."
+                )
+            changed.is_required = True
+    if spec.is_required is not None and spec.is_required != changed.is_required:
+        if spec.is_required and not changed.is_primary_key:
+            raise field_error(f"The nullable field {existing.name} cannot be changed to required.")
+        if not spec.is_required and changed.is_primary_key:
+            raise field_error(f"The primary key field {existing.name} must be required (IsRequired true).")
+        changed.is_required = spec.is_required
+    if spec.default_value is not None:
+        changed.default_value = spec.default_value
+    return changed
+
+
+def check_field_deletion(data_extension: DataExtension, field: Field | None, object_id: str) -> None:
+    """A field deleted through Delete DataExtension must belong to it and not be its sendable field."""
+    if field is None or field.de_object_id != data_extension.object_id:
+        raise field_not_in_data_extension(object_id)
+    if data_extension.is_sendable and data_extension.sendable_field_id == field.object_id:
+        raise field_error(
+            f"The field {field.name} relates the data extension to subscribers and cannot be deleted."
+        )
+
+
+def check_fields_remain(remaining: int) -> None:
+    if remaining <= 0:
+        raise de_fields_required()
+
+
+# Sendable
+
+SUBSCRIBER_FIELDS = {"subscriber key": "Subscriber Key", "email address": "Email Address"}
+"""SendableSubscriberField names accepted on Create/Update."""
+
+RETRIEVED_SUBSCRIBER_FIELD = {"Subscriber Key": "_SubscriberKey", "Email Address": "Email Address"}
+"""How Retrieve names the subscriber field: 'Subscriber Key' comes back as '_SubscriberKey' (recorded);
+'Email Address' is returned as sent (emulator's choice)."""
+
+
+def check_sendable(field_name: str | None, subscriber_field: str | None, field_names: Sequence[str]) -> str:
+    """Validate a sendable relationship; returns the canonical subscriber field name."""
+    if not field_name:
+        raise field_error("A sendable data extension requires SendableDataExtensionField/Name.")
+    if not any(same_text(field_name, name) for name in field_names):
+        raise field_error(f"The sendable field {field_name} is not a field of this data extension.")
+    if not subscriber_field:
+        raise field_error("A sendable data extension requires SendableSubscriberField/Name.")
+    if subscriber_field.strip() == "_SubscriberKey":
+        raise field_error(
+            "The SendableSubscriberField _SubscriberKey is not valid; "
+            "use 'Subscriber Key' or 'Email Address'."
+        )
+    canonical = SUBSCRIBER_FIELDS.get(subscriber_field.strip().casefold())
+    if canonical is None:
+        raise field_error(
+            f"The SendableSubscriberField {subscriber_field} is not valid; "
+            "use 'Subscriber Key' or 'Email Address'."
+        )
+    return canonical
+
+
+# Retention
+
+RETENTION_UNITS = {3: "Days", 4: "Weeks", 5: "Months", 6: "Years"}
+"""DataRetentionPeriodUnitOfMeasure values; DataRetentionPeriod (the enum) maps onto them."""
+
+
+def retention_unit_from_period(period: str) -> int:
+    for unit, name in RETENTION_UNITS.items():
+        if name == period:
+            return unit
+    raise field_error(f"The DataRetentionPeriod {period} is not valid.")
+
+
+def check_retention(length: int | None, unit: int | None, retain_until: str) -> None:
+    """A period needs both a positive length and a known unit; RetainUntil excludes a period."""
+    if unit is not None and unit not in RETENTION_UNITS:
+        raise field_error(f"The DataRetentionPeriodUnitOfMeasure {unit} is not valid (3, 4, 5 or 6).")
+    if (length is None) != (unit is None):
+        raise field_error(
+            "A retention period requires both DataRetentionPeriodLength and DataRetentionPeriodUnitOfMeasure."
+        )
+    if length is not None and length <= 0:
+        raise field_error("DataRetentionPeriodLength must be greater than zero.")
+    if length is not None and retain_until:
+        raise field_error("RetainUntil cannot be combined with a retention period; send RetainUntil empty.")
+
+
+def check_row_based_retention(current: bool, requested: bool | None) -> None:
+    """RowBasedRetention is fixed once the data extension exists."""
+    if requested is not None and requested != current:
+        raise field_error("RowBasedRetention cannot be changed on an existing data extension.")
+
+
+_RETAIN_UNTIL_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
+                         "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")  # fmt: skip
+
+
+def normalize_retain_until(value: str | None) -> str | None:
+    """RetainUntil in the service's en-US form (``5/9/2024 12:00:00 AM``); empty stays empty.
+
+    Emulator's choice: the API user's locale is en-US; ISO dates are accepted too.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return ""
+    for pattern in _RETAIN_UNTIL_FORMATS:
+        try:
+            moment = datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        hour = moment.hour % 12 or 12
+        suffix = "AM" if moment.hour < 12 else "PM"
+        clock = f"{hour}:{moment.minute:02d}:{moment.second:02d} {suffix}"
+        return f"{moment.month}/{moment.day}/{moment.year} {clock}"
+    raise field_error(f"RetainUntil {value} is not a valid date.")
+
+
+# -- DataFolder ----------------------------------------------------------------------------------------------
+
+FOLDER_INVALID_CALL = 396001
+FOLDER_KEY_EXISTS = 396002
+FOLDER_NAME_REQUIRED = 396003
+FOLDER_CONTENT_TYPE_REQUIRED = 396004
+FOLDER_CONTENT_TYPE_INVALID = 396005
+FOLDER_INVALID_PARENT = 396007
+FOLDER_KEY_REQUIRED = 396008
+FOLDER_KEY_INVALID = 396009
+FOLDER_DESCRIPTION_REQUIRED = 396010
+FOLDER_NAME_INVALID = 396012
+
+FOLDER_CREATED = "Folder created successfully."
+FOLDER_UPDATED = "Folder updated successfully."
+FOLDER_DELETED = "Folder deleted successfully."
+
+FIRST_FOLDER_ID = 100001
+"""Emulator's choice: folders created through the API get increasing integer IDs from here."""
+
+CONTENT_TYPES = frozenset(
+    {
+        "dataextension", "shared_dataextension", "shared_data", "salesforcedataextension",
+        "shared_salesforcedataextension", "synchronizeddataextension", "queryactivity", "filterdefinition",
+        "filteractivity", "automations", "ssjsactivity", "list", "mysubs", "publication", "suppression_list",
+        "contextual_suppression_list", "triggered_send", "triggered_send_journeybuilder",
+        "userinitiatedsends",
+        "asset", "asset-shared", "cloudpages", "email", "template", "journey", "hidden", "media", "content",
+    }
+)  # fmt: skip
+"""Known ContentType values, compared without case ('Hidden' and 'hidden' are the same)."""
+
+ROOT_FOLDERS: tuple[tuple[int, str, str, str], ...] = (
+    (1, "hidden_default", "Hidden", "hidden"),
+    (2, "dataextension_default", "Data Extensions", "dataextension"),
+    (3, "shared_dataextension_default", "Shared Data Extensions", "shared_dataextension"),
+    (4, "queryactivity_default", "Query", "queryactivity"),
+    (5, "filterdefinition_default", "Data Filters", "filterdefinition"),
+    (6, "filteractivity_default", "Filter Activities", "filteractivity"),
+    (7, "automations_default", "my automations", "automations"),
+)
+"""Root folders of a fresh account (ID, CustomerKey, Name, ContentType): ParentFolder 0, active, not
+editable, children allowed. The Data Extensions root has ID 2, as in recorded tenants."""
+
+FOLDER_DEFAULT_IS_ACTIVE = True
+"""Emulator's choice: a folder created without IsActive is active."""
+FOLDER_DEFAULT_IS_EDITABLE = False
+FOLDER_DEFAULT_ALLOW_CHILDREN = False
+"""As the service does: IsEditable and AllowChildren are false unless sent."""
+
+
+def folder_name_required() -> ApiError:
+    return ApiError(FOLDER_NAME_REQUIRED, "Data Folder Name Required")
+
+
+def folder_content_type_required() -> ApiError:
+    return ApiError(FOLDER_CONTENT_TYPE_REQUIRED, "Data Folder Content Type Required")
+
+
+def folder_content_type_invalid() -> ApiError:
+    return ApiError(FOLDER_CONTENT_TYPE_INVALID, "Data Folder Content Type Invalid")
+
+
+def folder_invalid_parent() -> ApiError:
+    return ApiError(FOLDER_INVALID_PARENT, "Data Folder Invalid Parent")
+
+
+def folder_description_required() -> ApiError:
+    return ApiError(FOLDER_DESCRIPTION_REQUIRED, "Data Folder Description Required")
+
+
+def folder_key_exists() -> ApiError:
+    return ApiError(FOLDER_KEY_EXISTS, "Data Folder Customer Key Exists")
+
+
+def folder_key_required() -> ApiError:
+    """Update/Delete without ID or CustomerKey (emulator's reading of 396008 'Key Field Required')."""
+    return ApiError(FOLDER_KEY_REQUIRED, "Data Folder Key Field Required")
+
+
+def folder_not_found() -> ApiError:
+    """Update/Delete whose ID or CustomerKey matches no folder (emulator's reading of 396009)."""
+    return ApiError(FOLDER_KEY_INVALID, "Data Folder Key Field Invalid")
+
+
+def folder_name_taken(name: str) -> ApiError:
+    """Emulator's choice: a sibling with the same name (case-insensitive) is 396012 'Name Invalid'."""
+    return ApiError(
+        FOLDER_NAME_INVALID, f"Data Folder Name Invalid: a folder named {name} already exists here."
+    )
+
+
+def folder_not_editable() -> ApiError:
+    """Emulator's choice: changing or deleting a folder with IsEditable false is an invalid call."""
+    return ApiError(FOLDER_INVALID_CALL, "Data Folder Invalid Call: the folder is not editable.")
+
+
+def folder_not_empty() -> ApiError:
+    """Emulator's choice: a folder holding folders or data extensions cannot be deleted."""
+    return ApiError(FOLDER_INVALID_CALL, "Data Folder Invalid Call: the folder is not empty.")
+
+
+def folder_content_type_changed() -> ApiError:
+    """Emulator's choice: ContentType is immutable; sending a different one is 396005."""
+    return ApiError(
+        FOLDER_CONTENT_TYPE_INVALID, "Data Folder Content Type Invalid: ContentType cannot be changed."
+    )
+
+
+def check_content_type(content_type: str | None) -> str:
+    if content_type is None or not content_type.strip():
+        raise folder_content_type_required()
+    if content_type.strip().casefold() not in CONTENT_TYPES:
+        raise folder_content_type_invalid()
+    return content_type.strip()
+
+
+def check_parent(parent: Folder | None, content_type: str, moving: Folder | None = None,
+                 ancestors: Sequence[int] = ()) -> None:  # fmt: skip
+    """The parent must exist (ID 0, a new root, is refused), share the content type and allow children;
+    a folder cannot move under itself or one of its descendants."""
+    if parent is None or parent.content_type.casefold() != content_type.casefold():
+        raise folder_invalid_parent()
+    if not parent.allow_children:
+        raise folder_invalid_parent()
+    if moving is not None and (parent.id == moving.id or moving.id in ancestors):
+        raise folder_invalid_parent()

@@ -1,0 +1,61 @@
+"""Serving the emulator over HTTP: a threaded server with quiet logging."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+from mcstate.emulator.app import EmulatorApp
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Keeps test and CLI output clean: no access log lines."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+class EmulatorServer(ThreadingMixIn, WSGIServer):
+    """A threaded WSGI server for one EmulatorApp; ``base_url`` is where clients reach it."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    app: EmulatorApp
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else str(host)
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return f"http://{shown}:{port}/"
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.app.close()
+
+
+def make_server(db_path: Path, host: str = "127.0.0.1", port: int = 0, **app_options: Any) -> EmulatorServer:
+    """A server bound to host:port (port 0 picks a free one), not yet serving: call serve_forever()."""
+    app = EmulatorApp(Path(db_path), **app_options)
+    server = EmulatorServer((host, port), _QuietHandler)
+    server.app = app
+    server.set_app(app)
+    return server
+
+
+def serve(db_path: Path, host: str = "127.0.0.1", port: int = 8080, **app_options: Any) -> None:
+    """Serve until interrupted (Ctrl-C), after one line saying where."""
+    server = make_server(db_path, host, port, **app_options)
+    print(f"mcstate emulator listening on {server.base_url} (db: {Path(db_path)})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        sys.stdout.flush()

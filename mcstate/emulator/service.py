@@ -1,0 +1,265 @@
+"""The SOAP operations: Create, Retrieve, Update, Delete and GetSystemStatus over per-type handlers.
+
+Each object type is one ObjectHandler (see dataextension.py, datafolder.py); adding a type is adding a
+handler to the registry. A handler reads its request objects, applies the service's rules (rules.py) to the
+store, and lists its objects as flat rows for Retrieve; this module does the rest: batches, results,
+OverallStatus, property checks, filters, projection and paging.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from mcstate.emulator import rules
+from mcstate.emulator.codec import XSI_TYPE, RequestReadError, Writer, XNode, new_uuid
+from mcstate.emulator.filters import FilterError, compile_filter
+from mcstate.emulator.store import Store
+
+Row = dict[str, Any]
+"""An object flattened for Retrieve: dotted property path -> value, plus KEY."""
+
+KEY = "__key__"
+"""The stable identity of a row, kept in Retrieve continuations."""
+
+
+@dataclass
+class Outcome:
+    """What one object of a Create/Update/Delete came to."""
+
+    message: str
+    new_id: int = 0
+    new_object_id: str | None = None
+    object: dict[str, Any] | None = None
+
+
+class ObjectHandler:
+    """One object type. By default it supports no operation; subclasses override what the type allows."""
+
+    object_type = ""
+    retrieve_properties: rules.RetrieveProperties | None = None
+
+    def read(self, node: XNode, operation: str) -> Any:
+        """Deserialize one request object (RequestReadError for what the service could not read)."""
+        return node
+
+    def create(self, store: Store, item: Any) -> Outcome:
+        raise rules.unsupported_operation("Create", self.object_type)
+
+    def update(self, store: Store, item: Any) -> Outcome:
+        raise rules.unsupported_operation("Update", self.object_type)
+
+    def delete(self, store: Store, item: Any) -> Outcome:
+        raise rules.unsupported_operation("Delete", self.object_type)
+
+    def rows(self, store: Store) -> list[Row]:
+        """Every object of this type as a Retrieve row, in the order Retrieve returns them."""
+        raise NotImplementedError
+
+    def rows_by_keys(self, store: Store, keys: Sequence[str]) -> list[Row]:
+        """The rows with the given keys (any order; objects deleted meanwhile are left out)."""
+        wanted = set(keys)
+        return [row for row in self.rows(store) if row[KEY] in wanted]
+
+
+class _Unsupported(ObjectHandler):
+    """Stands for a WSDL type that has no handler: every operation answers the general error."""
+
+    def __init__(self, object_type: str) -> None:
+        self.object_type = object_type
+
+
+@dataclass
+class Response:
+    """A response body and what the request log records about it."""
+
+    body: str
+    object_types: list[str] = field(default_factory=list)
+    object_count: int = 0
+    result_count: int = 0
+
+
+_WRITE_OPERATIONS = {
+    "Create": ("CreateResponse", "Objects"),
+    "Update": ("UpdateResponse", "Objects"),
+    "Delete": ("DeleteResponse", "Objects"),
+}
+
+
+class Service:
+    """The implemented SOAP operations of one account."""
+
+    REQUEST_ELEMENTS: ClassVar[dict[str, str]] = {
+        "Create": "CreateRequest",
+        "Retrieve": "RetrieveRequestMsg",
+        "Update": "UpdateRequest",
+        "Delete": "DeleteRequest",
+        "GetSystemStatus": "SystemStatusRequestMsg",
+    }
+    """The operations this service implements and the Body element each expects."""
+
+    def __init__(self, store: Store, writer: Writer, handlers: Iterable[ObjectHandler]) -> None:
+        self.store = store
+        self.writer = writer
+        self.handlers = {handler.object_type: handler for handler in handlers}
+
+    def handle(self, operation: str, body: XNode) -> Response:
+        if operation == "Retrieve":
+            return self.retrieve(body)
+        if operation == "GetSystemStatus":
+            return self.system_status()
+        return self.write(operation, body)
+
+    # -- Create / Update / Delete -------------------------------------------------------------------------
+
+    def _handler(self, object_type: str | None) -> ObjectHandler:
+        name = object_type or "APIObject"
+        return self.handlers.get(name) or _Unsupported(name)
+
+    def write(self, operation: str, body: XNode) -> Response:
+        element, _ = _WRITE_OPERATIONS[operation]
+        objects = body.all("Objects")
+        if not objects:
+            raise RequestReadError("The request specifies no Objects.")
+        prepared = []
+        for node in objects:
+            handler = self._handler(node.xsi_type)
+            prepared.append((handler, handler.read(node, operation)))
+        results: list[dict[str, Any]] = []
+        successes: list[bool] = []
+        for ordinal, (handler, item) in enumerate(prepared):
+            result: dict[str, Any] = {"OrdinalID": ordinal}
+            try:
+                with self.store.transaction():
+                    outcome = getattr(handler, operation.lower())(self.store, item)
+            except rules.ApiError as error:
+                result.update(StatusCode="Error", StatusMessage=error.message, ErrorCode=error.code)
+                if operation == "Create":
+                    result["NewID"] = 0
+                successes.append(False)
+            else:
+                result.update(StatusCode="OK", StatusMessage=outcome.message)
+                if operation == "Create":
+                    result["NewID"] = outcome.new_id
+                    if outcome.new_object_id:
+                        result["NewObjectID"] = outcome.new_object_id
+                if outcome.object is not None:
+                    result["Object"] = outcome.object
+                successes.append(True)
+            results.append(result)
+        body_xml = self.writer.element(
+            element,
+            {"Results": results, "RequestID": new_uuid(), "OverallStatus": rules.overall_status(successes)},
+        )
+        types = sorted({node.xsi_type or "APIObject" for node in objects})
+        return Response(body_xml, types, len(objects), len(results))
+
+    # -- Retrieve -----------------------------------------------------------------------------------------
+
+    def retrieve(self, body: XNode) -> Response:
+        request = body.get("RetrieveRequest") or XNode("RetrieveRequest", None, "")
+        object_type = (request.text_of("ObjectType") or "").strip()
+        continuation = (request.text_of("ContinueRequest") or "").strip()
+        batch_size = None
+        options = request.get("Options")
+        if options is not None:
+            batch_size = options.int_of("BatchSize")
+        if continuation:
+            status, request_id, results, object_type = self._continue(continuation)
+        else:
+            status, request_id, results = self._first_page(request, object_type, batch_size)
+        values: dict[str, Any] = {"OverallStatus": status, "RequestID": request_id}
+        if results:
+            values["Results"] = results
+        body_xml = self.writer.element("RetrieveResponseMsg", values)
+        return Response(body_xml, [object_type] if object_type else [], 0, len(results))
+
+    def _first_page(
+        self, request: XNode, object_type: str, batch_size: int | None
+    ) -> tuple[str, str, list[dict[str, Any]]]:
+        request_id = new_uuid()
+        handler = self.handlers.get(object_type)
+        if handler is None or handler.retrieve_properties is None:
+            return rules.unknown_object_type(object_type), request_id, []
+        spec = handler.retrieve_properties
+        properties = [
+            text.strip() for text in (node.text for node in request.all("Properties")) if text.strip()
+        ]
+        if not properties:
+            return rules.no_properties(object_type), request_id, []
+        unknown = [name for name in properties if name not in spec.retrievable]
+        if unknown:
+            return rules.unknown_properties(object_type, unknown), request_id, []
+        filter_node = request.get("Filter")
+        try:
+            predicate = compile_filter(filter_node, spec) if filter_node is not None else None
+        except FilterError as error:
+            return str(error), request_id, []
+        with self.store.transaction():
+            rows = handler.rows(self.store)
+        if predicate is not None:
+            rows = [row for row in rows if predicate(row)]
+        size = rules.page_size(batch_size)
+        page = rows[:size]
+        if len(rows) > size:
+            self.store.save_continuation(
+                request_id, object_type, properties, [row[KEY] for row in rows], size, size
+            )
+            status = rules.MORE_DATA_AVAILABLE
+        else:
+            status = rules.OVERALL_OK
+        return status, request_id, [self._project(object_type, row, properties) for row in page]
+
+    def _continue(self, request_id: str) -> tuple[str, str, list[dict[str, Any]], str]:
+        state = self.store.continuation(request_id)
+        if state is None:
+            return rules.unknown_continuation(request_id), new_uuid(), [], ""
+        object_type, properties, keys, position, size = state
+        handler = self.handlers[object_type]
+        chunk = keys[position : position + size]
+        end = position + len(chunk)
+        if end >= len(keys):
+            self.store.delete_continuation(request_id)
+            status = rules.OVERALL_OK
+        else:
+            self.store.advance_continuation(request_id, position, end)
+            status = rules.MORE_DATA_AVAILABLE
+        with self.store.transaction():
+            found = {row[KEY]: row for row in handler.rows_by_keys(self.store, chunk)}
+        rows = [found[key] for key in chunk if key in found]
+        page_id = request_id if rules.CONTINUATION_KEEPS_REQUEST_ID else new_uuid()
+        return status, page_id, [self._project(object_type, row, properties) for row in rows], object_type
+
+    @staticmethod
+    def _project(object_type: str, row: Mapping[str, Any], properties: Sequence[str]) -> dict[str, Any]:
+        """Only the requested properties that have a value, nested by their dotted paths."""
+        result: dict[str, Any] = {XSI_TYPE: object_type}
+        for path in properties:
+            value = row.get(path)
+            if value is None:
+                continue
+            target = result
+            parts = path.split(".")
+            for part in parts[:-1]:
+                target = target.setdefault(part, {})
+            target[parts[-1]] = value
+        return result
+
+    # -- GetSystemStatus ----------------------------------------------------------------------------------
+
+    def system_status(self) -> Response:
+        body_xml = self.writer.element(
+            "SystemStatusResponseMsg",
+            {
+                "Results": {
+                    "Result": [
+                        {"StatusCode": "OK", "StatusMessage": "System Status Retrieved", "SystemStatus": "OK"}
+                    ]
+                },
+                "OverallStatus": rules.OVERALL_OK,
+                "OverallStatusMessage": "",
+                "RequestID": new_uuid(),
+            },
+        )
+        return Response(body_xml, [], 0, 1)

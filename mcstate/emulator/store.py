@@ -1,0 +1,582 @@
+"""The emulated account, persisted in SQLite.
+
+One connection per Store, guarded by a lock, so a threaded HTTP server can share it; writes run in
+``BEGIN IMMEDIATE`` transactions so that checks and changes are atomic even when another process (the CLI's
+reset, a second server) uses the same file. The schema is versioned in the ``meta`` table.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mcstate.emulator import rules
+from mcstate.emulator.model import DataExtension, Field, Folder
+
+SCHEMA_VERSION = 1
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1: the first schema.
+    """
+    CREATE TABLE folders (
+        id INTEGER PRIMARY KEY,
+        object_id TEXT NOT NULL,
+        customer_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        parent_id INTEGER NOT NULL,
+        is_active INTEGER NOT NULL,
+        is_editable INTEGER NOT NULL,
+        allow_children INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX folders_parent ON folders (parent_id);
+    CREATE TABLE data_extensions (
+        object_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        customer_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        is_sendable INTEGER NOT NULL,
+        is_testable INTEGER NOT NULL,
+        sendable_field_id TEXT,
+        sendable_subscriber_field TEXT,
+        template_key TEXT,
+        retention_length INTEGER,
+        retention_unit INTEGER,
+        row_based_retention INTEGER NOT NULL,
+        reset_retention_on_import INTEGER NOT NULL,
+        delete_at_end_of_retention INTEGER NOT NULL,
+        retain_until TEXT NOT NULL,
+        category_id INTEGER NOT NULL,
+        row_count INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX data_extensions_key ON data_extensions (customer_key COLLATE NOCASE);
+    CREATE INDEX data_extensions_category ON data_extensions (category_id);
+    CREATE TABLE fields (
+        object_id TEXT PRIMARY KEY,
+        de_object_id TEXT NOT NULL REFERENCES data_extensions (object_id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        field_type TEXT NOT NULL,
+        max_length INTEGER,
+        scale INTEGER,
+        is_required INTEGER NOT NULL,
+        is_primary_key INTEGER NOT NULL,
+        default_value TEXT NOT NULL,
+        ordinal INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX fields_de ON fields (de_object_id);
+    CREATE TABLE tokens (
+        token TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        expires REAL NOT NULL
+    );
+    CREATE TABLE requests (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        operation TEXT,
+        object_types TEXT NOT NULL,
+        object_count INTEGER NOT NULL,
+        result_count INTEGER NOT NULL
+    );
+    CREATE TABLE continuations (
+        request_id TEXT PRIMARY KEY,
+        object_type TEXT NOT NULL,
+        properties TEXT NOT NULL,
+        keys TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        page_size INTEGER NOT NULL,
+        created REAL NOT NULL
+    );
+    """,
+)
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer mcstate."""
+
+
+def _bool(value: Any) -> bool:
+    return bool(value)
+
+
+def _date(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _folder(row: sqlite3.Row) -> Folder:
+    return Folder(
+        id=row["id"],
+        object_id=row["object_id"],
+        customer_key=row["customer_key"],
+        name=row["name"],
+        description=row["description"],
+        content_type=row["content_type"],
+        parent_id=row["parent_id"],
+        is_active=_bool(row["is_active"]),
+        is_editable=_bool(row["is_editable"]),
+        allow_children=_bool(row["allow_children"]),
+        created=_date(row["created"]),
+        modified=_date(row["modified"]),
+    )
+
+
+def _data_extension(row: sqlite3.Row) -> DataExtension:
+    return DataExtension(
+        object_id=row["object_id"],
+        customer_key=row["customer_key"],
+        name=row["name"],
+        description=row["description"],
+        is_sendable=_bool(row["is_sendable"]),
+        is_testable=_bool(row["is_testable"]),
+        sendable_field_id=row["sendable_field_id"],
+        sendable_subscriber_field=row["sendable_subscriber_field"],
+        template_key=row["template_key"],
+        retention_length=row["retention_length"],
+        retention_unit=row["retention_unit"],
+        row_based_retention=_bool(row["row_based_retention"]),
+        reset_retention_on_import=_bool(row["reset_retention_on_import"]),
+        delete_at_end_of_retention=_bool(row["delete_at_end_of_retention"]),
+        retain_until=row["retain_until"],
+        category_id=row["category_id"],
+        row_count=row["row_count"],
+        created=_date(row["created"]),
+        modified=_date(row["modified"]),
+    )
+
+
+def _field(row: sqlite3.Row) -> Field:
+    return Field(
+        object_id=row["object_id"],
+        de_object_id=row["de_object_id"],
+        name=row["name"],
+        field_type=row["field_type"],
+        max_length=row["max_length"],
+        scale=row["scale"],
+        is_required=_bool(row["is_required"]),
+        is_primary_key=_bool(row["is_primary_key"]),
+        default_value=row["default_value"],
+        ordinal=row["ordinal"],
+        created=_date(row["created"]),
+        modified=_date(row["modified"]),
+    )
+
+
+_FOLDER_COLUMNS = (
+    "id, object_id, customer_key, name, description, content_type, parent_id, is_active, is_editable, "
+    "allow_children, created, modified"
+)
+_DE_COLUMNS = (
+    "object_id, customer_key, name, description, is_sendable, is_testable, sendable_field_id, "
+    "sendable_subscriber_field, template_key, retention_length, retention_unit, row_based_retention, "
+    "reset_retention_on_import, delete_at_end_of_retention, retain_until, category_id, row_count, created, "
+    "modified"
+)
+_FIELD_COLUMNS = (
+    "object_id, de_object_id, name, field_type, max_length, scale, is_required, is_primary_key, "
+    "default_value, ordinal, created, modified"
+)
+
+
+def _values(record: Any, columns: str) -> list[Any]:
+    values = []
+    for column in columns.split(", "):
+        value = getattr(record, column)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, bool):
+            value = int(value)
+        values.append(value)
+    return values
+
+
+def _placeholders(columns: str) -> str:
+    return ", ".join("?" for _ in columns.split(", "))
+
+
+def _assignments(columns: str, key: str) -> str:
+    return ", ".join(f"{column} = ?" for column in columns.split(", ") if column != key)
+
+
+class Store:
+    """Data access for one emulated account."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._connection = sqlite3.connect(
+            str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        self._connection.row_factory = sqlite3.Row
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=NORMAL")
+        self._connection.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    # -- transactions -------------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An exclusive write transaction; everything inside commits or nothing does."""
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._connection.execute(sql, parameters).fetchall()
+
+    def _execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._connection.execute(sql, parameters)
+
+    # -- schema -------------------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        with self.transaction() as connection:
+            connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row["value"]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise SchemaTooNew(
+                    f"{self.path} has emulator schema version {version}; this mcstate reads up to "
+                    f"{SCHEMA_VERSION}"
+                )
+            for migration in MIGRATIONS[version:]:
+                for statement in migration.split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+            if version < SCHEMA_VERSION:
+                connection.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+            if version == 0:
+                self._seed(connection)
+
+    def _seed(self, connection: sqlite3.Connection) -> None:
+        now = rules.server_now().isoformat()
+        for folder_id, key, name, content_type in rules.ROOT_FOLDERS:
+            connection.execute(
+                f"INSERT INTO folders ({_FOLDER_COLUMNS}) VALUES ({_placeholders(_FOLDER_COLUMNS)})",
+                (folder_id, str(uuid.uuid4()), key, name, "", content_type, 0, 1, 0, 1, now, now),
+            )
+
+    def reset(self) -> None:
+        """Empty the account back to a fresh tenant. Tokens and the request log are kept."""
+        with self.transaction() as connection:
+            connection.execute("DELETE FROM fields")
+            connection.execute("DELETE FROM data_extensions")
+            connection.execute("DELETE FROM folders")
+            connection.execute("DELETE FROM continuations")
+            self._seed(connection)
+
+    # -- folders ------------------------------------------------------------------------------------------
+
+    def folders(self) -> list[Folder]:
+        return [_folder(row) for row in self._query(f"SELECT {_FOLDER_COLUMNS} FROM folders ORDER BY id")]
+
+    def folder(self, folder_id: int) -> Folder | None:
+        rows = self._query(f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE id = ?", (folder_id,))
+        return _folder(rows[0]) if rows else None
+
+    def folders_by_key(self, customer_key: str) -> list[Folder]:
+        rows = self._query(
+            f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE customer_key = ? COLLATE NOCASE ORDER BY id",
+            (customer_key,),
+        )
+        return [_folder(row) for row in rows]
+
+    def child_folders(self, parent_id: int) -> list[Folder]:
+        rows = self._query(
+            f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE parent_id = ? ORDER BY id", (parent_id,)
+        )
+        return [_folder(row) for row in rows]
+
+    def next_folder_id(self) -> int:
+        row = self._query("SELECT MAX(id) AS top FROM folders")[0]
+        return max(rules.FIRST_FOLDER_ID - 1, row["top"] or 0) + 1
+
+    def insert_folder(self, folder: Folder) -> None:
+        self._execute(
+            f"INSERT INTO folders ({_FOLDER_COLUMNS}) VALUES ({_placeholders(_FOLDER_COLUMNS)})",
+            _values(folder, _FOLDER_COLUMNS),
+        )
+
+    def update_folder(self, folder: Folder) -> None:
+        values = _values(folder, _FOLDER_COLUMNS)
+        self._execute(
+            f"UPDATE folders SET {_assignments(_FOLDER_COLUMNS, 'id')} WHERE id = ?", [*values[1:], values[0]]
+        )
+
+    def delete_folder(self, folder_id: int) -> None:
+        self._execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+
+    # -- data extensions ----------------------------------------------------------------------------------
+
+    def data_extensions(self) -> list[DataExtension]:
+        return [
+            _data_extension(row)
+            for row in self._query(f"SELECT {_DE_COLUMNS} FROM data_extensions ORDER BY seq")
+        ]
+
+    def data_extensions_by_object_ids(self, object_ids: Sequence[str]) -> list[DataExtension]:
+        rows = self._query(
+            f"SELECT {_DE_COLUMNS} FROM data_extensions WHERE object_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(object_ids)),),
+        )
+        return [_data_extension(row) for row in rows]
+
+    def data_extension(self, object_id: str) -> DataExtension | None:
+        rows = self._query(
+            f"SELECT {_DE_COLUMNS} FROM data_extensions WHERE object_id = ? COLLATE NOCASE", (object_id,)
+        )
+        return _data_extension(rows[0]) if rows else None
+
+    def data_extension_by_key(self, customer_key: str) -> DataExtension | None:
+        rows = self._query(
+            f"SELECT {_DE_COLUMNS} FROM data_extensions WHERE customer_key = ? COLLATE NOCASE",
+            (customer_key,),
+        )
+        return _data_extension(rows[0]) if rows else None
+
+    def data_extension_by_name(self, name: str) -> DataExtension | None:
+        rows = self._query(
+            f"SELECT {_DE_COLUMNS} FROM data_extensions WHERE name = ? COLLATE NOCASE", (name,)
+        )
+        return _data_extension(rows[0]) if rows else None
+
+    def count_data_extensions_in(self, category_id: int) -> int:
+        return int(
+            self._query("SELECT COUNT(*) AS n FROM data_extensions WHERE category_id = ?", (category_id,))[0][
+                "n"
+            ]
+        )
+
+    def insert_data_extension(self, data_extension: DataExtension) -> None:
+        row = self._query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM data_extensions")[0]
+        self._execute(
+            f"INSERT INTO data_extensions (seq, {_DE_COLUMNS}) VALUES (?, {_placeholders(_DE_COLUMNS)})",
+            [row["next"], *_values(data_extension, _DE_COLUMNS)],
+        )
+
+    def update_data_extension(self, data_extension: DataExtension) -> None:
+        values = _values(data_extension, _DE_COLUMNS)
+        self._execute(
+            f"UPDATE data_extensions SET {_assignments(_DE_COLUMNS, 'object_id')} WHERE object_id = ?",
+            [*values[1:], values[0]],
+        )
+
+    def delete_data_extension(self, object_id: str) -> None:
+        self._execute("DELETE FROM fields WHERE de_object_id = ?", (object_id,))
+        self._execute("DELETE FROM data_extensions WHERE object_id = ?", (object_id,))
+
+    def set_row_count(self, customer_key: str, count: int) -> bool:
+        """Set how many rows a data extension holds; False when no data extension has that key."""
+        with self.transaction() as connection:
+            cursor = connection.execute(
+                "UPDATE data_extensions SET row_count = ? WHERE customer_key = ? COLLATE NOCASE",
+                (count, customer_key),
+            )
+            return cursor.rowcount > 0
+
+    # -- fields -------------------------------------------------------------------------------------------
+
+    def fields_of(self, de_object_id: str) -> list[Field]:
+        rows = self._query(
+            f"SELECT {_FIELD_COLUMNS} FROM fields WHERE de_object_id = ? ORDER BY ordinal, object_id",
+            (de_object_id,),
+        )
+        return [_field(row) for row in rows]
+
+    def field(self, object_id: str) -> Field | None:
+        rows = self._query(
+            f"SELECT {_FIELD_COLUMNS} FROM fields WHERE object_id = ? COLLATE NOCASE", (object_id,)
+        )
+        return _field(rows[0]) if rows else None
+
+    def fields_with_keys(self, object_ids: Sequence[str] | None = None) -> list[tuple[Field, str]]:
+        """Fields with their data extension's CustomerKey, all of them or those with the given ObjectIDs."""
+        columns = ", ".join(f"f.{column}" for column in _FIELD_COLUMNS.split(", "))
+        sql = (
+            f"SELECT {columns}, d.customer_key AS de_key "
+            "FROM fields f JOIN data_extensions d ON d.object_id = f.de_object_id"
+        )
+        parameters: tuple[Any, ...] = ()
+        if object_ids is not None:
+            sql += " WHERE f.object_id IN (SELECT value FROM json_each(?))"
+            parameters = (json.dumps(list(object_ids)),)
+        return [(_field(row), row["de_key"]) for row in self._query(sql, parameters)]
+
+    def insert_field(self, field: Field) -> None:
+        self._execute(
+            f"INSERT INTO fields ({_FIELD_COLUMNS}) VALUES ({_placeholders(_FIELD_COLUMNS)})",
+            _values(field, _FIELD_COLUMNS),
+        )
+
+    def update_field(self, field: Field) -> None:
+        values = _values(field, _FIELD_COLUMNS)
+        self._execute(
+            f"UPDATE fields SET {_assignments(_FIELD_COLUMNS, 'object_id')} WHERE object_id = ?",
+            [*values[1:], values[0]],
+        )
+
+    def delete_field(self, object_id: str) -> None:
+        self._execute("DELETE FROM fields WHERE object_id = ?", (object_id,))
+
+    # -- tokens -------------------------------------------------------------------------------------------
+
+    def add_token(self, token: str, client_id: str, expires: float) -> None:
+        with self.transaction() as connection:
+            connection.execute("DELETE FROM tokens WHERE expires < ?", (time.time() - 86400,))
+            connection.execute(
+                "INSERT INTO tokens (token, client_id, expires) VALUES (?, ?, ?)", (token, client_id, expires)
+            )
+
+    def token_expiry(self, token: str) -> float | None:
+        rows = self._query("SELECT expires FROM tokens WHERE token = ?", (token,))
+        return float(rows[0]["expires"]) if rows else None
+
+    # -- request log --------------------------------------------------------------------------------------
+
+    def log_request(
+        self,
+        *,
+        method: str,
+        path: str,
+        status: int,
+        operation: str | None,
+        object_types: Sequence[str],
+        object_count: int,
+        result_count: int,
+    ) -> None:
+        stamp = datetime.now().astimezone().isoformat(timespec="milliseconds")
+        with self.transaction() as connection:
+            connection.execute(
+                "INSERT INTO requests (time, method, path, status, operation, object_types, object_count, "
+                "result_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    stamp,
+                    method,
+                    path,
+                    status,
+                    operation,
+                    json.dumps(list(object_types)),
+                    object_count,
+                    result_count,
+                ),
+            )
+
+    def requests(self) -> list[dict[str, Any]]:
+        rows = self._query("SELECT * FROM requests ORDER BY seq")
+        return [
+            {
+                "seq": row["seq"],
+                "time": row["time"],
+                "method": row["method"],
+                "path": row["path"],
+                "status": row["status"],
+                "operation": row["operation"],
+                "object_types": json.loads(row["object_types"]),
+                "object_count": row["object_count"],
+                "result_count": row["result_count"],
+            }
+            for row in rows
+        ]
+
+    def clear_requests(self) -> None:
+        self._execute("DELETE FROM requests")
+
+    # -- Retrieve continuations ---------------------------------------------------------------------------
+
+    def save_continuation(
+        self,
+        request_id: str,
+        object_type: str,
+        properties: Sequence[str],
+        keys: Sequence[str],
+        position: int,
+        size: int,
+    ) -> None:
+        cutoff = time.time() - rules.CONTINUATION_LIFETIME.total_seconds()
+        with self.transaction() as connection:
+            connection.execute("DELETE FROM continuations WHERE created < ?", (cutoff,))
+            connection.execute(
+                "INSERT INTO continuations "
+                "(request_id, object_type, properties, keys, position, page_size, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    request_id,
+                    object_type,
+                    json.dumps(list(properties)),
+                    json.dumps(list(keys)),
+                    position,
+                    size,
+                    time.time(),
+                ),
+            )
+
+    def continuation(self, request_id: str) -> tuple[str, list[str], list[str], int, int] | None:
+        cutoff = time.time() - rules.CONTINUATION_LIFETIME.total_seconds()
+        rows = self._query(
+            "SELECT object_type, properties, keys, position, page_size FROM continuations "
+            "WHERE request_id = ? AND created >= ?",
+            (request_id, cutoff),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return (
+            row["object_type"],
+            json.loads(row["properties"]),
+            json.loads(row["keys"]),
+            row["position"],
+            row["page_size"],
+        )
+
+    def advance_continuation(self, request_id: str, expected: int, position: int) -> bool:
+        """Move a chain forward; False when another caller already took that page."""
+        cursor = self._execute(
+            "UPDATE continuations SET position = ? WHERE request_id = ? AND position = ?",
+            (position, request_id, expected),
+        )
+        return cursor.rowcount > 0
+
+    def delete_continuation(self, request_id: str) -> None:
+        self._execute("DELETE FROM continuations WHERE request_id = ?", (request_id,))
+
+
+def reset(db_path: Path) -> None:
+    """Empty the account in a database file back to a fresh tenant (creating the file if needed)."""
+    store = Store(Path(db_path))
+    try:
+        store.reset()
+    finally:
+        store.close()
