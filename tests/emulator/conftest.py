@@ -190,7 +190,7 @@ class Client:
         self,
         object_type: str | None,
         properties: list[str] = (),  # type: ignore[assignment]
-        filter: Mapping[str, Any] | None = None,  # noqa: A002 - the element's name
+        filter: Mapping[str, Any] | None = None,
         *,
         batch_size: int | None = None,
         continue_request: str | None = None,
