@@ -1,7 +1,7 @@
 """The applier: carries out a Plan with the fewest write calls, in dependency order.
 
 Changes are grouped into levels (a change comes after the changes it depends on); within a level the steps
-of one phase, kind and operation go out together in batched calls. A failed object stops only the
+of one phase and operation go out together in batched calls of one kind. A failed object stops only the
 changes that depend on it; every failure is reported.
 """
 
@@ -66,17 +66,13 @@ def apply_plan(plan: Plan, writer: Writer, *, allow_destructive: bool = False) -
         steps = [step for change in runnable for step in REGISTRY[change.kind].steps(change, context)]
         for phase in sorted({s.phase for s in steps}):
             for operation in OPERATION_ORDER:
-                for kind in REGISTRY:
-                    batch = [
-                        s
-                        for s in steps
-                        if s.phase == phase
-                        and s.operation == operation
-                        and s.change.kind == kind
-                        and s.change.address not in failed
-                    ]
-                    if batch:
-                        _send(batch, operation, writer, report, failed)
+                batch = [
+                    s
+                    for s in steps
+                    if s.phase == phase and s.operation == operation and s.change.address not in failed
+                ]
+                if batch:
+                    _send(batch, operation, writer, report, failed)
         report.applied.extend(c for c in runnable if c.address not in failed)
     return report
 
@@ -95,21 +91,26 @@ def _send(
 
 
 def _levels(changes: Sequence[Change]) -> list[list[Change]]:
+    """Groups of changes that can be sent together: kinds in registry (dependency) order, and within a
+    kind, by depth of the references between objects of that kind (nested folders)."""
+    kinds = list(REGISTRY)
     by_address = {c.address.casefold(): c for c in changes}
-    level: dict[str, int] = {}
+    depth: dict[str, int] = {}
 
-    def level_of(change: Change, trail: frozenset[str] = frozenset()) -> int:
+    def depth_of(change: Change, trail: frozenset[str] = frozenset()) -> int:
         name = change.address.casefold()
-        if name not in level:
-            deps = [
+        if name not in depth:
+            same_kind = [
                 by_address[d.casefold()]
                 for d in change.depends_on
-                if d.casefold() in by_address and d.casefold() not in trail
+                if d.casefold() in by_address
+                and by_address[d.casefold()].kind == change.kind
+                and d.casefold() not in trail
             ]
-            level[name] = 1 + max((level_of(d, trail | {name}) for d in deps), default=-1)
-        return level[name]
+            depth[name] = 1 + max((depth_of(d, trail | {name}) for d in same_kind), default=-1)
+        return depth[name]
 
-    grouped: dict[int, list[Change]] = {}
+    grouped: dict[tuple[int, int], list[Change]] = {}
     for change in changes:
-        grouped.setdefault(level_of(change), []).append(change)
-    return [grouped[n] for n in sorted(grouped)]
+        grouped.setdefault((kinds.index(change.kind), depth_of(change)), []).append(change)
+    return [grouped[level] for level in sorted(grouped)]

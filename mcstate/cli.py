@@ -103,7 +103,7 @@ def apply(
     from mcstate import engine
     from mcstate.applier import check_allowed
     from mcstate.connection import connect
-    from mcstate.render.text_view import render_plan, summary_line
+    from mcstate.render.text_view import render_plan
 
     project = _project(config)
     desired = engine.load_desired(project)
@@ -140,7 +140,11 @@ def apply(
                 for c in outcome.mismatches
             ],
         )
-    typer.echo(f"Apply complete. {summary_line(result).removeprefix('Plan: ')}")
+    counts = result.summary()
+    typer.echo(
+        f"Apply complete: {counts['create']} created, {counts['update']} updated, "
+        f"{counts['replace']} re-created, {counts['delete']} deleted."
+    )
 
 
 @app.command()

@@ -346,6 +346,6 @@ def test_new_required_field_without_default_warns_that_rows_make_the_service_ref
     change = only_change(plan_for(definition, row, fields))
     assert not change.destructive
     assert change.warnings == (
-        "new required field 'Tier' has no default value: the service accepts it only while the data extension "
-        "is empty",
+        "new required field 'Tier' has no default value: the service accepts it only while the data "
+        "extension is empty",
     )

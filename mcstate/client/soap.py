@@ -79,12 +79,12 @@ class SoapClient:
 
     def system_status(self) -> tuple[str, str]:
         """The account's availability: (SystemStatus, message)."""
-        response = self._call("GetSystemStatus", "GetSystemStatus")
-        results = (response["Results"] or {}).get("Result") if response["Results"] else None
+        response = _plain(self._call("GetSystemStatus", "GetSystemStatus"))
+        results = (response.get("Results") or {}).get("Result") or []
         if not results:
-            return str(response["OverallStatus"]), str(response["OverallStatusMessage"] or "")
+            return str(response.get("OverallStatus")), str(response.get("OverallStatusMessage") or "")
         first = results[0]
-        return str(first["SystemStatus"]), str(first["StatusMessage"] or "")
+        return str(first.get("SystemStatus")), str(first.get("StatusMessage") or "")
 
     # -- writing ------------------------------------------------------------------------------------
 
