@@ -32,9 +32,11 @@ def make_plan(desired: DesiredState, live: LiveState, target: str) -> Plan:
 
 
 def _check_references(desired: DesiredState, live: LiveState) -> None:
-    """A reference must name a declared (or implied) object or one that exists in the account."""
+    """A reference must name a declared (or implied) object or one that exists in the account, and each
+    type's account-dependent rules must hold, before anything is written."""
     problems: list[Problem] = []
     for obj in desired:
+        problems.extend(REGISTRY[obj.kind].check_live(obj, live.get(obj.kind, {})))
         for ref in obj.references:
             lookup = lookup_address(ref.kind, ref.key)
             if desired.get(ref.kind, ref.key) is not None or lookup in live.get(ref.kind, {}):

@@ -270,3 +270,56 @@ def test_embedded_emulator_is_the_default_with_no_credentials(project: Project) 
     applied(project)
     assert (project.root / ".mcstate/local.db").is_file()
     assert "No changes." in project.run("plan", env={"MC_CLIENT_ID": "", "MC_CLIENT_SECRET": ""}).stdout
+
+
+def test_fields_of_all_data_extensions_are_read_in_one_paged_retrieve(project: Project) -> None:
+    fields = "".join(f"  - {{name: Field{n:02d}, type: Text}}\n" for n in range(25))
+    documents = [
+        f"kind: DataExtension\nkey: de_{i:03d}\nname: DE {i:03d}\nfields:\n{fields}" for i in range(104)
+    ]
+    project.write("definitions/many.yaml", "---\n".join(documents))
+    project.emulator.clear_log()
+    applied(project)
+    creates = [w["object_count"] for w in project.emulator.writes()]
+    assert creates == [50, 50, 4]
+
+    project.emulator.clear_log()
+    plan = project.run("plan", "--detailed-exitcode")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    retrieves = [e["object_types"] for e in project.emulator.requests_log() if e["operation"] == "Retrieve"]
+    # 2,600 fields come back in two pages of at most 2,500; everything else in one call per type.
+    assert retrieves == [["DataFolder"], ["DataExtension"], ["DataExtensionField"], ["DataExtensionField"]]
+
+
+def test_partial_batch_failure_keeps_the_successes_and_the_next_plan_shows_the_rest(project: Project) -> None:
+    second = EVENTS.replace("nto_events", "nto_events_2").replace("NTO Event Registrations", "Second")
+    project.write("definitions/events.yaml", EVENTS)
+    project.write("definitions/second.yaml", second)
+    applied(project)
+    project.emulator.set_rows("nto_events", 3)
+    extra = "  - {name: Store, type: Text, required: true}\n"
+    project.write("definitions/events.yaml", EVENTS + extra)
+    project.write("definitions/second.yaml", second + extra)
+
+    project.emulator.clear_log()
+    result = project.run("apply", "--auto-approve")
+    assert result.returncode == 1
+    assert [(w["operation"], w["object_count"]) for w in project.emulator.writes()] == [("Update", 2)]
+    assert "DataExtension nto_events: 310007" in result.stderr
+    assert "nto_events_2" not in result.stderr
+    plan = json.loads(project.run("plan", "--format", "json").stdout)
+    assert [(c["key"], c["action"]) for c in plan["changes"]] == [("nto_events", "update")]
+
+
+def test_name_used_by_another_data_extension_in_the_account_is_refused_before_writing(
+    project: Project,
+) -> None:
+    project.write("definitions/events.yaml", EVENTS)
+    applied(project)
+    project.remove("definitions/events.yaml")
+    project.write("definitions/copy.yaml", EVENTS.replace("key: nto_events", "key: nto_events_copy"))
+    project.emulator.clear_log()
+    result = project.run("apply", "--auto-approve")
+    assert result.returncode == 1
+    assert "definitions/copy.yaml:3:7: name: data extension name 'NTO Event Registrations'" in result.stderr
+    assert project.emulator.writes() == []

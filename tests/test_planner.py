@@ -349,3 +349,12 @@ def test_new_required_field_without_default_warns_that_rows_make_the_service_ref
         "new required field 'Tier' has no default value: the service accepts it only while the data "
         "extension is empty",
     )
+
+
+def test_data_extension_names_are_unique_in_definitions_and_in_the_account() -> None:
+    other = {**CUSTOMERS, "key": "nto_customers_copy", "name": "nto customers"}
+    with pytest.raises(DefinitionError, match="is already used by 'nto_customers'"):
+        desired_state(CUSTOMERS, other)
+    row, fields = service_rows(CUSTOMERS)
+    with pytest.raises(DefinitionError, match="already used in the account by 'nto_customers'"):
+        make_plan(desired_state(other), live_state(row, fields), "test")

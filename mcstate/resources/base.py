@@ -130,6 +130,10 @@ class ResourceType(Protocol):
         """Objects created implicitly when referenced but not declared (empty: must be declared)."""
         ...
 
+    def check_live(self, desired: Desired, live: Mapping[str, Live]) -> list[Problem]:
+        """Rules that depend on the account, such as a name another object of this kind already uses."""
+        ...
+
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         """Every object of this kind in the account (`live` holds the kinds read before)."""
         ...

@@ -290,6 +290,22 @@ class DataExtensionType:
                         f"scale {field['scale']} is larger than precision {field['precision']}",
                     )
                 )
+        name = _fold(desired.attributes["name"])
+        for other in declared.values():
+            if (
+                other.kind == KIND
+                and other.key != desired.key
+                and _fold(other.attributes["name"]) == name
+                and other.document is not None
+                and (other.document.file, other.document.index) < (document.file, document.index)
+            ):
+                problems.append(
+                    document.problem(
+                        ("name",),
+                        f"data extension name '{desired.attributes['name']}' is already used by "
+                        f"'{other.key}' ({other.document.location()}); names are unique in an account",
+                    )
+                )
         sendable = desired.attributes["sendable"]
         if sendable:
             match = next(
@@ -331,6 +347,18 @@ class DataExtensionType:
                 )
             )
         return problems
+
+    def check_live(self, desired: Desired, live: Mapping[str, Live]) -> list[Problem]:
+        name = _fold(desired.attributes["name"])
+        for other in live.values():
+            if other.key != desired.key and _fold(str(other.attributes.get("name") or "")) == name:
+                message = (
+                    f"data extension name '{desired.attributes['name']}' is already used in the account by "
+                    f"'{other.key}'; names are unique in an account"
+                )
+                if desired.document is not None:
+                    return [desired.document.problem(("name",), message)]
+        return []
 
     def implied(self, key: str) -> list[Desired]:
         return []

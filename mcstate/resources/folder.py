@@ -42,6 +42,9 @@ class FolderType:
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
         return []
 
+    def check_live(self, desired: Desired, live: Mapping[str, Live]) -> list[Problem]:
+        return []
+
     def implied(self, key: str) -> list[Desired]:
         parts = split_path(key)
         content_type = ROOT_CONTENT_TYPES.get(parts[0])
