@@ -272,7 +272,7 @@ class DataExtensionHandler(ObjectHandler):
         changes_fields = bool(item.fields)
 
         if item.object_id and item.customer_key and item.customer_key != de.customer_key:
-            rules.check_key_change(True, changes_fields)
+            rules.check_key_change(changes_fields)
             other = store.data_extension_by_key(item.customer_key)
             if other is not None and other.object_id != de.object_id:
                 raise rules.de_key_taken_on_update(item.customer_key)

@@ -354,11 +354,9 @@ DEFAULT_DATA_EXTENSION_FOLDER_KEY = "dataextension_default"
 """A data extension created without CategoryID goes to the root Data Extensions folder."""
 
 
-def check_key_change(object_id_given: bool, changes_fields: bool) -> None:
-    """A CustomerKey can only be changed when the ObjectID identifies the data extension, and not in the
-    same Update as field changes."""
-    if not object_id_given:
-        return
+def check_key_change(changes_fields: bool) -> None:
+    """A CustomerKey is changed by an Update that identifies the data extension by ObjectID, and never in
+    the same Update as field changes."""
     if changes_fields:
         raise ApiError(DE_VALIDATION, "The CustomerKey cannot be changed in the same update as fields.")
 

@@ -80,11 +80,7 @@ class Response:
     result_count: int = 0
 
 
-_WRITE_OPERATIONS = {
-    "Create": ("CreateResponse", "Objects"),
-    "Update": ("UpdateResponse", "Objects"),
-    "Delete": ("DeleteResponse", "Objects"),
-}
+_WRITE_RESPONSES = {"Create": "CreateResponse", "Update": "UpdateResponse", "Delete": "DeleteResponse"}
 
 
 class Service:
@@ -118,7 +114,7 @@ class Service:
         return self.handlers.get(name) or _Unsupported(name)
 
     def write(self, operation: str, body: XNode) -> Response:
-        element, _ = _WRITE_OPERATIONS[operation]
+        element = _WRITE_RESPONSES[operation]
         objects = body.all("Objects")
         if not objects:
             raise RequestReadError("The request specifies no Objects.")

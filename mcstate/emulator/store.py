@@ -355,8 +355,9 @@ class Store:
         return [_data_extension(row) for row in rows]
 
     def data_extension(self, object_id: str) -> DataExtension | None:
+        """By ObjectID, in any case: the emulator issues ObjectIDs in lower case."""
         rows = self._query(
-            f"SELECT {_DE_COLUMNS} FROM data_extensions WHERE object_id = ? COLLATE NOCASE", (object_id,)
+            f"SELECT {_DE_COLUMNS} FROM data_extensions WHERE object_id = ?", (object_id.lower(),)
         )
         return _data_extension(rows[0]) if rows else None
 
@@ -417,9 +418,7 @@ class Store:
         return [_field(row) for row in rows]
 
     def field(self, object_id: str) -> Field | None:
-        rows = self._query(
-            f"SELECT {_FIELD_COLUMNS} FROM fields WHERE object_id = ? COLLATE NOCASE", (object_id,)
-        )
+        rows = self._query(f"SELECT {_FIELD_COLUMNS} FROM fields WHERE object_id = ?", (object_id.lower(),))
         return _field(rows[0]) if rows else None
 
     def fields_with_keys(self, object_ids: Sequence[str] | None = None) -> list[tuple[Field, str]]:
