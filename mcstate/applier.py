@@ -14,13 +14,15 @@ from typing import Protocol
 from mcstate.errors import McstateError, ObjectFailure, PlanRefused
 from mcstate.plan import Change, Plan
 from mcstate.resources import REGISTRY
-from mcstate.resources.base import ApplyContext, Operation, SoapObject, Step, WriteResult
+from mcstate.resources.base import ApplyContext, Operation, RestRequest, SoapObject, Step, WriteResult
 
 OPERATION_ORDER: tuple[Operation, ...] = ("delete", "create", "update")
 
 
 class Writer(Protocol):
     def write(self, operation: Operation, objects: Sequence[SoapObject]) -> list[WriteResult]: ...
+
+    def send(self, request: RestRequest) -> WriteResult: ...
 
 
 @dataclass
@@ -71,23 +73,44 @@ def apply_plan(plan: Plan, writer: Writer, *, allow_destructive: bool = False) -
                     for s in steps
                     if s.phase == phase and s.operation == operation and s.change.address not in failed
                 ]
-                if batch:
-                    _send(batch, operation, writer, report, failed)
+                soap = [s for s in batch if isinstance(s.object, SoapObject)]
+                if soap:
+                    _send(soap, operation, writer, report, failed, context)
+                for step in batch:
+                    if isinstance(step.object, RestRequest) and step.change.address not in failed:
+                        _record(step, writer.send(step.object), report, failed, context)
         report.applied.extend(c for c in runnable if c.address not in failed)
     return report
 
 
 def _send(
-    batch: list[Step], operation: Operation, writer: Writer, report: ApplyReport, failed: set[str]
+    batch: list[Step],
+    operation: Operation,
+    writer: Writer,
+    report: ApplyReport,
+    failed: set[str],
+    context: ApplyContext,
 ) -> None:
-    results = writer.write(operation, [s.object for s in batch])
+    results = writer.write(operation, [s.object for s in batch if isinstance(s.object, SoapObject)])
     for step, result in zip(batch, results, strict=True):
-        if result.ok:
-            if step.on_success is not None:
-                step.on_success(result)
-            continue
+        _record(step, result, report, failed, context)
+
+
+def _record(
+    step: Step, result: WriteResult, report: ApplyReport, failed: set[str], context: ApplyContext
+) -> None:
+    if not result.ok:
         failed.add(step.change.address)
         report.failures.append(ObjectFailure(step.change.kind, step.change.key, result.code, result.message))
+        return
+    # Objects created a moment ago are referred to by their new identifiers (folder IDs, ObjectIDs).
+    learnt = {"id": result.new_id, "object_id": result.new_object_id}
+    if step.operation == "create":
+        context.remember(
+            step.change.kind, step.change.key, {k: v for k, v in learnt.items() if v not in (None, 0, "")}
+        )
+    if step.on_success is not None:
+        step.on_success(result)
 
 
 def _levels(changes: Sequence[Change]) -> list[list[Change]]:

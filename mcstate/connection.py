@@ -6,7 +6,9 @@ from pathlib import Path
 
 import requests
 
+from mcstate.client.account import AccountClient
 from mcstate.client.auth import Credentials, TokenSource
+from mcstate.client.rest import RestClient
 from mcstate.client.soap import SoapClient
 from mcstate.config import AccountTarget, EmulatorTarget, Project, Target
 
@@ -15,25 +17,28 @@ EMBEDDED_URL = "http://embedded.mcstate/"
 EMBEDDED_CREDENTIALS = Credentials("embedded", "embedded")
 
 
-def connect(project: Project, target: Target) -> SoapClient:
+def connect(project: Project, target: Target) -> AccountClient:
     if isinstance(target, EmulatorTarget):
         return _embedded(project.root / target.database)
     return _account(target)
 
 
-def _embedded(database: Path) -> SoapClient:
+def _embedded(database: Path) -> AccountClient:
     # Imported here so that commands that never touch the emulator do not load it.
     from mcstate.emulator.app import EmulatorApp
     from mcstate.emulator.inprocess import InProcessAdapter
 
     session = requests.Session()
     session.mount(EMBEDDED_URL, InProcessAdapter(EmulatorApp(database)))
-    return SoapClient(session, TokenSource(session, EMBEDDED_URL, EMBEDDED_CREDENTIALS))
+    tokens = TokenSource(session, EMBEDDED_URL, EMBEDDED_CREDENTIALS)
+    return AccountClient(SoapClient(session, tokens), RestClient(session, tokens))
 
 
-def _account(target: AccountTarget) -> SoapClient:
+def _account(target: AccountTarget) -> AccountClient:
     client_id, client_secret = target.secret_values()
     session = requests.Session()
     session.headers["User-Agent"] = "mcstate"
     tokens = TokenSource(session, target.auth_url, Credentials(client_id, client_secret, target.account_id))
-    return SoapClient(session, tokens, target.soap_url)
+    return AccountClient(
+        SoapClient(session, tokens, target.soap_url), RestClient(session, tokens, target.rest_url)
+    )

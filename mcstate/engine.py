@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mcstate.applier import ApplyReport, Writer, apply_plan
-from mcstate.client.soap import SoapClient
+from mcstate.applier import ApplyReport, apply_plan
+from mcstate.client.account import AccountClient
 from mcstate.config import Project
 from mcstate.definitions.loader import load_documents
-from mcstate.desired import DesiredState, build_desired
+from mcstate.desired import DesiredState, build_desired, lookup_address
 from mcstate.plan import Change, Plan
 from mcstate.planner import LiveState, make_plan
 from mcstate.resources import REGISTRY, declarable
@@ -23,8 +23,6 @@ def load_desired(project: Project) -> DesiredState:
 
 def read_live(client: Retriever) -> LiveState:
     live: dict[str, dict[str, Live]] = {}
-    from mcstate.desired import lookup_address
-
     for kind, rtype in REGISTRY.items():
         live[kind] = {lookup_address(kind, obj.key): obj for obj in rtype.read(client, live)}
     return live
@@ -42,13 +40,12 @@ def plan(desired: DesiredState, client: Retriever, target: str) -> Plan:
 
 
 def apply(
-    plan_to_apply: Plan, desired: DesiredState, client: SoapClient | Writer, *, allow_destructive: bool
+    plan_to_apply: Plan, desired: DesiredState, client: AccountClient, *, allow_destructive: bool
 ) -> ApplyOutcome:
     """Apply the plan, then read the account again and compare it with the definitions."""
     report = apply_plan(plan_to_apply, client, allow_destructive=allow_destructive)
     if not report.applied:
         return ApplyOutcome(report, ())
-    assert isinstance(client, SoapClient)
     after = make_plan(desired, read_live(client), plan_to_apply.target)
     applied = {c.address for c in report.applied}
     return ApplyOutcome(report, tuple(c for c in after.changes if c.address in applied))

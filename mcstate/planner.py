@@ -36,7 +36,7 @@ def _check_references(desired: DesiredState, live: LiveState) -> None:
     type's account-dependent rules must hold, before anything is written."""
     problems: list[Problem] = []
     for obj in desired:
-        problems.extend(REGISTRY[obj.kind].check_live(obj, live.get(obj.kind, {})))
+        problems.extend(REGISTRY[obj.kind].check_live(obj, live))
         for ref in obj.references:
             lookup = lookup_address(ref.kind, ref.key)
             if desired.get(ref.kind, ref.key) is not None or lookup in live.get(ref.kind, {}):

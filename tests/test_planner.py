@@ -14,7 +14,6 @@ from mcstate.plan import Plan
 from mcstate.planner import index_live, make_plan
 from mcstate.resources.base import ApplyContext, Live
 from mcstate.resources.data_extension import DataExtensionType
-from mcstate.resources.folder import FolderType
 
 CUSTOMERS: dict[str, Any] = {
     "kind": "DataExtension",
@@ -323,19 +322,45 @@ def test_existing_folder_needs_no_change_and_new_folder_is_created() -> None:
     ]
 
 
-def test_folder_steps_use_the_parent_id_and_remember_the_new_id() -> None:
-    plan = plan_for({**CUSTOMERS, "folder": "Data Extensions/A/B"}, None, None, folders=(ROOT,))
-    context = ApplyContext()
-    context.remember("Folder", "Data Extensions", {"id": 2})
-    (step_a,) = FolderType().steps(plan.changes[0], context)
-    assert step_a.object.properties["ParentFolder"] == {"ID": 2}
-    assert step_a.object.properties["IsEditable"] is True
+def test_apply_feeds_new_folder_ids_to_children_and_batches_by_kind() -> None:
+    from mcstate.applier import apply_plan
     from mcstate.resources.base import WriteResult
 
-    assert step_a.on_success is not None
-    step_a.on_success(WriteResult(True, "Folder created successfully.", new_id=99))
-    (step_b,) = FolderType().steps(plan.changes[1], context)
-    assert step_b.object.properties["ParentFolder"] == {"ID": 99}
+    class FakeWriter:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, list]] = []
+            self.next_id = 100
+
+        def write(self, operation, objects):  # type: ignore[no-untyped-def]
+            self.calls.append((operation, list(objects)))
+            results = []
+            for _ in objects:
+                self.next_id += 1
+                results.append(
+                    WriteResult(True, "ok", new_id=self.next_id, new_object_id=f"guid-{self.next_id}")
+                )
+            return results
+
+        def send(self, request):  # type: ignore[no-untyped-def]
+            raise AssertionError("no REST calls expected")
+
+    second = {**CUSTOMERS, "key": "other", "name": "Other", "folder": "Data Extensions"}
+    plan = make_plan(
+        desired_state({**CUSTOMERS, "folder": "Data Extensions/A/B"}, second),
+        live_state(folders=(ROOT,)),
+        "test",
+    )
+    writer = FakeWriter()
+    report = apply_plan(plan, writer)
+    assert report.ok and len(report.applied) == 4
+    assert [(op, [o.type for o in objs]) for op, objs in writer.calls] == [
+        ("create", ["DataFolder"]),
+        ("create", ["DataFolder"]),
+        ("create", ["DataExtension", "DataExtension"]),
+    ]
+    assert writer.calls[0][1][0].properties["ParentFolder"] == {"ID": 2}
+    assert writer.calls[1][1][0].properties["ParentFolder"] == {"ID": 101}
+    assert sorted(o.properties["CategoryID"] for o in writer.calls[2][1]) == [2, 102]
 
 
 def test_new_required_field_without_default_warns_that_rows_make_the_service_refuse() -> None:

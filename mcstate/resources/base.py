@@ -66,6 +66,15 @@ class SoapObject:
 
 
 @dataclass(frozen=True)
+class RestRequest:
+    """A call to the REST API, for the objects the SOAP API cannot write (data extracts, file transfers)."""
+
+    method: Literal["POST", "PATCH", "PUT", "DELETE"]
+    path: str  # relative to the REST base URL, e.g. "automation/v1/dataextracts"
+    body: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class WriteResult:
     """The service's answer for one object of a Create/Update/Delete call."""
 
@@ -84,18 +93,22 @@ class Step:
     """One object in one write call. Steps of the same operation, level and phase are sent together."""
 
     operation: Operation
-    object: SoapObject
+    object: SoapObject | RestRequest
     change: Change
     phase: int = 0
     on_success: Callable[[WriteResult], None] | None = None
 
 
 class Retriever(Protocol):
-    """The part of the SOAP client that reading needs."""
+    """The part of the account client that reading needs."""
 
     def retrieve(
         self, object_type: str, properties: Sequence[str], filter: Any = None
     ) -> list[dict[str, Any]]: ...
+
+    def rest_items(self, path: str) -> list[dict[str, Any]]:
+        """Every item of a paged REST collection such as automation/v1/dataextracts."""
+        ...
 
 
 @dataclass
@@ -130,7 +143,7 @@ class ResourceType(Protocol):
         """Objects created implicitly when referenced but not declared (empty: must be declared)."""
         ...
 
-    def check_live(self, desired: Desired, live: Mapping[str, Live]) -> list[Problem]:
+    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
         """Rules that depend on the account, such as a name another object of this kind already uses."""
         ...
 

@@ -348,9 +348,9 @@ class DataExtensionType:
             )
         return problems
 
-    def check_live(self, desired: Desired, live: Mapping[str, Live]) -> list[Problem]:
+    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
         name = _fold(desired.attributes["name"])
-        for other in live.values():
+        for other in live.get(KIND, {}).values():
             if other.key != desired.key and _fold(str(other.attributes.get("name") or "")) == name:
                 message = (
                     f"data extension name '{desired.attributes['name']}' is already used in the account by "

@@ -9,16 +9,19 @@ from mcstate.client.filters import is_in
 from mcstate.definitions.document import Document
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
-from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step, WriteResult
+from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step
 
 KIND = "Folder"
 
 # Every account has these root folders (ParentFolder ID 0); they cannot be created, only used.
 ROOT_CONTENT_TYPES: dict[str, str] = {
     "Data Extensions": "dataextension",
+    "Query": "queryactivity",
+    "Data Filters": "filterdefinition",
+    "my automations": "automations",
 }
 # Read as well, so that the paths of objects in shared folders (seen from a business unit) resolve.
-READ_CONTENT_TYPES = ("dataextension", "shared_data", "shared_dataextension")
+READ_CONTENT_TYPES = (*ROOT_CONTENT_TYPES.values(), "shared_data", "shared_dataextension")
 
 SEPARATOR = "/"
 
@@ -42,7 +45,7 @@ class FolderType:
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
         return []
 
-    def check_live(self, desired: Desired, live: Mapping[str, Live]) -> list[Problem]:
+    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
         return []
 
     def implied(self, key: str) -> list[Desired]:
@@ -133,11 +136,6 @@ class FolderType:
             raise ValueError(f"folders cannot be {change.action}d")
         parts = split_path(change.key)
         parent_key = SEPARATOR.join(parts[:-1])
-        path = change.key
-
-        def remember(result: WriteResult) -> None:
-            if result.new_id is not None:
-                context.remember(KIND, path, {"id": result.new_id})
 
         props = {
             "ParentFolder": {"ID": context.ids(KIND, parent_key)["id"]},
@@ -148,4 +146,4 @@ class FolderType:
             "IsEditable": True,
             "AllowChildren": True,
         }
-        return [Step("create", SoapObject("DataFolder", props), change, on_success=remember)]
+        return [Step("create", SoapObject("DataFolder", props), change)]

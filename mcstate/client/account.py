@@ -1,0 +1,37 @@
+"""One client for one account: SOAP for most objects, REST for the few SOAP cannot define, one token."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mcstate.client.filters import Filter
+from mcstate.client.rest import RestClient
+from mcstate.client.soap import SoapClient
+from mcstate.resources.base import Operation, RestRequest, SoapObject, WriteResult
+
+
+class AccountClient:
+    def __init__(self, soap: SoapClient, rest: RestClient) -> None:
+        self.soap = soap
+        self.rest = rest
+
+    def retrieve(
+        self, object_type: str, properties: Sequence[str], filter: Filter | None = None
+    ) -> list[dict[str, Any]]:
+        return self.soap.retrieve(object_type, properties, filter)
+
+    def write(self, operation: Operation, objects: Sequence[SoapObject]) -> list[WriteResult]:
+        return self.soap.write(operation, objects)
+
+    def system_status(self) -> tuple[str, str]:
+        return self.soap.system_status()
+
+    def rest_items(self, path: str) -> list[dict[str, Any]]:
+        return self.rest.items(path)
+
+    def rest_get(self, path: str) -> Any:
+        return self.rest.get(path)
+
+    def send(self, request: RestRequest) -> WriteResult:
+        return self.rest.send(request)
