@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mcstate.definitions.document import Document
-from mcstate.errors import DefinitionError, Problem
+from mcstate.errors import DefinitionError, Location, Problem
 from mcstate.resources import REGISTRY
 from mcstate.resources.base import Desired, address
 
@@ -36,16 +36,61 @@ def lookup_address(kind: str, key: str) -> str:
 def build_desired(documents: Iterable[Document]) -> DesiredState:
     """Normalize documents and add implied objects; raise DefinitionError with every rule broken."""
     objects: dict[str, Desired] = {}
+    problems: list[Problem] = []
     for document in documents:
         desired = REGISTRY[document.kind].from_document(document)
-        objects[lookup_address(desired.kind, desired.key)] = desired
+        lookup = lookup_address(desired.kind, desired.key)
+        first = objects.get(lookup)
+        if first is not None and first.document is not None:
+            problems.append(
+                document.problem(
+                    (), f"{desired.kind} '{desired.key}' is already defined at {first.document.location()}"
+                )
+            )
+            continue
+        objects[lookup] = desired
     for desired in list(objects.values()):
         for ref in desired.references:
             for implied in REGISTRY[ref.kind].implied(ref.key):
                 objects.setdefault(lookup_address(implied.kind, implied.key), implied)
-    problems: list[Problem] = []
     for desired in objects.values():
         problems.extend(REGISTRY[desired.kind].check(desired, objects))
+    problems.extend(_cycles(objects))
     if problems:
         raise DefinitionError(problems)
     return DesiredState(objects)
+
+
+def _cycles(objects: dict[str, Desired]) -> list[Problem]:
+    """References that lead back to where they started, reported once each with the whole chain."""
+    problems: list[Problem] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    reported: set[frozenset[str]] = set()
+
+    def visit(lookup: str, trail: list[str]) -> None:
+        state[lookup] = 1
+        trail.append(lookup)
+        for ref in objects[lookup].references:
+            target = lookup_address(ref.kind, ref.key)
+            if target not in objects:
+                continue
+            if state.get(target) == 1:
+                cycle = trail[trail.index(target) :]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    chain = " → ".join(objects[item].address for item in [*cycle, target])
+                    origin = objects[cycle[0]]
+                    message = f"reference cycle: {chain}"
+                    if origin.document is not None:
+                        problems.append(origin.document.problem((), message))
+                    else:
+                        problems.append(Problem(Location("definitions"), message))
+            elif target not in state:
+                visit(target, trail)
+        trail.pop()
+        state[lookup] = 2
+
+    for lookup in objects:
+        if lookup not in state:
+            visit(lookup, [])
+    return problems

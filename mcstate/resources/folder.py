@@ -36,13 +36,31 @@ def folder_ref(path: str, doc_path: tuple[str | int, ...]) -> Ref:
 
 class FolderType:
     kind: ClassVar[str] = KIND
-    schema: ClassVar[str | None] = None
+    schema: ClassVar[str | None] = "folder.schema.json"
     case_insensitive_keys: ClassVar[bool] = True
 
     def from_document(self, document: Document) -> Desired:
-        raise NotImplementedError("folders are implied by the objects that name them")
+        path = SEPARATOR.join(split_path(str(document.data["path"])))
+        parts = split_path(path)
+        content_type = document.data.get("content_type") or ROOT_CONTENT_TYPES.get(parts[0])
+        attributes = {"content_type": content_type, "description": document.data.get("description") or ""}
+        parent = SEPARATOR.join(parts[:-1])
+        return Desired(KIND, path, attributes, document, (Ref(KIND, parent, ("path",)),))
 
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
+        document = desired.document
+        if document is None:
+            return []
+        root = split_path(desired.key)[0]
+        if root not in ROOT_CONTENT_TYPES:
+            roots = ", ".join(f"'{name}'" for name in ROOT_CONTENT_TYPES)
+            return [
+                document.problem(("path",), f"'{root}' is not a root folder; paths start with one of {roots}")
+            ]
+        expected, given = ROOT_CONTENT_TYPES[root], desired.attributes["content_type"]
+        if given != expected:
+            message = f"folders below '{root}' hold {expected}, not {given}"
+            return [document.problem(("content_type",), message)]
         return []
 
     def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
