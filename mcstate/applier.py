@@ -37,6 +37,14 @@ class ApplyReport:
 
 
 def check_allowed(plan: Plan, allow_destructive: bool) -> None:
+    protected = [c for c in plan.destructive if c.protected]
+    if protected:
+        lines = [f"  {c.kind} {c.key}: {reason}" for c in protected for reason in c.destructive_reasons]
+        raise PlanRefused(
+            "the plan destroys data of objects whose definition says prevent_destroy; nothing was applied.\n"
+            + "\n".join(lines)
+            + "\nChange the definitions so the change is not destructive, or remove prevent_destroy first."
+        )
     if plan.destructive and not allow_destructive:
         lines = [
             f"  {c.kind} {c.key}: {reason}" for c in plan.destructive for reason in c.destructive_reasons

@@ -40,6 +40,8 @@ class Change:
     destructive_reasons: tuple[str, ...] = ()
     # Conditions under which the service may refuse the change (it depends on data mcstate cannot see).
     warnings: tuple[str, ...] = ()
+    # The definition says prevent_destroy: a destructive change is refused even with --allow-destructive.
+    protected: bool = False
 
     @property
     def address(self) -> str:

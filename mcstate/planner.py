@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from mcstate.desired import DesiredState, lookup_address
@@ -25,8 +26,11 @@ def make_plan(desired: DesiredState, live: LiveState, target: str) -> Plan:
     for obj in desired:
         current = live.get(obj.kind, {}).get(lookup_address(obj.kind, obj.key))
         change = REGISTRY[obj.kind].diff(obj, current)
-        if change is not None:
-            changes.append(change)
+        if change is None:
+            continue
+        if change.destructive and obj.document is not None and obj.document.data.get("prevent_destroy"):
+            change = replace(change, protected=True)
+        changes.append(change)
     ordered = _dependency_order(changes)
     return Plan(target, tuple(ordered), known_ids=_known_ids(ordered, desired, live))
 

@@ -383,3 +383,20 @@ def test_data_extension_names_are_unique_in_definitions_and_in_the_account() -> 
     row, fields = service_rows(CUSTOMERS)
     with pytest.raises(DefinitionError, match="already used in the account by 'nto_customers'"):
         make_plan(desired_state(other), live_state(row, fields), "test")
+
+
+def test_prevent_destroy_refuses_destructive_changes_even_when_allowed() -> None:
+    from mcstate.applier import check_allowed
+    from mcstate.errors import PlanRefused
+
+    definition = copy.deepcopy(CUSTOMERS)
+    definition["prevent_destroy"] = True
+    definition["fields"][1]["length"] = 100
+    row, fields = service_rows(CUSTOMERS)
+    plan = plan_for(definition, row, fields)
+    assert only_change(plan).protected
+    with pytest.raises(PlanRefused, match="prevent_destroy"):
+        check_allowed(plan, allow_destructive=True)
+    definition["fields"][1]["length"] = 254
+    definition["description"] = "in place changes stay allowed"
+    check_allowed(plan_for(definition, row, fields), allow_destructive=False)

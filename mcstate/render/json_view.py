@@ -18,6 +18,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "key": c.key,
                 "action": c.action,
                 "destructive": c.destructive,
+                "prevent_destroy": c.protected,
                 "destructive_reasons": list(c.destructive_reasons),
                 "warnings": list(c.warnings),
                 "attributes": [{"path": a.path, "before": a.before, "after": a.after} for a in c.attributes]

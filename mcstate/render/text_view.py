@@ -68,8 +68,9 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
             )
         )
         for change in destructive:
+            guard = " [prevent_destroy: apply will refuse]" if change.protected else ""
             for reason in change.destructive_reasons:
-                lines.append(style(f"!!   {change.kind} {change.key}: {reason}", "red"))
+                lines.append(style(f"!!   {change.kind} {change.key}{guard}: {reason}", "red"))
         lines.append("")
     current_kind = None
     for change in plan.changes:
