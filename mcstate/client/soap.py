@@ -99,7 +99,7 @@ class SoapClient:
         method = operation.capitalize()
         types = sorted({o.type for o in objects})
         call = f"{method} {', '.join(types)}"
-        built = [self._zeep.get_type(f"ns0:{o.type}")(**o.properties) for o in objects]
+        built = [self._build(o) for o in objects]
         response = self._call(call, method, Options={}, Objects=built)
         answers = response["Results"] or []
         if len(answers) != len(objects):
@@ -151,6 +151,18 @@ class SoapClient:
             self._service = self._zeep.create_service(BINDING, endpoint)
             self._endpoint = endpoint
         return self._service
+
+    def _build(self, value: Any) -> Any:
+        """Plain values as zeep objects. A SoapObject nested in properties is built as its own type, so an
+        element declared as a base type (ImportDefinition.DestinationObject: APIObject) gets its xsi:type."""
+        if isinstance(value, SoapObject):
+            properties = {name: self._build(item) for name, item in value.properties.items()}
+            return self._zeep.get_type(f"ns0:{value.type}")(**properties)
+        if isinstance(value, dict):
+            return {name: self._build(item) for name, item in value.items()}
+        if isinstance(value, list):
+            return [self._build(item) for item in value]
+        return value
 
     def _filter(self, part: Filter) -> Any:
         if isinstance(part, Simple):
