@@ -62,3 +62,66 @@ class Field:
     ordinal: int
     created: datetime
     modified: datetime
+
+
+@dataclass
+class FieldMap:
+    """One column of an import file and the field it goes into (SourceName or SourceOrdinal)."""
+
+    source_name: str | None
+    source_ordinal: int | None
+    destination_name: str
+
+
+@dataclass
+class ControlColumnAction:
+    value: str
+    action: str
+
+
+@dataclass
+class ImportDefinition:
+    object_id: str
+    customer_key: str
+    name: str
+    description: str
+    destination_object_id: str
+    """ObjectID of the destination data extension: the service keeps the object, not its key."""
+    file_location_key: str
+    file_spec: str
+    file_type: str
+    delimiter: str | None
+    header_lines: int | None
+    encoding_code_page: int | None
+    date_locale: str
+    field_mapping_type: str
+    field_maps: list[FieldMap]
+    update_type: str
+    control_column: str | None
+    control_column_default_action: str | None
+    control_column_actions: list[ControlColumnAction]
+    allow_errors: bool
+    notification_type: str | None
+    notification_address: str | None
+    notification_when: str | None
+    subscriber_import_type: str | None
+    created: datetime
+    modified: datetime
+
+
+@dataclass
+class QueryDefinition:
+    object_id: str
+    customer_key: str
+    name: str
+    description: str
+    query_text: str
+    target_type: str
+    target_key: str
+    target_name: str
+    target_update_type: str
+    status: str
+    """Active; a deleted query stays behind as Inactive."""
+    category_id: int
+    created: datetime
+    modified: datetime

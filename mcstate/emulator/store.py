@@ -19,9 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from mcstate.emulator import rules
-from mcstate.emulator.model import DataExtension, Field, Folder
+from mcstate.emulator.model import (
+    ControlColumnAction,
+    DataExtension,
+    Field,
+    FieldMap,
+    Folder,
+    ImportDefinition,
+    QueryDefinition,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema.
@@ -106,7 +114,101 @@ MIGRATIONS: tuple[str, ...] = (
         created REAL NOT NULL
     );
     """,
+    # 1 -> 2: import and query definitions.
+    """
+    CREATE TABLE import_definitions (
+        object_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        customer_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        destination_object_id TEXT NOT NULL,
+        file_location_key TEXT NOT NULL,
+        file_spec TEXT NOT NULL,
+        file_type TEXT NOT NULL,
+        delimiter TEXT,
+        header_lines INTEGER,
+        encoding_code_page INTEGER,
+        date_locale TEXT NOT NULL,
+        field_mapping_type TEXT NOT NULL,
+        field_maps TEXT NOT NULL,
+        update_type TEXT NOT NULL,
+        control_column TEXT,
+        control_column_default_action TEXT,
+        control_column_actions TEXT NOT NULL,
+        allow_errors INTEGER NOT NULL,
+        notification_type TEXT,
+        notification_address TEXT,
+        notification_when TEXT,
+        subscriber_import_type TEXT,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX import_definitions_key ON import_definitions (customer_key COLLATE NOCASE);
+    CREATE TABLE query_definitions (
+        object_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        customer_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        query_text TEXT NOT NULL,
+        target_type TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        target_name TEXT NOT NULL,
+        target_update_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        category_id INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX query_definitions_key ON query_definitions (customer_key COLLATE NOCASE);
+    """,
 )
+
+
+_IMPORT_COLUMNS = (
+    "object_id, customer_key, name, description, destination_object_id, file_location_key, file_spec, "
+    "file_type, delimiter, header_lines, encoding_code_page, date_locale, field_mapping_type, field_maps, "
+    "update_type, control_column, control_column_default_action, control_column_actions, allow_errors, "
+    "notification_type, notification_address, notification_when, subscriber_import_type, created, modified"
+)
+_QUERY_COLUMNS = (
+    "object_id, customer_key, name, description, query_text, target_type, target_key, target_name, "
+    "target_update_type, status, category_id, created, modified"
+)
+
+
+def _import_definition(row: sqlite3.Row) -> ImportDefinition:
+    values = {column: row[column] for column in _IMPORT_COLUMNS.split(", ")}
+    values["field_maps"] = [FieldMap(**item) for item in json.loads(row["field_maps"])]
+    values["control_column_actions"] = [
+        ControlColumnAction(**item) for item in json.loads(row["control_column_actions"])
+    ]
+    values["allow_errors"] = _bool(row["allow_errors"])
+    values["created"] = _date(row["created"])
+    values["modified"] = _date(row["modified"])
+    return ImportDefinition(**values)
+
+
+def _import_values(definition: ImportDefinition) -> list[Any]:
+    values = []
+    for column in _IMPORT_COLUMNS.split(", "):
+        value = getattr(definition, column)
+        if column in ("field_maps", "control_column_actions"):
+            value = json.dumps([vars(item) for item in value])
+        elif isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, bool):
+            value = int(value)
+        values.append(value)
+    return values
+
+
+def _query_definition(row: sqlite3.Row) -> QueryDefinition:
+    values = {column: row[column] for column in _QUERY_COLUMNS.split(", ")}
+    values["created"] = _date(row["created"])
+    values["modified"] = _date(row["modified"])
+    return QueryDefinition(**values)
 
 
 class SchemaTooNew(RuntimeError):
@@ -292,6 +394,8 @@ class Store:
     def reset(self) -> None:
         """Empty the account back to a fresh tenant. Tokens and the request log are kept."""
         with self.transaction() as connection:
+            connection.execute("DELETE FROM import_definitions")
+            connection.execute("DELETE FROM query_definitions")
             connection.execute("DELETE FROM fields")
             connection.execute("DELETE FROM data_extensions")
             connection.execute("DELETE FROM folders")
@@ -449,6 +553,95 @@ class Store:
 
     def delete_field(self, object_id: str) -> None:
         self._execute("DELETE FROM fields WHERE object_id = ?", (object_id,))
+
+    # -- import definitions -------------------------------------------------------------------------------
+
+    def import_definitions(self) -> list[ImportDefinition]:
+        rows = self._query(f"SELECT {_IMPORT_COLUMNS} FROM import_definitions ORDER BY seq")
+        return [_import_definition(row) for row in rows]
+
+    def import_definitions_by_object_ids(self, object_ids: Sequence[str]) -> list[ImportDefinition]:
+        rows = self._query(
+            f"SELECT {_IMPORT_COLUMNS} FROM import_definitions "
+            "WHERE object_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(object_ids)),),
+        )
+        return [_import_definition(row) for row in rows]
+
+    def import_definition(self, object_id: str) -> ImportDefinition | None:
+        rows = self._query(
+            f"SELECT {_IMPORT_COLUMNS} FROM import_definitions WHERE object_id = ?", (object_id.lower(),)
+        )
+        return _import_definition(rows[0]) if rows else None
+
+    def import_definition_by_key(self, customer_key: str) -> ImportDefinition | None:
+        rows = self._query(
+            f"SELECT {_IMPORT_COLUMNS} FROM import_definitions WHERE customer_key = ? COLLATE NOCASE",
+            (customer_key,),
+        )
+        return _import_definition(rows[0]) if rows else None
+
+    def insert_import_definition(self, definition: ImportDefinition) -> None:
+        row = self._query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM import_definitions")[0]
+        self._execute(
+            f"INSERT INTO import_definitions (seq, {_IMPORT_COLUMNS}) "
+            f"VALUES (?, {_placeholders(_IMPORT_COLUMNS)})",
+            [row["next"], *_import_values(definition)],
+        )
+
+    def update_import_definition(self, definition: ImportDefinition) -> None:
+        values = _import_values(definition)
+        self._execute(
+            f"UPDATE import_definitions SET {_assignments(_IMPORT_COLUMNS, 'object_id')} WHERE object_id = ?",
+            [*values[1:], values[0]],
+        )
+
+    def delete_import_definition(self, object_id: str) -> None:
+        self._execute("DELETE FROM import_definitions WHERE object_id = ?", (object_id,))
+
+    # -- query definitions --------------------------------------------------------------------------------
+
+    def query_definitions(self) -> list[QueryDefinition]:
+        rows = self._query(f"SELECT {_QUERY_COLUMNS} FROM query_definitions ORDER BY seq")
+        return [_query_definition(row) for row in rows]
+
+    def query_definitions_by_object_ids(self, object_ids: Sequence[str]) -> list[QueryDefinition]:
+        rows = self._query(
+            f"SELECT {_QUERY_COLUMNS} FROM query_definitions "
+            "WHERE object_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(object_ids)),),
+        )
+        return [_query_definition(row) for row in rows]
+
+    def query_definition(self, object_id: str, status: str) -> QueryDefinition | None:
+        rows = self._query(
+            f"SELECT {_QUERY_COLUMNS} FROM query_definitions WHERE object_id = ? AND status = ?",
+            (object_id.lower(), status),
+        )
+        return _query_definition(rows[0]) if rows else None
+
+    def query_definition_by_key(self, customer_key: str, status: str) -> QueryDefinition | None:
+        rows = self._query(
+            f"SELECT {_QUERY_COLUMNS} FROM query_definitions WHERE customer_key = ? COLLATE NOCASE "
+            "AND status = ?",
+            (customer_key, status),
+        )
+        return _query_definition(rows[0]) if rows else None
+
+    def insert_query_definition(self, definition: QueryDefinition) -> None:
+        row = self._query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM query_definitions")[0]
+        self._execute(
+            f"INSERT INTO query_definitions (seq, {_QUERY_COLUMNS}) "
+            f"VALUES (?, {_placeholders(_QUERY_COLUMNS)})",
+            [row["next"], *_values(definition, _QUERY_COLUMNS)],
+        )
+
+    def update_query_definition(self, definition: QueryDefinition) -> None:
+        values = _values(definition, _QUERY_COLUMNS)
+        self._execute(
+            f"UPDATE query_definitions SET {_assignments(_QUERY_COLUMNS, 'object_id')} WHERE object_id = ?",
+            [*values[1:], values[0]],
+        )
 
     # -- tokens -------------------------------------------------------------------------------------------
 

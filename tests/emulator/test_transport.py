@@ -12,7 +12,7 @@ import requests
 from lxml import etree
 
 from mcstate.emulator.server import EmulatorServer
-from mcstate.emulator.store import reset
+from mcstate.emulator.store import SCHEMA_VERSION, reset
 from tests.emulator.conftest import NS, SOAP_NS, TNS, Client, Reply, data_extension, envelope, serve
 
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
@@ -307,7 +307,7 @@ def test_database_is_versioned_and_reset_works_from_another_process_view(
     assert path.is_file() and path.parent.name == "nested"
     with sqlite3.connect(path) as connection:
         (version,) = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert version == "1"
+    assert version == str(SCHEMA_VERSION)
     client.create(data_extension("k1"))
     reset(path)
     assert client.retrieve("DataExtension", ["Name"]).results == []
