@@ -34,6 +34,8 @@ from mcstate.emulator.codec import (
 )
 from mcstate.emulator.dataextension import DataExtensionFieldHandler, DataExtensionHandler
 from mcstate.emulator.datafolder import DataFolderHandler
+from mcstate.emulator.importdefinition import ImportDefinitionHandler
+from mcstate.emulator.querydefinition import QueryDefinitionHandler
 from mcstate.emulator.schema import default_wsdl_path, load_schema
 from mcstate.emulator.service import ObjectHandler, Service
 from mcstate.emulator.store import Store
@@ -50,7 +52,13 @@ ADMIN_PREFIX = "/_emulator/"
 
 def default_handlers() -> list[ObjectHandler]:
     """The object types the emulator serves."""
-    return [DataExtensionHandler(), DataExtensionFieldHandler(), DataFolderHandler()]
+    return [
+        DataExtensionHandler(),
+        DataExtensionFieldHandler(),
+        DataFolderHandler(),
+        ImportDefinitionHandler(),
+        QueryDefinitionHandler(),
+    ]
 
 
 @dataclass

@@ -771,3 +771,273 @@ def check_parent(parent: Folder | None, content_type: str, moving: Folder | None
         raise folder_invalid_parent()
     if moving is not None and (parent.id == moving.id or moving.id in ancestors):
         raise folder_invalid_parent()
+
+
+# -- ImportDefinition ---------------------------------------------------------------------------------------
+
+IMPORT_KEY_REQUIRED = 43000
+IMPORT_NOT_FOUND = 43010
+IMPORT_OBJECT_NOT_SUPPORTED = 43020
+IMPORT_EXISTS = 43030
+IMPORT_VALIDATION = 43060
+
+IMPORT_CREATED = "ImportDefinition created."
+IMPORT_UPDATED = "ImportDefinition updated."
+IMPORT_DELETED = "ImportDefinition deleted."
+"""Create's text is documented; Update's and Delete's are the emulator's choice in the same style."""
+
+IMPORT_FIELD_MAPPING_TYPES = ("InferFromColumnHeadings", "MapByOrdinal", "ManualMap")
+IMPORT_UPDATE_TYPES = (
+    "AddAndUpdate",
+    "AddAndDoNotUpdate",
+    "UpdateButDoNotAdd",
+    "Merge",
+    "Overwrite",
+    "ColumnBased",
+)
+IMPORT_COLUMN_ACTIONS = ("AddAndUpdate", "AddButDoNotUpdate", "Delete", "Skip", "UpdateButDoNotAdd")
+IMPORT_FILE_TYPES = ("CSV", "TAB", "Other")
+ASYNC_RESPONSE_TYPES = ("None", "email", "FTP", "HTTPPost")
+RESPOND_WHEN = (
+    "Never",
+    "OnError",
+    "Always",
+    "OnConversationError",
+    "OnConversationComplete",
+    "OnCallComplete",
+)
+"""The WSDL's enumerations: another value cannot be deserialized (a Client fault, as for any enum)."""
+
+IMPORT_DESTINATION_TYPES = frozenset({"DataExtension"})
+"""Emulator's choice: imports into data extensions only (lists and All Subscribers are answered 43020)."""
+
+IMPORT_DEFAULT_DATE_LOCALE = "en-US"
+"""DateFormattingLocale when none is sent, as documented."""
+
+IMPORT_DEFAULT_FILE_TYPE = "CSV"
+"""Emulator's choice: FileType when none is sent."""
+
+IMPORT_KEY_REQUIRED_ON_CREATE = True
+"""Emulator's choice: an ImportDefinition is created with a CustomerKey (43000 otherwise), as key-based
+calls require it; the service may generate one, which a definitions tool never relies on."""
+
+IMPORT_REQUIRED_FIELDS_WITH_DEFAULT_OPTIONAL = True
+"""Emulator's choice of what 'ManualMap must map every column' means: every field of the destination that
+is required (primary keys are) and has no DefaultValue must be the DestinationName of a FieldMap."""
+
+IMPORT_DEFINITION_PROPERTIES = RetrieveProperties(
+    retrievable={
+        "Client.ID": INTEGER, "CreatedDate": DATE, "ModifiedDate": DATE, "ObjectID": STRING,
+        "CustomerKey": STRING, "Name": STRING, "Description": STRING, "AllowErrors": BOOLEAN,
+        "DestinationObject.ObjectID": STRING, "FieldMappingType": STRING, "FieldMaps": STRING,
+        "FileSpec": STRING, "FileType": STRING, "Notification.ResponseType": STRING,
+        "Notification.ResponseAddress": STRING, "Notification.RespondWhen": STRING,
+        "RetrieveFileTransferLocation.CustomerKey": STRING, "SubscriberImportType": STRING,
+        "UpdateType": STRING, "Delimiter": STRING, "HeaderLines": INTEGER, "ControlColumn": STRING,
+        "ControlColumnDefaultAction": STRING, "ControlColumnActions": STRING,
+        "DateFormattingLocale.LocaleCode": STRING, "EncodingCodePage": INTEGER,
+    },
+    filterable=frozenset({"ObjectID", "CustomerKey", "Name", "CreatedDate", "ModifiedDate"}),
+)  # fmt: skip
+"""Emulator's choice: the documented retrieve returns only ObjectID (by CustomerKey or Name); the emulator
+answers every property it stores, with FieldMaps and ControlColumnActions as whole collections, and the
+destination as DestinationObject.ObjectID (the service keeps the object, not its key)."""
+
+
+def import_key_required() -> ApiError:
+    return ApiError(
+        IMPORT_KEY_REQUIRED, "Customer Key Not Specified: an ImportDefinition needs a CustomerKey."
+    )
+
+
+def import_not_found(identity: str) -> ApiError:
+    return ApiError(IMPORT_NOT_FOUND, f"Not Found: no ImportDefinition matches {identity}.")
+
+
+def import_exists(customer_key: str) -> ApiError:
+    return ApiError(
+        IMPORT_EXISTS, f"ImportDefinition Exists: the CustomerKey {customer_key} is already used."
+    )
+
+
+def import_object_not_supported(type_name: str) -> ApiError:
+    return ApiError(
+        IMPORT_OBJECT_NOT_SUPPORTED,
+        f"Object Not Supported: the emulator imports into DataExtension only, not {type_name}.",
+    )
+
+
+def import_invalid(detail: str) -> ApiError:
+    return ApiError(IMPORT_VALIDATION, f"Validation Error: {detail}")
+
+
+def check_import_definition(
+    *,
+    name: str,
+    file_location_key: str,
+    file_spec: str,
+    file_type: str,
+    delimiter: str | None,
+    header_lines: int | None,
+    field_mapping_type: str,
+    field_map_destinations: Sequence[str],
+    update_type: str,
+    control_column: str | None,
+    notification_type: str | None,
+    notification_address: str | None,
+    destination_name: str,
+    destination_fields: Sequence[Field],
+) -> None:
+    """The rules every saved ImportDefinition meets (on Create, and after an Update is merged)."""
+    if not name.strip():
+        raise import_invalid("Name is required.")
+    if not file_location_key.strip():
+        raise import_invalid("RetrieveFileTransferLocation (a file location CustomerKey) is required.")
+    if not file_spec.strip():
+        raise import_invalid("FileSpec is required.")
+    if file_type == "Other" and not delimiter:
+        raise import_invalid("A FileType Other import requires a Delimiter.")
+    if header_lines is not None and header_lines < 0:
+        raise import_invalid("HeaderLines cannot be negative.")
+    if not field_mapping_type:
+        raise import_invalid("FieldMappingType is required.")
+    if not update_type:
+        raise import_invalid("UpdateType is required.")
+    if update_type == "Merge":
+        raise import_invalid("UpdateType Merge is reserved and cannot be used.")
+    if notification_type == "email" and not (notification_address or "").strip():
+        raise import_invalid("An email Notification requires a ResponseAddress.")
+    if update_type == "ColumnBased" and not (control_column or "").strip():
+        raise import_invalid("UpdateType ColumnBased requires a ControlColumn.")
+    keys = [field.name for field in destination_fields if field.is_primary_key]
+    if update_type == "Overwrite" and keys:
+        raise import_invalid(
+            f"UpdateType Overwrite is only allowed for a data extension without a primary key; "
+            f"{destination_name} has the primary key {', '.join(keys)}."
+        )
+    if field_mapping_type != "ManualMap":
+        return
+    if not field_map_destinations:
+        raise import_invalid("FieldMappingType ManualMap requires FieldMaps.")
+    by_name = {field.name.casefold(): field for field in destination_fields}
+    mapped: set[str] = set()
+    for destination in field_map_destinations:
+        folded = destination.strip().casefold()
+        if folded not in by_name:
+            raise import_invalid(
+                f"The field {destination} does not exist in data extension {destination_name}."
+            )
+        if folded in mapped:
+            raise import_invalid(f"The field {destination} is mapped more than once.")
+        mapped.add(folded)
+    unmapped = [
+        field.name
+        for field in destination_fields
+        if field.is_required
+        and not (IMPORT_REQUIRED_FIELDS_WITH_DEFAULT_OPTIONAL and field.default_value)
+        and field.name.casefold() not in mapped
+    ]
+    if unmapped:
+        raise import_invalid(
+            f"ManualMap must map every column: the required field(s) {', '.join(unmapped)} of data extension "
+            f"{destination_name} are not mapped."
+        )
+
+
+# -- QueryDefinition ----------------------------------------------------------------------------------------
+
+QUERY_KEY_EXISTS = 1
+QUERY_VALIDATION = 2
+QUERY_NOT_FOUND = 3
+"""Emulator's choice: the QueryDefinition error codes are undocumented, so the general codes are used:
+1 'already exists', 2 for every validation error, 3 'the object to update or delete does not exist'."""
+
+QUERY_CREATED = "QueryDefinition created."
+QUERY_UPDATED = "QueryDefinition updated."
+QUERY_DELETED = "QueryDefinition deleted."
+"""Emulator's choice of texts, in the style of the documented ImportDefinition ones."""
+
+QUERY_ACTIVE = "Active"
+QUERY_DELETED_STATUS = "Inactive"
+"""Emulator's choice: a deleted query stays behind with Status Inactive (Retrieve still finds it unless it
+filters on Status Active, which is why clients do); its CustomerKey can be used again."""
+
+QUERY_TARGET_TYPES = ("DE",)
+QUERY_UPDATE_TYPES = ("Overwrite", "Update", "Append")
+"""TargetUpdateType is a plain string in the WSDL; the emulator accepts these, in any case."""
+
+QUERY_FOLDER_TYPES = frozenset({"queryactivity"})
+DEFAULT_QUERY_FOLDER_KEY = "queryactivity_default"
+"""A query created without CategoryID goes to the root Query folder."""
+
+QUERY_TEXT_NEEDS_SELECT = True
+"""Emulator's choice: the service compiles the SQL when the query is saved; the emulator only checks that
+the text has a SELECT."""
+
+QUERY_DEFINITION_PROPERTIES = RetrieveProperties(
+    retrievable={
+        "Client.ID": INTEGER, "CreatedDate": DATE, "ModifiedDate": DATE, "ObjectID": STRING,
+        "CustomerKey": STRING, "Name": STRING, "Description": STRING, "QueryText": STRING,
+        "TargetType": STRING, "DataExtensionTarget.CustomerKey": STRING, "DataExtensionTarget.Name": STRING,
+        "TargetUpdateType": STRING, "Status": STRING, "CategoryID": INTEGER,
+    },
+    filterable=frozenset(
+        {
+            "ObjectID", "CustomerKey", "Name", "Status", "CategoryID", "TargetUpdateType", "CreatedDate",
+            "ModifiedDate",
+        }
+    ),
+)  # fmt: skip
+"""Emulator's choice: the documented retrieve (CustomerKey and Status Active) returns ObjectID; the
+emulator answers every property it stores."""
+
+
+def query_invalid(detail: str) -> ApiError:
+    return ApiError(QUERY_VALIDATION, f"QueryDefinition validation error: {detail}")
+
+
+def query_key_exists(customer_key: str) -> ApiError:
+    return ApiError(QUERY_KEY_EXISTS, f"A QueryDefinition with CustomerKey {customer_key} already exists.")
+
+
+def query_not_found(identity: str) -> ApiError:
+    return ApiError(QUERY_NOT_FOUND, f"No active QueryDefinition matches {identity}.")
+
+
+def query_target_update_type(value: str | None) -> str:
+    """The canonical TargetUpdateType for a sent value."""
+    for canonical in QUERY_UPDATE_TYPES:
+        if value is not None and value.strip().casefold() == canonical.casefold():
+            return canonical
+    raise query_invalid(f"TargetUpdateType must be one of {', '.join(QUERY_UPDATE_TYPES)}, not {value!r}.")
+
+
+def check_query_text(text: str | None) -> str:
+    if text is None or not text.strip():
+        raise query_invalid("QueryText is required.")
+    if QUERY_TEXT_NEEDS_SELECT and "select" not in text.casefold():
+        raise query_invalid("QueryText must be a SELECT statement.")
+    return text
+
+
+def check_query_target(
+    target_key: str, target_name: str, target: DataExtension | None, fields: Sequence[Field], update_type: str
+) -> None:
+    """The target must be an existing data extension named as it is, with a primary key for Update."""
+    if target is None:
+        raise query_invalid(f"The target data extension {target_key} does not exist.")
+    if not same_text(target.name, target_name.strip()):
+        raise query_invalid(
+            f"DataExtensionTarget Name {target_name} is not the name of data extension {target_key} "
+            f"({target.name})."
+        )
+    if update_type == "Update" and not any(field.is_primary_key for field in fields):
+        raise query_invalid(
+            f"TargetUpdateType Update needs a target with a primary key; data extension {target_key} "
+            "has none."
+        )
+
+
+def check_query_category(category_id: int, folder: Folder | None) -> None:
+    if folder is None or folder.content_type.casefold() not in QUERY_FOLDER_TYPES:
+        raise query_invalid(f"CategoryID {category_id} is not a query folder.")
