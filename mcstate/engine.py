@@ -12,7 +12,7 @@ from mcstate.desired import DesiredState, build_desired, lookup_address
 from mcstate.plan import Change, Plan
 from mcstate.planner import LiveState, make_plan
 from mcstate.resources import REGISTRY, declarable
-from mcstate.resources.base import Live, Retriever
+from mcstate.resources.base import Live, ReadsForDefinitions, Retriever
 
 
 def load_desired(project: Project) -> DesiredState:
@@ -21,10 +21,17 @@ def load_desired(project: Project) -> DesiredState:
     return build_desired(documents)
 
 
-def read_live(client: Retriever) -> LiveState:
+def read_live(client: Retriever, desired: DesiredState | None = None) -> LiveState:
+    """Every kind, in registry order. With the desired state, kinds that pay one call per object read only
+    what the definitions need (see ReadsForDefinitions)."""
     live: dict[str, dict[str, Live]] = {}
+    wanted = list(desired) if desired is not None else None
     for kind, rtype in REGISTRY.items():
-        live[kind] = {lookup_address(kind, obj.key): obj for obj in rtype.read(client, live)}
+        if wanted is not None and isinstance(rtype, ReadsForDefinitions):
+            objects = rtype.read_for(client, live, wanted)
+        else:
+            objects = rtype.read(client, live)
+        live[kind] = {lookup_address(kind, obj.key): obj for obj in objects}
     return live
 
 
@@ -36,7 +43,7 @@ class ApplyOutcome:
 
 
 def plan(desired: DesiredState, client: Retriever, target: str) -> Plan:
-    return make_plan(desired, read_live(client), target)
+    return make_plan(desired, read_live(client, desired), target)
 
 
 def apply(
@@ -46,6 +53,6 @@ def apply(
     report = apply_plan(plan_to_apply, client, allow_destructive=allow_destructive)
     if not report.applied:
         return ApplyOutcome(report, ())
-    after = make_plan(desired, read_live(client), plan_to_apply.target)
+    after = make_plan(desired, read_live(client, desired), plan_to_apply.target)
     applied = {c.address for c in report.applied}
     return ApplyOutcome(report, tuple(c for c in after.changes if c.address in applied))

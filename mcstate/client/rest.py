@@ -42,7 +42,10 @@ class RestClient:
         response = self._request(request.method, request.path, json=request.body)
         if response.status_code >= 400:
             return WriteResult(False, _error_message(response), _error_code(response))
-        body = _json(response, f"{request.method} /{request.path}") if response.content.strip() else {}
+        try:
+            body = response.json() if response.content.strip() else {}
+        except ValueError:
+            body = {}  # a delete of a data extract answers the bare text OK
         if not isinstance(body, dict):
             body = {}
         new_id = body.get("id") or body.get("dataExtractDefinitionId")

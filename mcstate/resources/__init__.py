@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from mcstate.resources.base import ResourceType
 from mcstate.resources.data_extension import DataExtensionType
+from mcstate.resources.data_extract import DataExtractType, DataExtractTypeType
+from mcstate.resources.file_location import FileLocationType
+from mcstate.resources.file_transfer import FileTransferType
 from mcstate.resources.folder import FolderType
 
 # Order matters: a type is read after the types it refers to (folders before data extensions).
 REGISTRY: dict[str, ResourceType] = {
     "Folder": FolderType(),
     "DataExtension": DataExtensionType(),
+    "DataExtractType": DataExtractTypeType(),
+    "DataExtract": DataExtractType(),
+    "FileLocation": FileLocationType(),
+    "FileTransfer": FileTransferType(),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from mcstate.definitions.document import DocPath, Document
 from mcstate.errors import Problem
@@ -110,6 +110,10 @@ class Retriever(Protocol):
         """Every item of a paged REST collection such as automation/v1/dataextracts."""
         ...
 
+    def rest_get(self, path: str) -> Any:
+        """One REST resource, e.g. automation/v1/dataextracts/<id> (the details a collection leaves out)."""
+        ...
+
 
 @dataclass
 class ApplyContext:
@@ -158,3 +162,14 @@ class ResourceType(Protocol):
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
         """The write calls that carry out `change`, built when its dependencies exist."""
         ...
+
+
+@runtime_checkable
+class ReadsForDefinitions(Protocol):
+    """A type whose complete read costs one call per object (REST collections list only names and keys).
+    Given the desired objects, it reads only what they need: details of the objects they declare, nothing
+    at all when no definition declares or refers to the kind. `read` stays the complete read."""
+
+    def read_for(
+        self, client: Retriever, live: Mapping[str, Mapping[str, Live]], desired: Sequence[Desired]
+    ) -> list[Live]: ...
