@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +38,26 @@ def show(value: Any) -> str:
         return describe_field(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items() if v is not None) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(item) for item in value) + "]"
     return str(value)
+
+
+def _is_multiline(value: Any) -> bool:
+    return isinstance(value, str) and "\n" in value.strip("\n")
+
+
+def text_block(text: str, indent: str) -> list[str]:
+    """A multi-line value (SQL, say) as it is written, one indented line per line."""
+    return [f"{indent}{line}".rstrip() for line in text.strip("\n").splitlines()]
+
+
+def line_diff(before: str, after: str, indent: str) -> list[str]:
+    """A compact unified diff of two multi-line values: changed lines with one line of context."""
+    lines = difflib.unified_diff(
+        before.strip("\n").splitlines(), after.strip("\n").splitlines(), lineterm="", n=1
+    )
+    return [f"{indent}{line}".rstrip() for line in lines if not line.startswith(("---", "+++"))]
 
 
 def describe_field(field: dict[str, Any]) -> str:
@@ -103,6 +123,9 @@ def _change(change: Change, style: Style) -> list[str]:
             if name == "fields":
                 lines.append("      fields:")
                 lines.extend(f"        + {describe_field(field)}" for field in value)
+            elif _is_multiline(value):
+                lines.append(f"      {name}: |")
+                lines.extend(text_block(value, "        "))
             elif value not in (None, "", False):
                 lines.append(f"      {name}: {show(value)}")
         return lines
@@ -117,6 +140,9 @@ def _attribute(attribute: AttributeChange, style: Style) -> str:
         text = f"      + {attribute.path}: {show(attribute.after)}"
     elif attribute.after is None:
         text = f"      - {attribute.path}: {show(attribute.before)}"
+    elif _is_multiline(attribute.before) or _is_multiline(attribute.after):
+        diff = line_diff(str(attribute.before), str(attribute.after), "          ")
+        text = "\n".join([f"      ~ {attribute.path}:", *diff])
     else:
         text = f"      ~ {attribute.path}: {show(attribute.before)} → {show(attribute.after)}"
     if attribute.destructive_reason:

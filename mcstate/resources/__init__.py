@@ -8,11 +8,15 @@ from mcstate.resources.data_extract import DataExtractType, DataExtractTypeType
 from mcstate.resources.file_location import FileLocationType
 from mcstate.resources.file_transfer import FileTransferType
 from mcstate.resources.folder import FolderType
+from mcstate.resources.import_definition import ImportDefinitionType
+from mcstate.resources.query_definition import QueryDefinitionType
 
 # Order matters: a type is read after the types it refers to (folders before data extensions).
 REGISTRY: dict[str, ResourceType] = {
     "Folder": FolderType(),
     "DataExtension": DataExtensionType(),
+    "ImportDefinition": ImportDefinitionType(),
+    "QueryDefinition": QueryDefinitionType(),
     "DataExtractType": DataExtractTypeType(),
     "DataExtract": DataExtractType(),
     "FileLocation": FileLocationType(),

@@ -1,0 +1,461 @@
+"""Import definitions (ImportDefinition): load a file from a file location into a data extension.
+
+Desired and live objects are normalized to the same shape:
+
+    name, description, destination (data extension key), file_location, file_spec, file_type,
+    delimiter, header_lines, encoding, date_locale, field_mapping, field_map [{source, destination}],
+    update_type, control_column {column, default_action, actions [{value, action}]} | None,
+    allow_errors, notification {email, when} | None
+
+The service's rules that depend on the destination data extension are checked before any call, with the
+service's own error code (43060 Validation Error) in the message: mapped destination fields exist, a manual
+map maps every required field, and `overwrite` needs a data extension without a primary key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from mcstate.definitions.document import DocPath, Document
+from mcstate.errors import Problem
+from mcstate.plan import AttributeChange, Change
+from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step
+
+KIND = "ImportDefinition"
+DATA_EXTENSION = "DataExtension"
+
+DEFAULT_FILE_LOCATION = "ExactTarget Enhanced FTP"
+DEFAULT_HEADER_LINES = 1
+DEFAULT_ENCODING = "utf-8"
+DEFAULT_DATE_LOCALE = "en-US"
+
+FILE_TYPES = {"csv": "CSV", "tab": "TAB", "other": "Other"}
+# The delimiter a CSV or TAB file implies; "other" names its own.
+IMPLIED_DELIMITERS = {"csv": ",", "tab": "\t"}
+
+FIELD_MAPPINGS = {
+    "infer_from_column_headings": "InferFromColumnHeadings",
+    "map_by_ordinal": "MapByOrdinal",
+    "manual": "ManualMap",
+}
+# The names of the Import Activity wizard ("Add and Update", "Add Only", ...), in snake_case.
+UPDATE_TYPES = {
+    "add_and_update": "AddAndUpdate",
+    "add_only": "AddAndDoNotUpdate",
+    "update_only": "UpdateButDoNotAdd",
+    "overwrite": "Overwrite",
+    "column_based": "ColumnBased",
+}
+# A control column's actions are a different enumeration from the update types (AddButDoNotUpdate).
+COLUMN_ACTIONS = {
+    "add_and_update": "AddAndUpdate",
+    "add_only": "AddButDoNotUpdate",
+    "update_only": "UpdateButDoNotAdd",
+    "delete": "Delete",
+    "skip": "Skip",
+}
+# Character encodings by name, as the EncodingCodePage the service stores (Windows code page numbers).
+ENCODINGS = {
+    "utf-8": 65001,
+    "utf-16": 1200,
+    "iso-8859-1": 28591,
+    "windows-1252": 1252,
+    "us-ascii": 20127,
+}
+NOTIFY_WHEN = {"always": "Always", "on_error": "OnError"}
+
+VALIDATION_ERROR = "43060 Validation Error"
+
+# Set by check() when the destination is declared, so check_live leaves it alone; not an attribute of the
+# import (the plan and diff use ATTRIBUTES only).
+CHECKED_AGAINST_DEFINITION = "_checked_against_definition"
+
+# The properties the emulator answers for ImportDefinition; FieldMaps and ControlColumnActions come back
+# as whole collections.
+PROPERTIES = [
+    "ObjectID",
+    "CustomerKey",
+    "Name",
+    "Description",
+    "AllowErrors",
+    "DestinationObject.ObjectID",
+    "FieldMappingType",
+    "FieldMaps",
+    "FileSpec",
+    "FileType",
+    "Notification.ResponseType",
+    "Notification.ResponseAddress",
+    "Notification.RespondWhen",
+    "RetrieveFileTransferLocation.CustomerKey",
+    "UpdateType",
+    "Delimiter",
+    "HeaderLines",
+    "ControlColumn",
+    "ControlColumnDefaultAction",
+    "ControlColumnActions",
+    "DateFormattingLocale.LocaleCode",
+    "EncodingCodePage",
+]
+
+# Attributes compared with the account, in the order the plan shows them.
+ATTRIBUTES = (
+    "name",
+    "description",
+    "destination",
+    "file_location",
+    "file_spec",
+    "file_type",
+    "delimiter",
+    "header_lines",
+    "encoding",
+    "date_locale",
+    "field_mapping",
+    "field_map",
+    "update_type",
+    "control_column",
+    "allow_errors",
+    "notification",
+)
+
+
+def _reverse(mapping: Mapping[str, Any]) -> dict[Any, str]:
+    return {value: name for name, value in mapping.items()}
+
+
+def _fold(name: str) -> str:
+    return name.casefold()
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+def _int(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def _control_column(spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not spec:
+        return None
+    return {
+        "column": spec["column"],
+        "default_action": spec.get("default_action", "skip"),
+        "actions": [{"value": str(a["value"]), "action": a["action"]} for a in spec.get("actions", [])],
+    }
+
+
+def _notification(spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not spec:
+        return None
+    return {"email": spec["email"], "when": spec.get("when", "always")}
+
+
+def destination_fields(
+    key: str, declared: Mapping[str, Desired] | None, live: Mapping[str, Mapping[str, Live]] | None
+) -> list[dict[str, Any]] | None:
+    """The normalized fields of a data extension, from the definitions if declared, else from the account."""
+    from mcstate.desired import lookup_address  # the registry imports this module
+
+    lookup = lookup_address(DATA_EXTENSION, key)
+    if declared is not None:
+        found = declared.get(lookup)
+        return list(found.attributes["fields"]) if found is not None else None
+    current = (live or {}).get(DATA_EXTENSION, {}).get(lookup)
+    return list(current.attributes.get("fields") or []) if current is not None else None
+
+
+def validation_problems(
+    attributes: Mapping[str, Any], fields: Sequence[Mapping[str, Any]]
+) -> list[tuple[DocPath, str]]:
+    """What the service refuses about an import into a data extension with these fields (43060)."""
+    problems: list[tuple[DocPath, str]] = []
+    destination = attributes["destination"]
+    by_name = {_fold(field["name"]): field for field in fields}
+    if attributes["update_type"] == "overwrite":
+        keys = [field["name"] for field in fields if field.get("primary_key")]
+        if keys:
+            problems.append(
+                (
+                    ("update_type",),
+                    f"{VALIDATION_ERROR}: update type 'overwrite' needs a destination data extension "
+                    f"without a primary key; '{destination}' has the primary key {', '.join(keys)}",
+                )
+            )
+    if attributes["field_mapping"] != "manual":
+        return problems
+    mapped: dict[str, int] = {}
+    for index, pair in enumerate(attributes["field_map"]):
+        target = pair["destination"]
+        if _fold(target) not in by_name:
+            problems.append(
+                (
+                    ("field_map", index, "destination"),
+                    f"{VALIDATION_ERROR}: '{target}' is not a field of data extension '{destination}'",
+                )
+            )
+        elif _fold(target) in mapped:
+            problems.append(
+                (
+                    ("field_map", index, "destination"),
+                    f"{VALIDATION_ERROR}: field '{target}' is already mapped at "
+                    f"field_map[{mapped[_fold(target)]}]",
+                )
+            )
+        mapped.setdefault(_fold(target), index)
+    unmapped = [
+        field["name"]
+        for field in fields
+        if field.get("required") and field.get("default") is None and _fold(field["name"]) not in mapped
+    ]
+    if unmapped:
+        problems.append(
+            (
+                ("field_map",),
+                f"{VALIDATION_ERROR}: a manual mapping must map every column the data extension requires; "
+                f"required field(s) of '{destination}' without a default value are not mapped: "
+                f"{', '.join(unmapped)}",
+            )
+        )
+    return problems
+
+
+def _field_map_to_service(field_map: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    return {"FieldMap": [{"SourceName": p["source"], "DestinationName": p["destination"]} for p in field_map]}
+
+
+def _control_to_service(control: Mapping[str, Any] | None) -> dict[str, Any]:
+    if control is None:
+        return {"ControlColumn": "", "ControlColumnActions": {"ControlColumnAction": []}}
+    return {
+        "ControlColumn": control["column"],
+        "ControlColumnDefaultAction": COLUMN_ACTIONS[control["default_action"]],
+        "ControlColumnActions": {
+            "ControlColumnAction": [
+                {"Value": a["value"], "Action": COLUMN_ACTIONS[a["action"]]} for a in control["actions"]
+            ]
+        },
+    }
+
+
+def _notification_to_service(notification: Mapping[str, Any] | None) -> dict[str, Any]:
+    if notification is None:
+        # Sending no Notification would keep the current one; ResponseType None removes it.
+        return {"ResponseType": "None", "ResponseAddress": ""}
+    return {
+        "ResponseType": "email",
+        "ResponseAddress": notification["email"],
+        "RespondWhen": NOTIFY_WHEN[notification["when"]],
+    }
+
+
+def _service_properties(attribute: str, after: Mapping[str, Any]) -> dict[str, Any]:
+    """The SOAP properties that carry one attribute."""
+    value = after[attribute]
+    if attribute == "name":
+        return {"Name": value}
+    if attribute == "description":
+        return {"Description": value}
+    if attribute == "destination":
+        return {"DestinationObject": SoapObject(DATA_EXTENSION, {"CustomerKey": value})}
+    if attribute == "file_location":
+        return {"RetrieveFileTransferLocation": {"CustomerKey": value}}
+    if attribute == "file_spec":
+        return {"FileSpec": value}
+    if attribute in ("file_type", "delimiter"):
+        return {"FileType": FILE_TYPES[after["file_type"]], "Delimiter": after["delimiter"]}
+    if attribute == "header_lines":
+        return {"HeaderLines": value}
+    if attribute == "encoding":
+        return {"EncodingCodePage": ENCODINGS[value]}
+    if attribute == "date_locale":
+        return {"DateFormattingLocale": {"LocaleCode": value}}
+    if attribute == "field_mapping":
+        return {"FieldMappingType": FIELD_MAPPINGS[value]}
+    if attribute == "field_map":
+        return {"FieldMaps": _field_map_to_service(value)}
+    if attribute == "update_type":
+        return {"UpdateType": UPDATE_TYPES[value]}
+    if attribute == "control_column":
+        return _control_to_service(value)
+    if attribute == "allow_errors":
+        return {"AllowErrors": value}
+    if attribute == "notification":
+        return {"Notification": _notification_to_service(value)}
+    raise KeyError(attribute)
+
+
+def _field_map_from_service(value: Any) -> list[dict[str, str]]:
+    pairs = (value or {}).get("FieldMap") or []
+    result = []
+    for pair in pairs:
+        source = pair.get("SourceName")
+        if source is None and pair.get("SourceOrdinal") is not None:
+            source = str(pair["SourceOrdinal"])
+        result.append({"source": str(source or ""), "destination": str(pair.get("DestinationName") or "")})
+    return result
+
+
+def _control_from_service(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    column = row.get("ControlColumn")
+    if not column:
+        return None
+    actions = _reverse(COLUMN_ACTIONS)
+    return {
+        "column": column,
+        "default_action": actions.get(row.get("ControlColumnDefaultAction"), "skip"),
+        "actions": [
+            {"value": str(a.get("Value") or ""), "action": actions.get(a.get("Action"), str(a.get("Action")))}
+            for a in (row.get("ControlColumnActions") or {}).get("ControlColumnAction") or []
+        ],
+    }
+
+
+def _notification_from_service(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not value or str(value.get("ResponseType") or "").casefold() != "email":
+        return None
+    when = _reverse(NOTIFY_WHEN).get(value.get("RespondWhen"), str(value.get("RespondWhen") or "always"))
+    return {"email": value.get("ResponseAddress") or "", "when": when}
+
+
+def _encoding_from_service(value: Any) -> str | None:
+    code_page = _int(value)
+    if code_page is None:
+        return None
+    return _reverse(ENCODINGS).get(code_page, f"code page {code_page}")
+
+
+class ImportDefinitionType:
+    kind: ClassVar[str] = KIND
+    schema: ClassVar[str | None] = "import_definition.schema.json"
+    case_insensitive_keys: ClassVar[bool] = False
+
+    def from_document(self, document: Document) -> Desired:
+        data = document.data
+        file_type = data.get("file_type", "csv")
+        field_mapping = data.get("field_mapping", "infer_from_column_headings")
+        attributes = {
+            "name": data["name"],
+            "description": data.get("description") or "",
+            "destination": data["destination"],
+            "file_location": data.get("file_location", DEFAULT_FILE_LOCATION),
+            "file_spec": data["file_spec"],
+            "file_type": file_type,
+            "delimiter": data.get("delimiter", IMPLIED_DELIMITERS.get(file_type, "")),
+            "header_lines": int(data.get("header_lines", DEFAULT_HEADER_LINES)),
+            "encoding": data.get("encoding", DEFAULT_ENCODING),
+            "date_locale": data.get("date_locale", DEFAULT_DATE_LOCALE),
+            "field_mapping": field_mapping,
+            "field_map": [
+                {"source": str(pair["source"]), "destination": pair["destination"]}
+                for pair in data.get("field_map", [])
+            ],
+            "update_type": data.get("update_type", "add_and_update"),
+            "control_column": _control_column(data.get("control_column")),
+            "allow_errors": bool(data.get("allow_errors", False)),
+            "notification": _notification(data.get("notification")),
+        }
+        reference = Ref(DATA_EXTENSION, str(data["destination"]), ("destination",))
+        return Desired(KIND, str(data["key"]), attributes, document, (reference,))
+
+    def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
+        document = desired.document
+        if document is None:
+            return []
+        fields = destination_fields(desired.attributes["destination"], declared, None)
+        if fields is None:
+            return []  # not declared: checked against the account by check_live
+        # The definition is what the account will hold: check_live must not check the older live fields.
+        desired.attributes[CHECKED_AGAINST_DEFINITION] = True
+        problems = validation_problems(desired.attributes, fields)
+        return [document.problem(path, message) for path, message in problems]
+
+    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
+        document = desired.document
+        if document is None or desired.attributes.get(CHECKED_AGAINST_DEFINITION):
+            return []
+        fields = destination_fields(desired.attributes["destination"], None, live)
+        if fields is None:
+            return []  # the planner reports the unknown reference
+        problems = validation_problems(desired.attributes, fields)
+        return [document.problem(path, message) for path, message in problems]
+
+    def implied(self, key: str) -> list[Desired]:
+        return []
+
+    def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
+        de_keys = {
+            str(de.ids.get("object_id") or "").casefold(): de.key
+            for de in live.get(DATA_EXTENSION, {}).values()
+        }
+        objects = []
+        for row in client.retrieve(KIND, PROPERTIES):
+            key = row.get("CustomerKey")
+            if not key:
+                continue
+            destination_id = str((row.get("DestinationObject") or {}).get("ObjectID") or "")
+            objects.append(self.live_from_service(row, de_keys.get(destination_id.casefold())))
+        return objects
+
+    def live_from_service(self, row: Mapping[str, Any], destination: str | None) -> Live:
+        file_type = _reverse(FILE_TYPES).get(row.get("FileType"), str(row.get("FileType") or "csv"))
+        attributes = {
+            "name": row.get("Name"),
+            "description": row.get("Description") or "",
+            "destination": destination,
+            "file_location": (row.get("RetrieveFileTransferLocation") or {}).get("CustomerKey"),
+            "file_spec": row.get("FileSpec") or "",
+            "file_type": file_type,
+            "delimiter": row.get("Delimiter") if row.get("Delimiter") is not None else "",
+            "header_lines": _int(row.get("HeaderLines")) or 0,
+            "encoding": _encoding_from_service(row.get("EncodingCodePage")),
+            "date_locale": (row.get("DateFormattingLocale") or {}).get("LocaleCode"),
+            "field_mapping": _reverse(FIELD_MAPPINGS).get(
+                row.get("FieldMappingType"), row.get("FieldMappingType")
+            ),
+            "field_map": _field_map_from_service(row.get("FieldMaps")),
+            "update_type": _reverse(UPDATE_TYPES).get(row.get("UpdateType"), row.get("UpdateType")),
+            "control_column": _control_from_service(row),
+            "allow_errors": _bool(row.get("AllowErrors")),
+            "notification": _notification_from_service(row.get("Notification")),
+        }
+        return Live(KIND, str(row["CustomerKey"]), attributes, {"object_id": row.get("ObjectID")})
+
+    def diff(self, desired: Desired, live: Live | None) -> Change | None:
+        after = {name: desired.attributes[name] for name in ATTRIBUTES}
+        depends = tuple(ref.address for ref in desired.references)
+        if live is None:
+            return Change(KIND, desired.key, "create", after=after, depends_on=depends)
+        before = live.attributes
+        changes = tuple(
+            AttributeChange(name, before.get(name), after[name])
+            for name in ATTRIBUTES
+            if before.get(name) != after[name]
+        )
+        if not changes:
+            return None
+        return Change(KIND, desired.key, "update", changes, before, after, live.ids, depends)
+
+    def steps(self, change: Change, context: ApplyContext) -> list[Step]:
+        after = change.after or {}
+        if change.action == "create":
+            props: dict[str, Any] = {"CustomerKey": change.key}
+            for attribute in ATTRIBUTES:
+                if attribute == "control_column" and after["control_column"] is None:
+                    continue
+                if attribute == "notification" and after["notification"] is None:
+                    continue
+                props.update(_service_properties(attribute, after))
+            return [Step("create", SoapObject(KIND, props), change)]
+        if change.action != "update":
+            raise ValueError(f"import definitions are not {change.action}d by mcstate")
+        props = {"CustomerKey": change.key}
+        if change.ids.get("object_id"):
+            props["ObjectID"] = change.ids["object_id"]
+        for attribute in change.attributes:
+            props.update(_service_properties(attribute.path, after))
+        return [Step("update", SoapObject(KIND, props), change)]
