@@ -5,6 +5,7 @@ Routes (paths case-insensitive, as on the real IIS host):
 * ``POST /v2/token`` - OAuth client credentials.
 * ``POST /Service.asmx`` - the SOAP API (token in the ``fueloauth`` header).
 * ``GET /etframework.wsdl`` - mcstate's WSDL, addressed to this server; its XSD files beside it.
+* ``/automation/...``, ``/data/...`` - the REST API (Bearer token), answered by rest.py.
 * ``/_emulator/...`` - admin endpoints for tests and tooling, not part of the real API and not logged:
   ``POST reset``, ``PUT dataextensions/<customer key>/rows`` with ``{"count": N}``,
   ``GET requests`` and ``DELETE requests``.
@@ -36,6 +37,8 @@ from mcstate.emulator.dataextension import DataExtensionFieldHandler, DataExtens
 from mcstate.emulator.datafolder import DataFolderHandler
 from mcstate.emulator.importdefinition import ImportDefinitionHandler
 from mcstate.emulator.querydefinition import QueryDefinitionHandler
+from mcstate.emulator.rest import PREFIXES as REST_PREFIXES
+from mcstate.emulator.rest import RestApi
 from mcstate.emulator.schema import default_wsdl_path, load_schema
 from mcstate.emulator.service import ObjectHandler, Service
 from mcstate.emulator.store import Store
@@ -137,6 +140,7 @@ class EmulatorApp:
         self.writer = Writer(self.schema)
         self.tokens = Tokens(self.store, client_id, client_secret, token_lifetime)
         self.service = Service(self.store, self.writer, default_handlers())
+        self.rest = RestApi(self.store, self.tokens)
 
     def close(self) -> None:
         self.store.close()
@@ -181,7 +185,29 @@ class EmulatorApp:
             return self._wsdl(environ)
         if method == "GET" and lowered.endswith(".xsd") and lowered.count("/") == 1:
             return self._xsd(lowered[1:])
+        if lowered.startswith(REST_PREFIXES):
+            return self._rest(method, path, environ)
         return _text(404, "Not Found")
+
+    def _rest(self, method: str, path: str, environ: Environ) -> _Reply:
+        # Logged with the HTTP method as the operation and the route as the object type.
+        answer = self.rest.handle(
+            method,
+            path,
+            str(environ.get("QUERY_STRING", "")),
+            str(environ.get("HTTP_AUTHORIZATION", "")),
+            _read_body(environ),
+        )
+        routes = [answer.route] if answer.route else []
+        return _Reply(
+            answer.status,
+            answer.body,
+            answer.content_type,
+            method,
+            routes,
+            answer.object_count,
+            answer.result_count,
+        )
 
     def _wsdl(self, environ: Environ) -> _Reply:
         tree = etree.parse(str(self.wsdl_path), etree.XMLParser(no_network=True))

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mcstate.emulator import rules
 from mcstate.emulator.model import (
@@ -29,7 +29,7 @@ from mcstate.emulator.model import (
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema.
@@ -162,6 +162,45 @@ MIGRATIONS: tuple[str, ...] = (
         modified TEXT NOT NULL
     );
     CREATE INDEX query_definitions_key ON query_definitions (customer_key COLLATE NOCASE);
+    """,
+    # 2 -> 3: data extracts and file transfers (REST objects; data_fields is the JSON list of the wire).
+    """
+    CREATE TABLE data_extracts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        customer_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        type_id TEXT NOT NULL,
+        file_spec TEXT NOT NULL,
+        data_fields TEXT NOT NULL,
+        interval_type INTEGER NOT NULL,
+        created_by INTEGER NOT NULL,
+        modified_by INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX data_extracts_key ON data_extracts (customer_key COLLATE NOCASE);
+    CREATE TABLE file_transfers (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        customer_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        file_spec TEXT NOT NULL,
+        location_id TEXT NOT NULL,
+        is_upload INTEGER NOT NULL,
+        is_encrypted INTEGER NOT NULL,
+        is_compressed INTEGER NOT NULL,
+        is_pgp INTEGER NOT NULL,
+        is_file_spec_localized INTEGER NOT NULL,
+        max_file_age INTEGER NOT NULL,
+        max_file_age_schedule_offset INTEGER NOT NULL,
+        max_import_frequency INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX file_transfers_key ON file_transfers (customer_key COLLATE NOCASE);
     """,
 )
 
@@ -394,6 +433,8 @@ class Store:
     def reset(self) -> None:
         """Empty the account back to a fresh tenant. Tokens and the request log are kept."""
         with self.transaction() as connection:
+            connection.execute("DELETE FROM data_extracts")
+            connection.execute("DELETE FROM file_transfers")
             connection.execute("DELETE FROM import_definitions")
             connection.execute("DELETE FROM query_definitions")
             connection.execute("DELETE FROM fields")
@@ -763,6 +804,59 @@ class Store:
 
     def delete_continuation(self, request_id: str) -> None:
         self._execute("DELETE FROM continuations WHERE request_id = ?", (request_id,))
+
+    # -- REST definitions: data extracts and file transfers ---------------------------------------------
+    # Rows are plain dicts of column values, ordered by creation; IDs are GUIDs compared case-insensitively.
+
+    def rest_rows(self, table: RestTable, offset: int = 0, limit: int = -1) -> list[dict[str, Any]]:
+        rows = self._query(
+            f"SELECT * FROM {_rest_table(table)} ORDER BY seq LIMIT ? OFFSET ?", (limit, offset)
+        )
+        return [dict(row) for row in rows]
+
+    def count_rest_rows(self, table: RestTable) -> int:
+        return int(self._query(f"SELECT COUNT(*) AS n FROM {_rest_table(table)}")[0]["n"])
+
+    def rest_row(self, table: RestTable, object_id: str) -> dict[str, Any] | None:
+        rows = self._query(f"SELECT * FROM {_rest_table(table)} WHERE id = ? COLLATE NOCASE", (object_id,))
+        return dict(rows[0]) if rows else None
+
+    def rest_row_by_key(self, table: RestTable, customer_key: str) -> dict[str, Any] | None:
+        rows = self._query(
+            f"SELECT * FROM {_rest_table(table)} WHERE customer_key = ? COLLATE NOCASE ORDER BY seq",
+            (customer_key,),
+        )
+        return dict(rows[0]) if rows else None
+
+    def insert_rest_row(self, table: RestTable, row: dict[str, Any]) -> None:
+        columns = [name for name in row if name != "seq"]
+        self._execute(
+            f"INSERT INTO {_rest_table(table)} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            [row[name] for name in columns],
+        )
+
+    def update_rest_row(self, table: RestTable, row: dict[str, Any]) -> None:
+        columns = [name for name in row if name not in ("seq", "id")]
+        self._execute(
+            f"UPDATE {_rest_table(table)} SET {', '.join(f'{name} = ?' for name in columns)} "
+            "WHERE id = ? COLLATE NOCASE",
+            [*(row[name] for name in columns), row["id"]],
+        )
+
+    def delete_rest_row(self, table: RestTable, object_id: str) -> None:
+        self._execute(f"DELETE FROM {_rest_table(table)} WHERE id = ? COLLATE NOCASE", (object_id,))
+
+
+RestTable = Literal["data_extracts", "file_transfers"]
+_REST_TABLES: tuple[str, ...] = ("data_extracts", "file_transfers")
+
+
+def _rest_table(table: str) -> str:
+    """The table name, checked: it is written into SQL text."""
+    if table not in _REST_TABLES:
+        raise ValueError(f"not a REST table: {table}")
+    return table
 
 
 def reset(db_path: Path) -> None:
