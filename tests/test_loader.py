@@ -24,7 +24,11 @@ from mcstate.definitions.loader import load_documents
 from mcstate.definitions.schemas import load_schema, schema_path, schemas_dir
 from mcstate.errors import DefinitionError
 
-SCHEMAS = {"DataExtension": "data_extension.schema.json"}
+SCHEMAS = {
+    "DataExtension": "data_extension.schema.json",
+    "ImportDefinition": "import_definition.schema.json",
+    "QueryDefinition": "query_definition.schema.json",
+}
 INVALID = Path(__file__).parent / "fixtures" / "invalid"
 CASES = sorted(path.name for path in INVALID.iterdir() if path.is_dir())
 UPDATE_GOLDEN = os.environ.get("MCSTATE_UPDATE_GOLDEN") == "1"
