@@ -227,7 +227,10 @@ class QueryDefinitionType:
         before = live.attributes
         changes = []
         for name in ATTRIBUTES:
-            same = same_sql(before.get(name), after[name]) if name == "sql" else before.get(name) == after[name]
+            if name == "sql":
+                same = same_sql(before.get(name), after[name])
+            else:
+                same = before.get(name) == after[name]
             if not same:
                 changes.append(AttributeChange(name, before.get(name), after[name]))
         if not changes:
