@@ -24,6 +24,7 @@ from lxml import etree
 
 from mcstate.emulator import rules
 from mcstate.emulator.auth import Tokens
+from mcstate.emulator.automation import AutomationHandler
 from mcstate.emulator.codec import (
     SOAP_ENV_NS,
     WSSE_NS,
@@ -35,6 +36,7 @@ from mcstate.emulator.codec import (
 )
 from mcstate.emulator.dataextension import DataExtensionFieldHandler, DataExtensionHandler
 from mcstate.emulator.datafolder import DataFolderHandler
+from mcstate.emulator.filterdefinition import FilterDefinitionHandler
 from mcstate.emulator.importdefinition import ImportDefinitionHandler
 from mcstate.emulator.querydefinition import QueryDefinitionHandler
 from mcstate.emulator.rest import PREFIXES as REST_PREFIXES
@@ -61,6 +63,8 @@ def default_handlers() -> list[ObjectHandler]:
         DataFolderHandler(),
         ImportDefinitionHandler(),
         QueryDefinitionHandler(),
+        FilterDefinitionHandler(),
+        AutomationHandler(),
     ]
 
 

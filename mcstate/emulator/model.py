@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 @dataclass
@@ -123,5 +124,38 @@ class QueryDefinition:
     status: str
     """Active; a deleted query stays behind as Inactive."""
     category_id: int
+    created: datetime
+    modified: datetime
+
+
+@dataclass
+class FilterDefinition:
+    object_id: str
+    customer_key: str
+    name: str
+    description: str
+    data_source_id: str
+    """ObjectID of the source data extension: the service keeps the object, not its key."""
+    data_filter: dict[str, Any]
+    """The DataFilter as received: nested FilterParts as plain values (see filterdefinition.py)."""
+    category_id: int
+    created: datetime
+    modified: datetime
+
+
+@dataclass
+class Automation:
+    object_id: str
+    customer_key: str
+    name: str
+    description: str
+    category_id: int
+    is_active: bool
+    automation_type: str
+    status: int
+    schedule: dict[str, Any] | None
+    """The ScheduleDefinition as received, as plain values (see automation.py)."""
+    tasks: list[dict[str, Any]]
+    """The steps in order: {"name", "activities": [{"type", "object_id", "customer_key"}]}."""
     created: datetime
     modified: datetime

@@ -1372,3 +1372,436 @@ def unknown_file_location(location_id: Any) -> tuple[int, str]:
         REST_UNKNOWN_FILE_LOCATION,
         f"fileTransferLocationId {location_id} is not a file location of this account.",
     )
+
+
+# -- FilterDefinition ---------------------------------------------------------------------------------------
+
+FILTER_OBJECT_ID_ON_CREATE = 373000
+FILTER_SOURCE_KEY_REQUIRED = 373001
+FILTER_SOURCE_NOT_FOUND = 373002
+FILTER_NAME_REQUIRED = 373003
+FILTER_NAME_EXISTS = 373004
+FILTER_KEY_EXISTS = 373005
+FILTER_KEY_REQUIRED = 373006
+FILTER_NOT_FOUND = 373007
+FILTER_DATA_FILTER_REQUIRED = 373008
+FILTER_INVALID = 373009
+FILTER_OPERATION_NOT_ALLOWED = 373010
+FILTER_PROPERTY_NOT_FOUND = 373011
+FILTER_PART_NOT_ALLOWED = 373012
+
+FILTER_CREATED = "FilterDefinition created."
+FILTER_UPDATED = "FilterDefinition updated."
+FILTER_DELETED = "FilterDefinition deleted."
+"""Emulator's choice of texts: the documentation gives none for FilterDefinition results."""
+
+FILTER_DEFINITION_PROPERTIES = RetrieveProperties(
+    retrievable={
+        "Client.ID": INTEGER, "CreatedDate": DATE, "ModifiedDate": DATE, "ObjectID": STRING,
+        "CustomerKey": STRING, "Name": STRING, "Description": STRING, "CategoryID": INTEGER,
+        "DataSource.ObjectID": STRING, "DataSource.CustomerKey": STRING, "DataSource.Name": STRING,
+        "DataFilter": STRING,
+    },
+    filterable=frozenset({"ObjectID", "CustomerKey", "Name", "CategoryID", "CreatedDate", "ModifiedDate"}),
+)  # fmt: skip
+"""Emulator's choice: the documented retrieves (CustomerKey or Name equals) return ObjectID; the emulator
+answers every property it stores, the DataFilter as a whole (the service refuses only filters that use data
+relationships, which the emulator does not have)."""
+
+FILTER_TEXT_TYPES = frozenset({"Text", "EmailAddress", "Phone", "Locale"})
+FILTER_NUMBER_TYPES = frozenset({"Number", "Decimal"})
+
+FILTER_OPERATORS_BY_TYPE: dict[str, frozenset[str]] = {
+    "Text": frozenset(
+        {
+            "equals", "notEquals", "greaterThan", "greaterThanOrEqual", "lessThan", "lessThanOrEqual",
+            "existsInString", "existsInStringAsAWord", "notExistsInString", "beginsWith", "endsWith",
+            "contains", "notContains", "like", "IN", "isNull", "isNotNull",
+        }
+    ),
+    "Number": frozenset(
+        {
+            "equals", "notEquals", "greaterThan", "greaterThanOrEqual", "lessThan", "lessThanOrEqual",
+            "between", "IN", "isNull", "isNotNull",
+        }
+    ),
+    "Date": frozenset(
+        {
+            "equals", "notEquals", "greaterThan", "lessThan", "isAnniversary", "isNotAnniversary",
+            "greaterThanAnniversary", "lessThanAnniversary", "between", "isNull", "isNotNull",
+        }
+    ),
+    "Boolean": frozenset({"equals"}),
+}  # fmt: skip
+"""SimpleOperators a DataFilter may apply to a field, by the field's type (Text also stands for
+EmailAddress, Phone and Locale; Number for Decimal). The documented table: Boolean equals; Date equals,
+notEquals, isAnniversary, isNotAnniversary, greaterThan, greaterThanAnniversary, lessThan,
+lessThanAnniversary; Numeric equals, notEquals, greaterThan, greaterThanOrEqual; Text equals, notEquals,
+greaterThan, greaterThanOrEqual, lessThan, lessThanOrEqual, existsInString, existsInStringAsAWord,
+notExistsInString, beginsWith. Emulator's choice: also what the filter editor offers beside the table
+(isNull/isNotNull for every type but Boolean; lessThan, lessThanOrEqual, between and IN for numbers; between
+for dates; endsWith, contains, notContains, like and IN for text)."""
+
+FILTER_VALUE_FREE_OPERATORS = frozenset({"isNull", "isNotNull"})
+"""These ignore any Value sent, without an error (documented for SimpleFilterPart)."""
+
+FILTER_FOLDER_TYPES = frozenset({"filterdefinition"})
+DEFAULT_FILTER_FOLDER_KEY = "filterdefinition_default"
+"""A data filter created without CategoryID goes to the root Data Filters folder."""
+
+
+def filter_operator_family(field_type: str) -> str:
+    if field_type in FILTER_TEXT_TYPES:
+        return "Text"
+    if field_type in FILTER_NUMBER_TYPES:
+        return "Number"
+    return field_type
+
+
+def filter_object_id_on_create() -> ApiError:
+    return ApiError(
+        FILTER_OBJECT_ID_ON_CREATE, "Filter definition create calls cannot specify the ObjectID property"
+    )
+
+
+def filter_source_key_required() -> ApiError:
+    return ApiError(
+        FILTER_SOURCE_KEY_REQUIRED,
+        "Either object ID or customer key is required for the DataSource if the DataSource is a data "
+        "extension",
+    )
+
+
+def filter_source_not_found() -> ApiError:
+    return ApiError(FILTER_SOURCE_NOT_FOUND, "The data extension specified as DataSource was not found")
+
+
+def filter_name_required() -> ApiError:
+    return ApiError(FILTER_NAME_REQUIRED, "Filter definition name is required for Create calls")
+
+
+def filter_name_exists() -> ApiError:
+    return ApiError(FILTER_NAME_EXISTS, "Filter definition name already exists. Please specify a unique name")
+
+
+def filter_key_exists() -> ApiError:
+    return ApiError(
+        FILTER_KEY_EXISTS,
+        "Filter definition customer key already exists. Please specify a unique customer key",
+    )
+
+
+def filter_key_required() -> ApiError:
+    return ApiError(FILTER_KEY_REQUIRED, "Either object ID or customer key is required to perform an update")
+
+
+def filter_not_found() -> ApiError:
+    return ApiError(FILTER_NOT_FOUND, "Filter definition was not found using either the ID or the name")
+
+
+def filter_data_filter_required() -> ApiError:
+    """Emulator's choice: an Update without DataFilter is refused with the Create code, as the service
+    requires both DataSource and DataFilter on every update."""
+    return ApiError(FILTER_DATA_FILTER_REQUIRED, "DataFilter is required for Create calls")
+
+
+def filter_invalid(detail: str) -> ApiError:
+    return ApiError(FILTER_INVALID, f"The DataFilter that was provided is invalid: {detail}")
+
+
+def filter_operation_not_allowed(subject: str, operation: str) -> ApiError:
+    return ApiError(
+        FILTER_OPERATION_NOT_ALLOWED,
+        f"The type for {subject} does not allow the operation specified: {operation}",
+    )
+
+
+def filter_property_not_found(name: str) -> ApiError:
+    return ApiError(FILTER_PROPERTY_NOT_FOUND, f"The property provided could not be found: {name}")
+
+
+def filter_part_not_allowed() -> ApiError:
+    return ApiError(
+        FILTER_PART_NOT_ALLOWED,
+        "Invalid filter part. Only filter parts of ComplexFilterPart and SimpleFilterPart are allowed for "
+        "filter definitions",
+    )
+
+
+def filter_source_changed() -> ApiError:
+    """Emulator's choice: the DataSource of a data filter cannot change in an Update (the filter has to be
+    deleted and created again), answered with 373010."""
+    return filter_operation_not_allowed("FilterDefinition", "changing the DataSource")
+
+
+def filter_without_source() -> ApiError:
+    """Emulator's choice: filters on profile attributes (no DataSource) are not emulated."""
+    return ApiError(
+        FILTER_SOURCE_KEY_REQUIRED,
+        "A DataSource data extension is required: the emulator supports data extension filters only",
+    )
+
+
+def check_filter_category(category_id: int, folder: Folder | None) -> None:
+    """Emulator's choice: CategoryID must be a data filter folder, refused with 373010 otherwise."""
+    if folder is None or folder.content_type.casefold() not in FILTER_FOLDER_TYPES:
+        raise filter_operation_not_allowed(
+            "FilterDefinition", f"CategoryID {category_id} (not a data filter folder)"
+        )
+
+
+def _filter_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _filter_integer(text: str) -> bool:
+    return _filter_digits(text[1:] if text[:1] in ("+", "-") else text)
+
+
+def _filter_decimal(text: str) -> bool:
+    whole, _, fraction = (text[1:] if text[:1] in ("+", "-") else text).partition(".")
+    return bool(whole or fraction) and all(not part or _filter_digits(part) for part in (whole, fraction))
+
+
+def _filter_short_date(text: str) -> bool:
+    """A DateValue must be a date with no time (ShortDate): midnight, with or without a zone."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0)
+
+
+def check_filter_comparison(
+    name: str, operator: str, values: Sequence[str], date_values: Sequence[str], field_type: str
+) -> None:
+    """One SimpleFilterPart of a DataFilter against the type of the field it names (which exists)."""
+    family = filter_operator_family(field_type)
+    if operator not in FILTER_OPERATORS_BY_TYPE.get(family, frozenset()):
+        raise filter_operation_not_allowed(f"field {name} ({field_type})", operator)
+    if operator in FILTER_VALUE_FREE_OPERATORS:
+        return
+    if field_type == "Date":
+        if values:
+            raise filter_invalid(f"the values of Date field {name} go in DateValue, not Value")
+        given: Sequence[str] = date_values
+    else:
+        if date_values:
+            raise filter_invalid(f"DateValue is only for Date fields; {name} is a {field_type} field")
+        given = values
+    if operator == "between" and len(given) != 2:
+        raise filter_invalid(f"between needs exactly two values for {name}")
+    if operator == "IN" and not given:
+        raise filter_invalid(f"IN needs at least one value for {name}")
+    if operator not in ("between", "IN") and len(given) != 1:
+        raise filter_invalid(f"{operator} needs exactly one value for {name}")
+    for value in given:
+        text = value.strip()
+        if field_type == "Date" and not _filter_short_date(text):
+            raise filter_invalid(f"{value} is not a date without a time (ShortDate) for {name}")
+        if field_type == "Number" and not _filter_integer(text):
+            raise filter_invalid(f"{value} is not a whole number (Bigint) for {name}")
+        if field_type == "Decimal" and not _filter_decimal(text):
+            raise filter_invalid(f"{value} is not a number for {name}")
+        if field_type == "Boolean" and text.casefold() not in ("true", "false"):
+            raise filter_invalid(f"{value} is not True or False for {name}")
+
+
+# -- Automation ---------------------------------------------------------------------------------------------
+
+PROGRAM_OBJECT_ID_REQUIRED = 355000
+PROGRAM_INVALID_OBJECT_ID = 355001
+PROGRAM_CREATION_ERROR = 355003
+PROGRAM_NOT_FOUND = 355006
+SCHEDULE_VALIDATION = 140
+SCHEDULE_RANGE_TYPE_MISSING = 150
+SCHEDULE_START_MISSING = 151
+SCHEDULE_END_MISSING = 152
+SCHEDULE_OCCURRENCES_MISSING = 153
+SCHEDULE_DAILY_PATTERN_MISSING = 160
+SCHEDULE_DAY_INTERVAL_MISSING = 161
+SCHEDULE_WEEKLY_PATTERN_MISSING = 170
+SCHEDULE_MONTHLY_PATTERN_MISSING = 180
+SCHEDULE_MONTHLY_INTERVAL_MISSING = 181
+SCHEDULE_SCHEDULED_DAY_MISSING = 182
+SCHEDULE_SCHEDULED_WEEK_MISSING = 183
+SCHEDULE_SCHEDULED_DAY_OF_WEEK_MISSING = 184
+
+AUTOMATION_CREATED = "Program created."
+AUTOMATION_UPDATED = "Program updated."
+AUTOMATION_DELETED = "Program deleted"
+"""'Program deleted' is recorded; the Create and Update texts are the emulator's choice."""
+
+AUTOMATION_PROPERTIES = RetrieveProperties(
+    retrievable={
+        "Client.ID": INTEGER, "CreatedDate": DATE, "ModifiedDate": DATE, "ObjectID": STRING,
+        "CustomerKey": STRING, "Name": STRING, "Description": STRING, "CategoryID": STRING,
+        "IsActive": BOOLEAN, "Status": INTEGER, "AutomationType": STRING, "Schedule": STRING,
+        "AutomationTasks": STRING,
+    },
+    filterable=frozenset({"ObjectID", "CustomerKey", "Name"}),
+)  # fmt: skip
+"""Emulator's choice: Retrieve answers the documented properties that the WSDL declares (ProgramID is not
+in the WSDL; ObjectID is the same value) plus the whole Schedule and AutomationTasks, which the documented
+results carry. Filters on CustomerKey, Name and ObjectID, as documented (ProgramID)."""
+
+AUTOMATION_TYPES = frozenset({"scheduled", "triggered"})
+AUTOMATION_FOLDER_TYPES = frozenset({"automations"})
+DEFAULT_AUTOMATION_FOLDER_KEY = "automations_default"
+"""An automation created without CategoryID goes to the root 'my automations' folder."""
+
+AUTOMATION_STATUS_READY = 2
+AUTOMATION_STATUS_SCHEDULED = 6
+"""Emulator's choice: an active automation with a schedule is Scheduled (6); any other is Ready (2). The
+emulator never runs automations, so Running, Paused and the error states do not occur."""
+
+ACTIVITY_OBJECT_TYPES = frozenset(
+    {"ImportDefinition", "QueryDefinition", "FilterDefinition", "DataExtractActivity", "FileTransferActivity"}
+)
+"""The activity types an automation step may hold (the xsi:type of its ActivityObject) in the emulator."""
+
+SCHEDULE_RECURRENCES: dict[str, tuple[str, str, str]] = {
+    "Minutely": ("MinutelyRecurrence", "MinutelyRecurrencePatternType", "MinuteInterval"),
+    "Hourly": ("HourlyRecurrence", "HourlyRecurrencePatternType", "HourInterval"),
+    "Daily": ("DailyRecurrence", "DailyRecurrencePatternType", "DayInterval"),
+    "Weekly": ("WeeklyRecurrence", "WeeklyRecurrencePatternType", "WeekInterval"),
+    "Monthly": ("MonthlyRecurrence", "MonthlyRecurrencePatternType", "MonthlyInterval"),
+    "Yearly": ("YearlyRecurrence", "YearlyRecurrencePatternType", ""),
+}
+"""RecurrenceType, the Recurrence subtype that must go with it, its pattern type and interval elements."""
+
+SCHEDULE_PATTERN_CODES = {
+    "Daily": (SCHEDULE_DAILY_PATTERN_MISSING, SCHEDULE_DAY_INTERVAL_MISSING),
+    "Weekly": (SCHEDULE_WEEKLY_PATTERN_MISSING, SCHEDULE_VALIDATION),
+    "Monthly": (SCHEDULE_MONTHLY_PATTERN_MISSING, SCHEDULE_MONTHLY_INTERVAL_MISSING),
+}
+"""The documented codes for a missing pattern type and interval (140 where none is documented)."""
+
+SCHEDULE_MINIMUM_MINUTES = 5
+"""An automation runs at most every five minutes (mcdev enforces it); a shorter MinuteInterval is 140."""
+
+SCHEDULE_WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
+def program_object_id_required() -> ApiError:
+    return ApiError(PROGRAM_OBJECT_ID_REQUIRED, "Program ObjectID Required")
+
+
+def program_invalid_object_id(object_id: str) -> ApiError:
+    return ApiError(PROGRAM_INVALID_OBJECT_ID, f"Program Invalid ObjectID: {object_id}")
+
+
+def program_not_found() -> ApiError:
+    return ApiError(PROGRAM_NOT_FOUND, "Program Not Found")
+
+
+def program_invalid(detail: str) -> ApiError:
+    """Emulator's choice: every validation failure of an Automation Create or Update is 355003 'Program
+    Creation Error' with a detail (the documentation lists no finer codes for programs)."""
+    return ApiError(PROGRAM_CREATION_ERROR, f"Program Creation Error: {detail}")
+
+
+def schedule_error(code: int, text: str) -> ApiError:
+    return ApiError(code, f"Schedule_{text}")
+
+
+def check_automation_category(category_id: int, folder: Folder | None) -> None:
+    if folder is None or folder.content_type.casefold() not in AUTOMATION_FOLDER_TYPES:
+        raise program_invalid(f"CategoryID {category_id} is not an automation folder.")
+
+
+def check_automation_type(automation_type: str) -> str:
+    if automation_type.strip().casefold() not in AUTOMATION_TYPES:
+        raise program_invalid(f"AutomationType must be scheduled or triggered, not {automation_type}.")
+    return automation_type.strip().casefold()
+
+
+def automation_status(is_active: bool, has_schedule: bool) -> int:
+    return AUTOMATION_STATUS_SCHEDULED if is_active and has_schedule else AUTOMATION_STATUS_READY
+
+
+def _schedule_moment(text: str | None) -> datetime | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        raise schedule_error(
+            SCHEDULE_VALIDATION, f"Validation Error: {text} is not a date and time"
+        ) from None
+
+
+def _positive(value: Any, code: int, text: str) -> None:
+    if value in (None, ""):
+        raise schedule_error(code, text)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise schedule_error(SCHEDULE_VALIDATION, f"Validation Error: {value} is not a number") from None
+    if number < 1:
+        raise schedule_error(SCHEDULE_VALIDATION, f"Validation Error: {value} must be at least 1")
+
+
+def check_schedule(schedule: dict[str, Any]) -> None:
+    """A ScheduleDefinition (as plain values) the service accepts, or the documented 140-184 codes."""
+    recurrence_type = schedule.get("RecurrenceType")
+    recurrence = schedule.get("Recurrence") or {}
+    if recurrence_type not in SCHEDULE_RECURRENCES:
+        raise schedule_error(
+            SCHEDULE_VALIDATION, f"Validation Error: RecurrenceType {recurrence_type} is invalid"
+        )
+    subtype, pattern_field, interval_field = SCHEDULE_RECURRENCES[recurrence_type]
+    if recurrence.get("type") != subtype:
+        raise schedule_error(
+            SCHEDULE_VALIDATION,
+            f"Validation Error: RecurrenceType {recurrence_type} needs a {subtype}, "
+            f"not {recurrence.get('type')}",
+        )
+    pattern_code, interval_code = SCHEDULE_PATTERN_CODES.get(recurrence_type, (SCHEDULE_VALIDATION,) * 2)
+    pattern = recurrence.get(pattern_field)
+    if not pattern:
+        raise schedule_error(
+            pattern_code, f"{subtype}_{recurrence_type} Recurrence Pattern Type Not Specified"
+        )
+    if interval_field:
+        if recurrence_type == "Minutely" or pattern == "Interval" or recurrence_type in ("Weekly", "Monthly"):
+            _positive(recurrence.get(interval_field), interval_code, f"{subtype}_Interval Not Specified")
+        if recurrence_type == "Minutely" and int(recurrence[interval_field]) < SCHEDULE_MINIMUM_MINUTES:
+            raise schedule_error(
+                SCHEDULE_VALIDATION,
+                f"Validation Error: an automation runs at most every {SCHEDULE_MINIMUM_MINUTES} minutes",
+            )
+    if recurrence_type == "Weekly" and not any(
+        str(recurrence.get(day)).lower() == "true" for day in SCHEDULE_WEEKDAYS
+    ):
+        raise schedule_error(
+            SCHEDULE_VALIDATION, "Validation Error: a weekly recurrence needs at least one day"
+        )
+    if recurrence_type == "Monthly" and pattern == "ByDay" and recurrence.get("ScheduledDay") in (None, ""):
+        raise schedule_error(SCHEDULE_SCHEDULED_DAY_MISSING, "MonthlyRecurrence_Scheduled Day Not Specified")
+    if recurrence_type == "Monthly" and pattern == "ByWeek":
+        if not recurrence.get("ScheduledWeek"):
+            raise schedule_error(
+                SCHEDULE_SCHEDULED_WEEK_MISSING, "MonthlyRecurrence_Scheduled Week Not Specified"
+            )
+        if not recurrence.get("ScheduledDayOfWeek"):
+            raise schedule_error(
+                SCHEDULE_SCHEDULED_DAY_OF_WEEK_MISSING,
+                "MonthlyRecurrence_Scheduled Day Of Week Not Specified",
+            )
+    range_type = schedule.get("RecurrenceRangeType")
+    if not range_type:
+        raise schedule_error(SCHEDULE_RANGE_TYPE_MISSING, "Recurrence_Recurrence Range Type Not Specified")
+    start = _schedule_moment(schedule.get("StartDateTime"))
+    if start is None:
+        raise schedule_error(SCHEDULE_START_MISSING, "Recurrence_Start DateTime Not Specified")
+    if range_type == "EndOn":
+        end = _schedule_moment(schedule.get("EndDateTime"))
+        if end is None:
+            raise schedule_error(SCHEDULE_END_MISSING, "Recurrence_End DateTime Not Specified")
+        if end <= start:
+            raise schedule_error(SCHEDULE_VALIDATION, "Validation Error: EndDateTime is before StartDateTime")
+    elif range_type == "EndAfter":
+        _positive(
+            schedule.get("Occurrences"), SCHEDULE_OCCURRENCES_MISSING, "Recurrence_Occurrences Not Specified"
+        )

@@ -20,16 +20,18 @@ from typing import Any, Literal
 
 from mcstate.emulator import rules
 from mcstate.emulator.model import (
+    Automation,
     ControlColumnAction,
     DataExtension,
     Field,
     FieldMap,
+    FilterDefinition,
     Folder,
     ImportDefinition,
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema.
@@ -202,6 +204,38 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX file_transfers_key ON file_transfers (customer_key COLLATE NOCASE);
     """,
+    # 3 -> 4: data filters and automations (data_filter, schedule and tasks are JSON).
+    """
+    CREATE TABLE filter_definitions (
+        object_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        customer_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        data_source_id TEXT NOT NULL,
+        data_filter TEXT NOT NULL,
+        category_id INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX filter_definitions_key ON filter_definitions (customer_key COLLATE NOCASE);
+    CREATE TABLE automations (
+        object_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        customer_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        category_id INTEGER NOT NULL,
+        is_active INTEGER NOT NULL,
+        automation_type TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        schedule TEXT,
+        tasks TEXT NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX automations_key ON automations (customer_key COLLATE NOCASE);
+    """,
 )
 
 
@@ -248,6 +282,48 @@ def _query_definition(row: sqlite3.Row) -> QueryDefinition:
     values["created"] = _date(row["created"])
     values["modified"] = _date(row["modified"])
     return QueryDefinition(**values)
+
+
+_FILTER_COLUMNS = (
+    "object_id, customer_key, name, description, data_source_id, data_filter, category_id, created, modified"
+)
+_AUTOMATION_COLUMNS = (
+    "object_id, customer_key, name, description, category_id, is_active, automation_type, status, schedule, "
+    "tasks, created, modified"
+)
+
+
+def _filter_definition(row: sqlite3.Row) -> FilterDefinition:
+    values = {column: row[column] for column in _FILTER_COLUMNS.split(", ")}
+    values["data_filter"] = json.loads(row["data_filter"])
+    values["created"] = _date(row["created"])
+    values["modified"] = _date(row["modified"])
+    return FilterDefinition(**values)
+
+
+def _filter_values(definition: FilterDefinition) -> list[Any]:
+    values = _values(definition, _FILTER_COLUMNS)
+    values[_FILTER_COLUMNS.split(", ").index("data_filter")] = json.dumps(definition.data_filter)
+    return values
+
+
+def _automation(row: sqlite3.Row) -> Automation:
+    values = {column: row[column] for column in _AUTOMATION_COLUMNS.split(", ")}
+    values["is_active"] = _bool(row["is_active"])
+    values["schedule"] = json.loads(row["schedule"]) if row["schedule"] is not None else None
+    values["tasks"] = json.loads(row["tasks"])
+    values["created"] = _date(row["created"])
+    values["modified"] = _date(row["modified"])
+    return Automation(**values)
+
+
+def _automation_values(automation: Automation) -> list[Any]:
+    values = _values(automation, _AUTOMATION_COLUMNS)
+    columns = _AUTOMATION_COLUMNS.split(", ")
+    schedule = automation.schedule
+    values[columns.index("schedule")] = json.dumps(schedule) if schedule is not None else None
+    values[columns.index("tasks")] = json.dumps(automation.tasks)
+    return values
 
 
 class SchemaTooNew(RuntimeError):
@@ -433,6 +509,8 @@ class Store:
     def reset(self) -> None:
         """Empty the account back to a fresh tenant. Tokens and the request log are kept."""
         with self.transaction() as connection:
+            connection.execute("DELETE FROM automations")
+            connection.execute("DELETE FROM filter_definitions")
             connection.execute("DELETE FROM data_extracts")
             connection.execute("DELETE FROM file_transfers")
             connection.execute("DELETE FROM import_definitions")
@@ -683,6 +761,92 @@ class Store:
             f"UPDATE query_definitions SET {_assignments(_QUERY_COLUMNS, 'object_id')} WHERE object_id = ?",
             [*values[1:], values[0]],
         )
+
+    # -- filter definitions -------------------------------------------------------------------------------
+
+    def filter_definitions(self) -> list[FilterDefinition]:
+        rows = self._query(f"SELECT {_FILTER_COLUMNS} FROM filter_definitions ORDER BY seq")
+        return [_filter_definition(row) for row in rows]
+
+    def filter_definition(self, object_id: str) -> FilterDefinition | None:
+        rows = self._query(
+            f"SELECT {_FILTER_COLUMNS} FROM filter_definitions WHERE object_id = ?", (object_id.lower(),)
+        )
+        return _filter_definition(rows[0]) if rows else None
+
+    def filter_definition_by_key(self, customer_key: str) -> FilterDefinition | None:
+        rows = self._query(
+            f"SELECT {_FILTER_COLUMNS} FROM filter_definitions WHERE customer_key = ? COLLATE NOCASE",
+            (customer_key,),
+        )
+        return _filter_definition(rows[0]) if rows else None
+
+    def filter_definition_by_name(self, name: str) -> FilterDefinition | None:
+        rows = self._query(
+            f"SELECT {_FILTER_COLUMNS} FROM filter_definitions WHERE name = ? COLLATE NOCASE", (name,)
+        )
+        return _filter_definition(rows[0]) if rows else None
+
+    def insert_filter_definition(self, definition: FilterDefinition) -> None:
+        row = self._query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM filter_definitions")[0]
+        self._execute(
+            f"INSERT INTO filter_definitions (seq, {_FILTER_COLUMNS}) "
+            f"VALUES (?, {_placeholders(_FILTER_COLUMNS)})",
+            [row["next"], *_filter_values(definition)],
+        )
+
+    def update_filter_definition(self, definition: FilterDefinition) -> None:
+        values = _filter_values(definition)
+        self._execute(
+            f"UPDATE filter_definitions SET {_assignments(_FILTER_COLUMNS, 'object_id')} WHERE object_id = ?",
+            [*values[1:], values[0]],
+        )
+
+    def delete_filter_definition(self, object_id: str) -> None:
+        self._execute("DELETE FROM filter_definitions WHERE object_id = ?", (object_id,))
+
+    # -- automations --------------------------------------------------------------------------------------
+
+    def automations(self) -> list[Automation]:
+        rows = self._query(f"SELECT {_AUTOMATION_COLUMNS} FROM automations ORDER BY seq")
+        return [_automation(row) for row in rows]
+
+    def automation(self, object_id: str) -> Automation | None:
+        rows = self._query(
+            f"SELECT {_AUTOMATION_COLUMNS} FROM automations WHERE object_id = ?", (object_id.lower(),)
+        )
+        return _automation(rows[0]) if rows else None
+
+    def automation_by_key(self, customer_key: str) -> Automation | None:
+        rows = self._query(
+            f"SELECT {_AUTOMATION_COLUMNS} FROM automations WHERE customer_key = ? COLLATE NOCASE",
+            (customer_key,),
+        )
+        return _automation(rows[0]) if rows else None
+
+    def automation_by_name(self, name: str) -> Automation | None:
+        rows = self._query(
+            f"SELECT {_AUTOMATION_COLUMNS} FROM automations WHERE name = ? COLLATE NOCASE", (name,)
+        )
+        return _automation(rows[0]) if rows else None
+
+    def insert_automation(self, automation: Automation) -> None:
+        row = self._query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM automations")[0]
+        self._execute(
+            f"INSERT INTO automations (seq, {_AUTOMATION_COLUMNS}) "
+            f"VALUES (?, {_placeholders(_AUTOMATION_COLUMNS)})",
+            [row["next"], *_automation_values(automation)],
+        )
+
+    def update_automation(self, automation: Automation) -> None:
+        values = _automation_values(automation)
+        self._execute(
+            f"UPDATE automations SET {_assignments(_AUTOMATION_COLUMNS, 'object_id')} WHERE object_id = ?",
+            [*values[1:], values[0]],
+        )
+
+    def delete_automation(self, object_id: str) -> None:
+        self._execute("DELETE FROM automations WHERE object_id = ?", (object_id,))
 
     # -- tokens -------------------------------------------------------------------------------------------
 
