@@ -28,6 +28,8 @@ SCHEMAS = {
     "DataExtension": "data_extension.schema.json",
     "ImportDefinition": "import_definition.schema.json",
     "QueryDefinition": "query_definition.schema.json",
+    "FilterDefinition": "filter_definition.schema.json",
+    "Automation": "automation.schema.json",
 }
 INVALID = Path(__file__).parent / "fixtures" / "invalid"
 CASES = sorted(path.name for path in INVALID.iterdir() if path.is_dir())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from mcstate.resources.automation import AutomationType
 from mcstate.resources.base import ResourceType
 from mcstate.resources.data_extension import DataExtensionType
 from mcstate.resources.data_extract import DataExtractType, DataExtractTypeType
 from mcstate.resources.file_location import FileLocationType
 from mcstate.resources.file_transfer import FileTransferType
+from mcstate.resources.filter_definition import FilterDefinitionType
 from mcstate.resources.folder import FolderType
 from mcstate.resources.import_definition import ImportDefinitionType
 from mcstate.resources.query_definition import QueryDefinitionType
@@ -17,10 +19,12 @@ REGISTRY: dict[str, ResourceType] = {
     "DataExtension": DataExtensionType(),
     "ImportDefinition": ImportDefinitionType(),
     "QueryDefinition": QueryDefinitionType(),
+    "FilterDefinition": FilterDefinitionType(),
     "DataExtractType": DataExtractTypeType(),
     "DataExtract": DataExtractType(),
     "FileLocation": FileLocationType(),
     "FileTransfer": FileTransferType(),
+    "Automation": AutomationType(),
 }
 
 
