@@ -40,7 +40,7 @@ def _check_references(desired: DesiredState, live: LiveState) -> None:
     type's account-dependent rules must hold, before anything is written."""
     problems: list[Problem] = []
     for obj in desired:
-        problems.extend(REGISTRY[obj.kind].check_live(obj, live))
+        problems.extend(REGISTRY[obj.kind].check_live(obj, desired.objects, live))
         for ref in obj.references:
             lookup = lookup_address(ref.kind, ref.key)
             if desired.get(ref.kind, ref.key) is not None or lookup in live.get(ref.kind, {}):

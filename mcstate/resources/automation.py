@@ -27,6 +27,12 @@ from mcstate.definitions.document import DocPath, Document
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
 from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step
+from mcstate.resources.common import (
+    account_name_conflicts,
+    declared_name_conflicts,
+    folder_path,
+    folder_problems,
+)
 from mcstate.resources.folder import KIND as FOLDER
 from mcstate.resources.folder import folder_ref
 
@@ -300,7 +306,7 @@ class AutomationType:
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
-        folder = "/".join(part.strip() for part in str(data.get("folder") or ROOT_FOLDER).split("/"))
+        folder = folder_path(data, ROOT_FOLDER)
         attributes = {
             "name": data["name"],
             "description": data.get("description") or "",
@@ -309,8 +315,8 @@ class AutomationType:
             "schedule": normalize_schedule(data.get("schedule")),
             "steps": normalize_steps(data["steps"]),
         }
-        folder_path: DocPath = ("folder",) if "folder" in data else ()
-        references = [folder_ref(folder, folder_path)]
+        folder_at: DocPath = ("folder",) if "folder" in data else ()
+        references = [folder_ref(folder, folder_at)]
         for activity_type, key, path in _activities(data["steps"]):
             kind = ACTIVITY_KINDS[activity_type]
             # A kind this mcstate does not manage cannot be resolved; check() reports it.
@@ -323,15 +329,7 @@ class AutomationType:
         if document is None:
             return []
         problems: list[Problem] = []
-        folder = desired.attributes["folder"]
-        if folder.split("/")[0] != ROOT_FOLDER:
-            problems.append(
-                document.problem(
-                    ("folder",),
-                    f"folder path must start with the root folder '{ROOT_FOLDER}', e.g. "
-                    f"'{ROOT_FOLDER}/{folder}'",
-                )
-            )
+        problems.extend(folder_problems(document, desired.attributes["folder"], ROOT_FOLDER))
         for activity_type, _key, path in _activities(document.data.get("steps")):
             kind = ACTIVITY_KINDS[activity_type]
             if not _registered(kind):
@@ -341,22 +339,7 @@ class AutomationType:
                     )
                 )
         problems.extend(self._check_schedule(document, desired.attributes["schedule"]))
-        name = _fold(desired.attributes["name"])
-        for other in declared.values():
-            if (
-                other.kind == KIND
-                and other.key != desired.key
-                and _fold(other.attributes["name"]) == name
-                and other.document is not None
-                and (other.document.file, other.document.index) < (document.file, document.index)
-            ):
-                problems.append(
-                    document.problem(
-                        ("name",),
-                        f"{PROGRAM_ERROR}: automation name '{desired.attributes['name']}' is already used by "
-                        f"'{other.key}' ({other.document.location()}); names are unique in an account",
-                    )
-                )
+        problems.extend(declared_name_conflicts(desired, declared, "automation", PROGRAM_ERROR))
         return problems
 
     @staticmethod
@@ -392,21 +375,10 @@ class AutomationType:
             )
         return problems
 
-    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
-        document = desired.document
-        if document is None:
-            return []
-        name = _fold(desired.attributes["name"])
-        for other in live.get(KIND, {}).values():
-            if other.key != desired.key and _fold(str(other.attributes.get("name") or "")) == name:
-                return [
-                    document.problem(
-                        ("name",),
-                        f"{PROGRAM_ERROR}: automation name '{desired.attributes['name']}' is already used in "
-                        f"the account by '{other.key}'; names are unique in an account",
-                    )
-                ]
-        return []
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> list[Problem]:
+        return account_name_conflicts(desired, live, "automation", PROGRAM_ERROR)
 
     def implied(self, key: str) -> list[Desired]:
         return []

@@ -147,8 +147,11 @@ class ResourceType(Protocol):
         """Objects created implicitly when referenced but not declared (empty: must be declared)."""
         ...
 
-    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
-        """Rules that depend on the account, such as a name another object of this kind already uses."""
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> list[Problem]:
+        """Rules that depend on the account, such as a name another object of this kind already uses, or
+        on what a reference names (use common.definition_or_account: the definition wins over the account)."""
         ...
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:

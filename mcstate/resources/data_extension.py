@@ -20,6 +20,12 @@ from mcstate.definitions.document import Document
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
 from mcstate.resources.base import ApplyContext, Desired, Live, Retriever, SoapObject, Step
+from mcstate.resources.common import (
+    account_name_conflicts,
+    declared_name_conflicts,
+    folder_path,
+    folder_problems,
+)
 from mcstate.resources.folder import KIND as FOLDER
 from mcstate.resources.folder import folder_ref
 
@@ -239,12 +245,12 @@ class DataExtensionType:
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
-        folder = str(data.get("folder") or DEFAULT_FOLDER)
+        folder = folder_path(data, DEFAULT_FOLDER)
         sendable = data.get("sendable")
         attributes = {
             "name": data["name"],
             "description": data.get("description") or "",
-            "folder": "/".join(part.strip() for part in folder.split("/")),
+            "folder": folder,
             "testable": bool(data.get("testable", False)),
             "sendable": (
                 {"field": sendable["field"], "subscriber_field": sendable["subscriber_field"]}
@@ -290,22 +296,7 @@ class DataExtensionType:
                         f"scale {field['scale']} is larger than precision {field['precision']}",
                     )
                 )
-        name = _fold(desired.attributes["name"])
-        for other in declared.values():
-            if (
-                other.kind == KIND
-                and other.key != desired.key
-                and _fold(other.attributes["name"]) == name
-                and other.document is not None
-                and (other.document.file, other.document.index) < (document.file, document.index)
-            ):
-                problems.append(
-                    document.problem(
-                        ("name",),
-                        f"data extension name '{desired.attributes['name']}' is already used by "
-                        f"'{other.key}' ({other.document.location()}); names are unique in an account",
-                    )
-                )
+        problems.extend(declared_name_conflicts(desired, declared, "data extension"))
         sendable = desired.attributes["sendable"]
         if sendable:
             match = next(
@@ -335,30 +326,13 @@ class DataExtensionType:
                 )
         elif desired.attributes["testable"]:
             problems.append(document.problem(("testable",), "only a sendable data extension can be testable"))
-        folder = desired.attributes["folder"]
-        if any(not part for part in folder.split("/")):
-            problems.append(document.problem(("folder",), f"folder path '{folder}' has an empty segment"))
-        elif folder.split("/")[0] != DEFAULT_FOLDER:
-            problems.append(
-                document.problem(
-                    ("folder",),
-                    f"folder path must start with the root folder '{DEFAULT_FOLDER}', e.g. "
-                    f"'{DEFAULT_FOLDER}/{folder}'",
-                )
-            )
+        problems.extend(folder_problems(document, desired.attributes["folder"], DEFAULT_FOLDER))
         return problems
 
-    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
-        name = _fold(desired.attributes["name"])
-        for other in live.get(KIND, {}).values():
-            if other.key != desired.key and _fold(str(other.attributes.get("name") or "")) == name:
-                message = (
-                    f"data extension name '{desired.attributes['name']}' is already used in the account by "
-                    f"'{other.key}'; names are unique in an account"
-                )
-                if desired.document is not None:
-                    return [desired.document.problem(("name",), message)]
-        return []
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> list[Problem]:
+        return account_name_conflicts(desired, live, "data extension")
 
     def implied(self, key: str) -> list[Desired]:
         return []

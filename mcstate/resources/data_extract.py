@@ -109,7 +109,9 @@ class DataExtractTypeType:
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
         return []
 
-    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> list[Problem]:
         return []
 
     def implied(self, key: str) -> list[Desired]:
@@ -162,7 +164,9 @@ class DataExtractType:
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
         return []
 
-    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> list[Problem]:
         current = live.get(KIND, {}).get(address(KIND, desired.key))
         if current is None or desired.document is None:
             return []

@@ -41,7 +41,9 @@ class FileLocationType:
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
         return []
 
-    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> list[Problem]:
         return []
 
     def implied(self, key: str) -> list[Desired]:

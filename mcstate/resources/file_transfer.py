@@ -81,7 +81,9 @@ class FileTransferType:
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
         return []
 
-    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> list[Problem]:
         """A location named by its name instead of its key gets a hint (the planner reports it unknown)."""
         wanted = desired.attributes["file_location"]
         locations = live.get(LOCATION, {})

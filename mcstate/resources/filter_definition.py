@@ -28,6 +28,13 @@ from mcstate.definitions.document import DocPath, Document
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
 from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step
+from mcstate.resources.common import (
+    account_name_conflicts,
+    declared_name_conflicts,
+    definition_or_account,
+    folder_path,
+    folder_problems,
+)
 from mcstate.resources.folder import KIND as FOLDER
 from mcstate.resources.folder import folder_ref
 
@@ -319,7 +326,7 @@ class FilterDefinitionType:
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
-        folder = "/".join(part.strip() for part in str(data.get("folder") or ROOT_FOLDER).split("/"))
+        folder = folder_path(data, ROOT_FOLDER)
         source = str(data["source"])
         attributes: dict[str, Any] = {
             "name": data["name"],
@@ -328,69 +335,37 @@ class FilterDefinitionType:
             "source": source,
             "filter": normalize_condition(data["filter"]),
         }
-        folder_path: DocPath = ("folder",) if "folder" in data else ()
-        references = (folder_ref(folder, folder_path), Ref(DATA_EXTENSION, source, ("source",)))
+        folder_at: DocPath = ("folder",) if "folder" in data else ()
+        references = (folder_ref(folder, folder_at), Ref(DATA_EXTENSION, source, ("source",)))
         return Desired(KIND, str(data["key"]), attributes, document, references)
 
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
         document = desired.document
         if document is None:
             return []
-        problems: list[Problem] = []
-        folder = desired.attributes["folder"]
-        if folder.split("/")[0] != ROOT_FOLDER:
-            problems.append(
-                document.problem(
-                    ("folder",),
-                    f"folder path must start with the root folder '{ROOT_FOLDER}', e.g. "
-                    f"'{ROOT_FOLDER}/{folder}'",
-                )
-            )
-        name = _fold(desired.attributes["name"])
-        for other in declared.values():
-            if (
-                other.kind == KIND
-                and other.key != desired.key
-                and _fold(other.attributes["name"]) == name
-                and other.document is not None
-                and (other.document.file, other.document.index) < (document.file, document.index)
-            ):
-                problems.append(
-                    document.problem(
-                        ("name",),
-                        f"{NAME_EXISTS}: filter name '{desired.attributes['name']}' is already used by "
-                        f"'{other.key}' ({other.document.location()}); names are unique in an account",
-                    )
-                )
+        problems = folder_problems(document, desired.attributes["folder"], ROOT_FOLDER)
+        problems.extend(declared_name_conflicts(desired, declared, "filter", NAME_EXISTS))
         source = declared.get(_lookup(DATA_EXTENSION, desired.attributes["source"]))
         if source is not None:
-            fields = source.attributes["fields"]
-            desired.attributes[DATE_FIELDS] = date_fields(fields)
-            problems.extend(check_comparisons(document, fields, source.key))
+            problems.extend(check_comparisons(document, source.attributes["fields"], source.key))
         return problems
 
-    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> list[Problem]:
         document = desired.document
         if document is None:
             return []
-        problems: list[Problem] = []
-        name = _fold(desired.attributes["name"])
-        for other in live.get(KIND, {}).values():
-            if other.key != desired.key and _fold(str(other.attributes.get("name") or "")) == name:
-                problems.append(
-                    document.problem(
-                        ("name",),
-                        f"{NAME_EXISTS}: filter name '{desired.attributes['name']}' is already used in the "
-                        f"account by '{other.key}'; names are unique in an account",
-                    )
-                )
-        if DATE_FIELDS not in desired.attributes:
-            # The source is not declared: the account's data extension decides.
-            source = live.get(DATA_EXTENSION, {}).get(_lookup(DATA_EXTENSION, desired.attributes["source"]))
-            if source is not None:
-                fields = source.attributes.get("fields") or []
-                desired.attributes[DATE_FIELDS] = date_fields(fields)
-                problems.extend(check_comparisons(document, fields, source.key))
+        problems = account_name_conflicts(desired, live, "filter", NAME_EXISTS)
+        key = desired.attributes["source"]
+        source = definition_or_account(DATA_EXTENSION, key, declared, live)
+        if source is None:
+            return problems  # the planner reports the unknown reference
+        fields = source.get("fields") or []
+        # Values for Date fields are written as DateValue: remember which fields those are for the write.
+        desired.attributes[DATE_FIELDS] = date_fields(fields)
+        if declared.get(_lookup(DATA_EXTENSION, key)) is None:
+            problems.extend(check_comparisons(document, fields, key))
         return problems
 
     def implied(self, key: str) -> list[Desired]:

@@ -63,7 +63,9 @@ class FolderType:
             return [document.problem(("content_type",), message)]
         return []
 
-    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> list[Problem]:
         return []
 
     def implied(self, key: str) -> list[Desired]:

@@ -21,6 +21,7 @@ from mcstate.definitions.document import DocPath, Document
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
 from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step
+from mcstate.resources.common import declared_object, definition_or_account
 
 KIND = "ImportDefinition"
 DATA_EXTENSION = "DataExtension"
@@ -69,7 +70,6 @@ VALIDATION_ERROR = "43060 Validation Error"
 
 # Set by check() when the destination is declared, so check_live leaves it alone; not an attribute of the
 # import (the plan and diff use ATTRIBUTES only).
-CHECKED_AGAINST_DEFINITION = "_checked_against_definition"
 
 # The properties the emulator answers for ImportDefinition; FieldMaps and ControlColumnActions come back
 # as whole collections.
@@ -153,20 +153,6 @@ def _notification(spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not spec:
         return None
     return {"email": spec["email"], "when": spec.get("when", "always")}
-
-
-def destination_fields(
-    key: str, declared: Mapping[str, Desired] | None, live: Mapping[str, Mapping[str, Live]] | None
-) -> list[dict[str, Any]] | None:
-    """The normalized fields of a data extension, from the definitions if declared, else from the account."""
-    from mcstate.desired import lookup_address  # the registry imports this module
-
-    lookup = lookup_address(DATA_EXTENSION, key)
-    if declared is not None:
-        found = declared.get(lookup)
-        return list(found.attributes["fields"]) if found is not None else None
-    current = (live or {}).get(DATA_EXTENSION, {}).get(lookup)
-    return list(current.attributes.get("fields") or []) if current is not None else None
 
 
 def validation_problems(
@@ -363,26 +349,25 @@ class ImportDefinitionType:
         return Desired(KIND, str(data["key"]), attributes, document, (reference,))
 
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
-        document = desired.document
-        if document is None:
-            return []
-        fields = destination_fields(desired.attributes["destination"], declared, None)
-        if fields is None:
-            return []  # not declared: checked against the account by check_live
-        # The definition is what the account will hold: check_live must not check the older live fields.
-        desired.attributes[CHECKED_AGAINST_DEFINITION] = True
-        problems = validation_problems(desired.attributes, fields)
-        return [document.problem(path, message) for path, message in problems]
+        destination = declared_object(DATA_EXTENSION, desired.attributes["destination"], declared)
+        if desired.document is None or destination is None:
+            return []  # a destination only in the account is checked by check_live
+        return self._problems(desired, destination.attributes["fields"])
 
-    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
-        document = desired.document
-        if document is None or desired.attributes.get(CHECKED_AGAINST_DEFINITION):
-            return []
-        fields = destination_fields(desired.attributes["destination"], None, live)
-        if fields is None:
-            return []  # the planner reports the unknown reference
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> list[Problem]:
+        key = desired.attributes["destination"]
+        destination = definition_or_account(DATA_EXTENSION, key, declared, live)
+        if desired.document is None or destination is None or declared_object(DATA_EXTENSION, key, declared):
+            return []  # unknown references are the planner's; declared destinations were checked by check()
+        return self._problems(desired, destination.get("fields") or [])
+
+    @staticmethod
+    def _problems(desired: Desired, fields: Sequence[Mapping[str, Any]]) -> list[Problem]:
+        assert desired.document is not None
         problems = validation_problems(desired.attributes, fields)
-        return [document.problem(path, message) for path, message in problems]
+        return [desired.document.problem(path, message) for path, message in problems]
 
     def implied(self, key: str) -> list[Desired]:
         return []

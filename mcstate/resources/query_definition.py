@@ -22,6 +22,7 @@ from mcstate.definitions.document import Document
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
 from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step
+from mcstate.resources.common import declared_object, definition_or_account, folder_path, folder_problems
 from mcstate.resources.folder import KIND as FOLDER
 from mcstate.resources.folder import folder_ref
 
@@ -97,20 +98,6 @@ def read_sql_file(document: Document) -> tuple[str | None, str | None]:
     return text, None
 
 
-def _target(
-    key: str, declared: Mapping[str, Desired] | None, live: Mapping[str, Mapping[str, Live]] | None
-) -> Mapping[str, Any] | None:
-    """The attributes of the target data extension, from the definitions or else from the account."""
-    from mcstate.desired import lookup_address  # the registry imports this module
-
-    lookup = lookup_address(DATA_EXTENSION, key)
-    if declared is not None:
-        found = declared.get(lookup)
-        return found.attributes if found is not None else None
-    current = (live or {}).get(DATA_EXTENSION, {}).get(lookup)
-    return current.attributes if current is not None else None
-
-
 def _target_problems(desired: Desired, target: Mapping[str, Any]) -> list[Problem]:
     document = desired.document
     if document is None or desired.attributes["update_type"] != "update":
@@ -134,7 +121,7 @@ class QueryDefinitionType:
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
-        folder = "/".join(part.strip() for part in str(data.get("folder") or ROOT_FOLDER).split("/"))
+        folder = folder_path(data, ROOT_FOLDER)
         sql = data.get("sql")
         if sql is None and "sql_file" in data:
             sql, _ = read_sql_file(document)  # a missing file is reported by check()
@@ -162,31 +149,22 @@ class QueryDefinitionType:
             _, error = read_sql_file(document)
             if error is not None:
                 problems.append(document.problem(("sql_file",), error))
-        folder = desired.attributes["folder"]
-        if any(not part for part in folder.split("/")):
-            problems.append(document.problem(("folder",), f"folder path '{folder}' has an empty segment"))
-        elif folder.split("/")[0] != ROOT_FOLDER:
-            problems.append(
-                document.problem(
-                    ("folder",),
-                    f"folder path must start with the root folder '{ROOT_FOLDER}', e.g. "
-                    f"'{ROOT_FOLDER}/{folder}'",
-                )
-            )
-        target = _target(desired.attributes["target"], declared, None)
-        if target is not None:
-            # The definition is what the account will hold, so it names the target (check_live skips it).
-            desired.attributes["target_name"] = target["name"]
-            problems.extend(_target_problems(desired, target))
+        problems.extend(folder_problems(document, desired.attributes["folder"], ROOT_FOLDER))
+        declared_target = declared_object(DATA_EXTENSION, desired.attributes["target"], declared)
+        if declared_target is not None:
+            problems.extend(_target_problems(desired, declared_target.attributes))
         return problems
 
-    def check_live(self, desired: Desired, live: Mapping[str, Mapping[str, Live]]) -> list[Problem]:
-        if desired.attributes.get("target_name") is not None:
-            return []  # the target is declared: check() used its definition
-        target = _target(desired.attributes["target"], None, live)
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> list[Problem]:
+        target = definition_or_account(DATA_EXTENSION, desired.attributes["target"], declared, live)
         if target is None:
             return []  # the planner reports the unknown reference
+        # The service wants the target's name with its key: the definition's name, or the account's.
         desired.attributes["target_name"] = target.get("name")
+        if declared_object(DATA_EXTENSION, desired.attributes["target"], declared) is not None:
+            return []  # check() has checked the definition
         return _target_problems(desired, target)
 
     def implied(self, key: str) -> list[Desired]:
