@@ -8,7 +8,7 @@ from typing import Any
 
 from mcstate.desired import DesiredState, lookup_address
 from mcstate.errors import DefinitionError, Location, Problem
-from mcstate.plan import Change, Plan
+from mcstate.plan import AttributeChange, Change, Plan
 from mcstate.resources import REGISTRY
 from mcstate.resources.base import Live
 
@@ -31,6 +31,7 @@ def make_plan(desired: DesiredState, live: LiveState, target: str) -> Plan:
         if change.destructive and obj.document is not None and obj.document.data.get("prevent_destroy"):
             change = replace(change, protected=True)
         changes.append(change)
+    changes = _rewrite_references_to_recreated(changes, desired, live)
     ordered = _dependency_order(changes)
     return Plan(target, tuple(ordered), known_ids=_known_ids(ordered, desired, live))
 
@@ -52,6 +53,49 @@ def _check_references(desired: DesiredState, live: LiveState) -> None:
                 problems.append(Problem(Location("definitions"), f"{obj.kind} '{obj.key}': {message}"))
     if problems:
         raise DefinitionError(problems)
+
+
+def _rewrite_references_to_recreated(
+    changes: list[Change], desired: DesiredState, live: LiveState
+) -> list[Change]:
+    """An object that refers to a re-created object by ObjectID is written again in the same apply, so it
+    points at the new object; without this it would need a second apply to converge."""
+    recreated = {c.address for c in changes if c.action == "replace"}
+    if not recreated:
+        return changes
+    by_address = {c.address: c for c in changes}
+    for obj in desired:
+        stale = [ref for ref in obj.references if ref.by_id and ref.address in recreated]
+        current = live.get(obj.kind, {}).get(lookup_address(obj.kind, obj.key))
+        existing = by_address.get(obj.address)
+        if not stale or current is None or (existing is not None and existing.action != "update"):
+            continue
+        touched = {a.path for a in existing.attributes} if existing else set()
+        extra = tuple(
+            AttributeChange(name, current.attributes.get(name), obj.attributes.get(name))
+            for name in dict.fromkeys(str(ref.path[0]) for ref in stale if ref.path)
+            if name not in touched
+        )
+        notes = tuple(
+            f"{ref.kind} '{ref.key}' is re-created, so this reference is written again" for ref in stale
+        )
+        if existing is None:
+            by_address[obj.address] = Change(
+                obj.kind,
+                obj.key,
+                "update",
+                extra,
+                current.attributes,
+                obj.attributes,
+                current.ids,
+                tuple(ref.address for ref in obj.references),
+                warnings=notes,
+            )
+        else:
+            by_address[obj.address] = replace(
+                existing, attributes=existing.attributes + extra, warnings=existing.warnings + notes
+            )
+    return list(by_address.values())
 
 
 def _dependency_order(changes: list[Change]) -> list[Change]:

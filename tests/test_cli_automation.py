@@ -205,3 +205,32 @@ def test_activities_already_in_the_account_are_referred_to_by_key(project: Proje
     applied(project)
     assert every_write(project) == [("Create", ["Automation"])]
     converged(project)
+
+
+def test_recreating_an_activity_rewrites_the_automation_in_the_same_apply(project: Project) -> None:
+    project.write("definitions/data.yaml", DATA)
+    project.write(
+        "definitions/nightly.yaml",
+        """\
+        kind: Automation
+        key: nto_filters
+        name: NTO filters
+        steps:
+          - [{filter: nto_seattle}, {filter: nto_no_region}]
+        """,
+    )
+    assert project.run("apply", "--auto-approve").returncode == 0
+    # A new source re-creates the filter, under a new ObjectID.
+    project.write(
+        "definitions/data.yaml",
+        DATA.replace(
+            "source: nto_customers\nfilter: {field: City", "source: nto_by_region\nfilter: {field: Region"
+        ),
+    )
+    plan = project.run("plan")
+    assert "-/+ nto_seattle" in plan.stdout
+    assert "FilterDefinition 'nto_seattle' is re-created, so this reference is written again" in plan.stdout
+    result = project.run("apply", "--auto-approve", "--allow-destructive")
+    assert result.returncode == 0, result.stdout + result.stderr
+    again = project.run("plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout

@@ -180,3 +180,23 @@ def test_a_target_only_in_the_account_is_named_from_the_account(project: Project
     assert 'target_name: "NTO Subscribers by Region"' in plan.stdout
     applied(project)
     converged(project)
+
+
+def test_recreating_the_destination_rewrites_the_import_in_the_same_apply(project: Project) -> None:
+    project.write("definitions/data.yaml", DATA_EXTENSIONS)
+    project.write("definitions/import.yaml", IMPORT)
+    assert project.run("apply", "--auto-approve").returncode == 0
+    # Making Email part of the primary key re-creates the data extension, under a new ObjectID.
+    project.write(
+        "definitions/data.yaml",
+        DATA_EXTENSIONS.replace(
+            "{name: Email, type: EmailAddress, required: true}",
+            "{name: Email, type: EmailAddress, primary_key: true}",
+        ),
+    )
+    plan = project.run("plan")
+    assert "DataExtension 'nto_customers' is re-created, so this reference is written again" in plan.stdout
+    result = project.run("apply", "--auto-approve", "--allow-destructive")
+    assert result.returncode == 0, result.stdout + result.stderr
+    again = project.run("plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout

@@ -321,7 +321,7 @@ class AutomationType:
             kind = ACTIVITY_KINDS[activity_type]
             # A kind this mcstate does not manage cannot be resolved; check() reports it.
             if _registered(kind):
-                references.append(Ref(kind, key, path))
+                references.append(Ref(kind, key, path, by_id=True))
         return Desired(KIND, str(data["key"]), attributes, document, tuple(references))
 
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:

@@ -22,6 +22,9 @@ class Ref:
     kind: str
     key: str
     path: DocPath = ()
+    # The service keeps this reference as the target's ObjectID: when the target is re-created, the
+    # referring object must be written again, or it keeps pointing at the old object.
+    by_id: bool = False
 
     @property
     def address(self) -> str:

@@ -345,7 +345,7 @@ class ImportDefinitionType:
             "allow_errors": bool(data.get("allow_errors", False)),
             "notification": _notification(data.get("notification")),
         }
-        reference = Ref(DATA_EXTENSION, str(data["destination"]), ("destination",))
+        reference = Ref(DATA_EXTENSION, str(data["destination"]), ("destination",), by_id=True)
         return Desired(KIND, str(data["key"]), attributes, document, (reference,))
 
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
