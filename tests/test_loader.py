@@ -23,14 +23,10 @@ from mcstate.definitions.document import Document
 from mcstate.definitions.loader import load_documents
 from mcstate.definitions.schemas import load_schema, schema_path, schemas_dir
 from mcstate.errors import DefinitionError
+from mcstate.resources import declarable
 
-SCHEMAS = {
-    "DataExtension": "data_extension.schema.json",
-    "ImportDefinition": "import_definition.schema.json",
-    "QueryDefinition": "query_definition.schema.json",
-    "FilterDefinition": "filter_definition.schema.json",
-    "Automation": "automation.schema.json",
-}
+# Every kind users can declare, so golden messages that list the kinds stay true as kinds are added.
+SCHEMAS = declarable()
 INVALID = Path(__file__).parent / "fixtures" / "invalid"
 CASES = sorted(path.name for path in INVALID.iterdir() if path.is_dir())
 UPDATE_GOLDEN = os.environ.get("MCSTATE_UPDATE_GOLDEN") == "1"
