@@ -126,6 +126,10 @@ def _change(change: Change, style: Style) -> list[str]:
             elif _is_multiline(value):
                 lines.append(f"      {name}: |")
                 lines.extend(text_block(value, "        "))
+            elif isinstance(value, list) and len(value) > 1:
+                # One item a line: steps of an automation, field maps, ...
+                lines.append(f"      {name}:")
+                lines.extend(f"        - {show(item)}" for item in value)
             elif value not in (None, "", False):
                 lines.append(f"      {name}: {show(value)}")
         return lines
