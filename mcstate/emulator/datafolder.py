@@ -160,7 +160,7 @@ class DataFolderHandler(ObjectHandler):
         folder = self._find(store, item)
         if not folder.is_editable:
             raise rules.folder_not_editable()
-        if store.child_folders(folder.id) or store.count_data_extensions_in(folder.id):
+        if store.child_folders(folder.id) or store.count_objects_in(folder.id):
             raise rules.folder_not_empty()
         store.delete_folder(folder.id)
         return Outcome(rules.FOLDER_DELETED)

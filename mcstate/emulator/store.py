@@ -597,12 +597,17 @@ class Store:
         )
         return _data_extension(rows[0]) if rows else None
 
-    def count_data_extensions_in(self, category_id: int) -> int:
-        return int(
-            self._query("SELECT COUNT(*) AS n FROM data_extensions WHERE category_id = ?", (category_id,))[0][
-                "n"
-            ]
-        )
+    def count_objects_in(self, category_id: int) -> int:
+        """Objects a folder holds (data extensions, live queries, filters, automations): it cannot be deleted
+        while it holds any."""
+        row = self._query(
+            "SELECT (SELECT COUNT(*) FROM data_extensions WHERE category_id = ?)"
+            " + (SELECT COUNT(*) FROM query_definitions WHERE category_id = ? AND status = 'Active')"
+            " + (SELECT COUNT(*) FROM filter_definitions WHERE category_id = ?)"
+            " + (SELECT COUNT(*) FROM automations WHERE category_id = ?) AS n",
+            (category_id,) * 4,
+        )[0]
+        return int(row["n"])
 
     def insert_data_extension(self, data_extension: DataExtension) -> None:
         row = self._query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM data_extensions")[0]

@@ -133,3 +133,13 @@ def test_deleted_query_stays_retrievable_as_inactive_and_frees_its_key(account: 
     assert len(read(account)) == 1
     again = account.delete({"@type": "QueryDefinition", "ObjectID": object_id}).only()
     assert (again.ok, again.code) == (False, 3)
+
+
+def test_a_folder_holding_an_active_query_cannot_be_deleted(account: Client) -> None:
+    holder = int(
+        account.create(folder("Segments", parent_id=4, content_type="queryactivity")).only().text("NewID")
+    )
+    assert account.create(query("q", CategoryID=holder)).only().ok
+    assert account.delete({"@type": "DataFolder", "ID": holder}).only().code == 396001
+    assert account.delete({"@type": "QueryDefinition", "CustomerKey": "q"}).only().ok
+    assert account.delete({"@type": "DataFolder", "ID": holder}).only().ok
