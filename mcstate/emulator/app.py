@@ -35,6 +35,7 @@ from mcstate.emulator.codec import (
     read_envelope,
 )
 from mcstate.emulator.dataextension import DataExtensionFieldHandler, DataExtensionHandler
+from mcstate.emulator.dataextensionobject import DataExtensionObjectHandler
 from mcstate.emulator.datafolder import DataFolderHandler
 from mcstate.emulator.filterdefinition import FilterDefinitionHandler
 from mcstate.emulator.importdefinition import ImportDefinitionHandler
@@ -60,6 +61,7 @@ def default_handlers() -> list[ObjectHandler]:
     return [
         DataExtensionHandler(),
         DataExtensionFieldHandler(),
+        DataExtensionObjectHandler(),
         DataFolderHandler(),
         ImportDefinitionHandler(),
         QueryDefinitionHandler(),

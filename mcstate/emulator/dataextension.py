@@ -270,6 +270,8 @@ class DataExtensionHandler(ObjectHandler):
         now = rules.server_now()
         existing = store.fields_of(de.object_id)
         changes_fields = bool(item.fields)
+        # The rows an administrator declared (admin endpoint) plus the rows written as DataExtensionObject.
+        row_count = de.row_count + store.count_rows(de.object_id)
 
         if item.object_id and item.customer_key and item.customer_key != de.customer_key:
             rules.check_key_change(changes_fields)
@@ -317,13 +319,13 @@ class DataExtensionHandler(ObjectHandler):
                 field = store.field(spec.object_id)
                 if field is None or field.de_object_id != de.object_id:
                     raise rules.field_not_in_data_extension(spec.object_id)
-                changed = rules.apply_field_change(resulting[field.object_id], spec, de.row_count)
+                changed = rules.apply_field_change(resulting[field.object_id], spec, row_count)
                 changed.modified = now
                 resulting[field.object_id] = changed
                 touched.append(changed)
             else:
                 shape = rules.new_field_shape(spec)
-                rules.check_new_field_on_populated(shape, de.row_count)
+                rules.check_new_field_on_populated(shape, row_count)
                 new_field = Field(
                     object_id=_new_object_id(),
                     de_object_id=de.object_id,

@@ -53,6 +53,30 @@ class ObjectHandler:
     def delete(self, store: Store, item: Any) -> Outcome:
         raise rules.unsupported_operation("Delete", self.object_type)
 
+    def update_add(self, store: Store, item: Any) -> Outcome:
+        """Update with SaveOptions UpdateAdd (upsert). Emulator's choice: a type without upsert support
+        ignores the option and updates."""
+        return self.update(store, item)
+
+    def bind(self, store: Store, argument: str) -> ObjectHandler | None:
+        """The handler of Retrieve ObjectType '<type>[argument]' (the rows of one data extension); None when
+        the type takes no argument or the argument names nothing."""
+        return None
+
+    def project(self, row: Mapping[str, Any], properties: Sequence[str]) -> dict[str, Any]:
+        """A Retrieve result: only the requested properties that have a value, nested by dotted paths."""
+        result: dict[str, Any] = {XSI_TYPE: self.object_type}
+        for path in properties:
+            value = row.get(path)
+            if value is None:
+                continue
+            target = result
+            parts = path.split(".")
+            for part in parts[:-1]:
+                target = target.setdefault(part, {})
+            target[parts[-1]] = value
+        return result
+
     def rows(self, store: Store) -> list[Row]:
         """Every object of this type as a Retrieve row, in the order Retrieve returns them."""
         raise NotImplementedError
@@ -118,6 +142,7 @@ class Service:
         objects = body.all("Objects")
         if not objects:
             raise RequestReadError("The request specifies no Objects.")
+        upsert = _upsert_types(body.get("Options")) if operation == "Update" else set()
         prepared = []
         for node in objects:
             handler = self._handler(node.xsi_type)
@@ -127,8 +152,11 @@ class Service:
         for ordinal, (handler, item) in enumerate(prepared):
             result: dict[str, Any] = {"OrdinalID": ordinal}
             try:
+                method = operation.lower()
+                if upsert & {"*", handler.object_type}:
+                    method = "update_add"
                 with self.store.transaction():
-                    outcome = getattr(handler, operation.lower())(self.store, item)
+                    outcome = getattr(handler, method)(self.store, item)
             except rules.ApiError as error:
                 result.update(StatusCode="Error", StatusMessage=error.message, ErrorCode=error.code)
                 if operation == "Create":
@@ -175,7 +203,7 @@ class Service:
         self, request: XNode, object_type: str, batch_size: int | None
     ) -> tuple[str, str, list[dict[str, Any]]]:
         request_id = new_uuid()
-        handler = self.handlers.get(object_type)
+        handler = self._retrieve_handler(object_type)
         if handler is None or handler.retrieve_properties is None:
             return rules.unknown_object_type(object_type), request_id, []
         spec = handler.retrieve_properties
@@ -205,14 +233,17 @@ class Service:
             status = rules.MORE_DATA_AVAILABLE
         else:
             status = rules.OVERALL_OK
-        return status, request_id, [self._project(object_type, row, properties) for row in page]
+        return status, request_id, [handler.project(row, properties) for row in page]
 
     def _continue(self, request_id: str) -> tuple[str, str, list[dict[str, Any]], str]:
         state = self.store.continuation(request_id)
         if state is None:
             return rules.unknown_continuation(request_id), new_uuid(), [], ""
         object_type, properties, keys, position, size = state
-        handler = self.handlers[object_type]
+        handler = self._retrieve_handler(object_type)
+        if handler is None:
+            self.store.delete_continuation(request_id)
+            return rules.unknown_object_type(object_type), new_uuid(), [], object_type
         chunk = keys[position : position + size]
         end = position + len(chunk)
         if end >= len(keys):
@@ -225,22 +256,20 @@ class Service:
             found = {row[KEY]: row for row in handler.rows_by_keys(self.store, chunk)}
         rows = [found[key] for key in chunk if key in found]
         page_id = request_id if rules.CONTINUATION_KEEPS_REQUEST_ID else new_uuid()
-        return status, page_id, [self._project(object_type, row, properties) for row in rows], object_type
+        return status, page_id, [handler.project(row, properties) for row in rows], object_type
 
-    @staticmethod
-    def _project(object_type: str, row: Mapping[str, Any], properties: Sequence[str]) -> dict[str, Any]:
-        """Only the requested properties that have a value, nested by their dotted paths."""
-        result: dict[str, Any] = {XSI_TYPE: object_type}
-        for path in properties:
-            value = row.get(path)
-            if value is None:
-                continue
-            target = result
-            parts = path.split(".")
-            for part in parts[:-1]:
-                target = target.setdefault(part, {})
-            target[parts[-1]] = value
-        return result
+    def _retrieve_handler(self, object_type: str) -> ObjectHandler | None:
+        """The handler of a Retrieve ObjectType: a type name, or '<type>[argument]' for a type that takes
+        one (DataExtensionObject[<data extension key>])."""
+        handler = self.handlers.get(object_type)
+        if handler is not None:
+            return handler
+        name, bracket, rest = object_type.partition("[")
+        family = self.handlers.get(name)
+        if family is None or not bracket or not rest.endswith("]"):
+            return None
+        with self.store.transaction():
+            return family.bind(self.store, rest[:-1])
 
     # -- GetSystemStatus ----------------------------------------------------------------------------------
 
@@ -259,3 +288,16 @@ class Service:
             },
         )
         return Response(body_xml, [], 0, 1)
+
+
+def _upsert_types(options: XNode | None) -> set[str]:
+    """The PropertyNames of Options/SaveOptions/SaveOption with SaveAction UpdateAdd ('*' or a type name):
+    an Update of those types adds the objects it does not find."""
+    saves = options.get("SaveOptions") if options is not None else None
+    if saves is None:
+        return set()
+    return {
+        (option.text_of("PropertyName") or "").strip()
+        for option in saves.all("SaveOption")
+        if (option.text_of("SaveAction") or "").strip() == "UpdateAdd"
+    }

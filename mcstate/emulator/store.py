@@ -31,7 +31,7 @@ from mcstate.emulator.model import (
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema.
@@ -235,6 +235,18 @@ MIGRATIONS: tuple[str, ...] = (
         modified TEXT NOT NULL
     );
     CREATE INDEX automations_key ON automations (customer_key COLLATE NOCASE);
+    """,
+    # 4 -> 5: rows of data extensions (row_values is JSON: field ObjectID -> text; primary_key is the
+    # canonical primary-key value, NULL for data extensions without a primary key).
+    """
+    CREATE TABLE data_extension_rows (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        de_object_id TEXT NOT NULL REFERENCES data_extensions (object_id) ON DELETE CASCADE,
+        primary_key TEXT,
+        row_values TEXT NOT NULL,
+        UNIQUE (de_object_id, primary_key)
+    );
+    CREATE INDEX data_extension_rows_de ON data_extension_rows (de_object_id);
     """,
 )
 
@@ -515,6 +527,7 @@ class Store:
             connection.execute("DELETE FROM file_transfers")
             connection.execute("DELETE FROM import_definitions")
             connection.execute("DELETE FROM query_definitions")
+            connection.execute("DELETE FROM data_extension_rows")
             connection.execute("DELETE FROM fields")
             connection.execute("DELETE FROM data_extensions")
             connection.execute("DELETE FROM folders")
@@ -624,6 +637,7 @@ class Store:
         )
 
     def delete_data_extension(self, object_id: str) -> None:
+        self._execute("DELETE FROM data_extension_rows WHERE de_object_id = ?", (object_id,))
         self._execute("DELETE FROM fields WHERE de_object_id = ?", (object_id,))
         self._execute("DELETE FROM data_extensions WHERE object_id = ?", (object_id,))
 
@@ -635,6 +649,56 @@ class Store:
                 (count, customer_key),
             )
             return cursor.rowcount > 0
+
+    # -- data extension rows ------------------------------------------------------------------------------
+
+    def rows_of(self, de_object_id: str) -> list[tuple[int, dict[str, str | None]]]:
+        """Every row of a data extension, in insertion order: (row number, field ObjectID -> value)."""
+        rows = self._query(
+            "SELECT seq, row_values FROM data_extension_rows WHERE de_object_id = ? ORDER BY seq",
+            (de_object_id,),
+        )
+        return [(int(row["seq"]), json.loads(row["row_values"])) for row in rows]
+
+    def rows_by_numbers(
+        self, de_object_id: str, numbers: Sequence[int]
+    ) -> list[tuple[int, dict[str, str | None]]]:
+        rows = self._query(
+            "SELECT seq, row_values FROM data_extension_rows "
+            "WHERE de_object_id = ? AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq",
+            (de_object_id, json.dumps(list(numbers))),
+        )
+        return [(int(row["seq"]), json.loads(row["row_values"])) for row in rows]
+
+    def row_by_primary_key(
+        self, de_object_id: str, primary_key: str
+    ) -> tuple[int, dict[str, str | None]] | None:
+        rows = self._query(
+            "SELECT seq, row_values FROM data_extension_rows WHERE de_object_id = ? AND primary_key = ?",
+            (de_object_id, primary_key),
+        )
+        return (int(rows[0]["seq"]), json.loads(rows[0]["row_values"])) if rows else None
+
+    def count_rows(self, de_object_id: str) -> int:
+        row = self._query(
+            "SELECT COUNT(*) AS n FROM data_extension_rows WHERE de_object_id = ?", (de_object_id,)
+        )[0]
+        return int(row["n"])
+
+    def insert_row(self, de_object_id: str, primary_key: str | None, values: dict[str, str | None]) -> int:
+        cursor = self._execute(
+            "INSERT INTO data_extension_rows (de_object_id, primary_key, row_values) VALUES (?, ?, ?)",
+            (de_object_id, primary_key, json.dumps(values)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def update_row(self, number: int, values: dict[str, str | None]) -> None:
+        self._execute(
+            "UPDATE data_extension_rows SET row_values = ? WHERE seq = ?", (json.dumps(values), number)
+        )
+
+    def delete_row(self, number: int) -> None:
+        self._execute("DELETE FROM data_extension_rows WHERE seq = ?", (number,))
 
     # -- fields -------------------------------------------------------------------------------------------
 

@@ -170,9 +170,12 @@ class Client:
     def call(self, action: str, body: str, **options: Any) -> Reply:
         return Reply(self.post(action, body, **options))
 
-    def write(self, operation: str, *objects: Mapping[str, Any]) -> Reply:
+    def write(
+        self, operation: str, *objects: Mapping[str, Any], options: Mapping[str, Any] | None = None
+    ) -> Reply:
         element = f"{operation}Request"
-        inner = "<Options/>" + "".join(to_xml("Objects", item) for item in objects)
+        inner = to_xml("Options", dict(options or {})) or "<Options/>"
+        inner += "".join(to_xml("Objects", item) for item in objects)
         reply = self.call(operation, f'<{element} xmlns="{TNS}">{inner}</{element}>')
         assert reply.status == 200, reply.response.text
         return reply
@@ -180,8 +183,8 @@ class Client:
     def create(self, *objects: Mapping[str, Any]) -> Reply:
         return self.write("Create", *objects)
 
-    def update(self, *objects: Mapping[str, Any]) -> Reply:
-        return self.write("Update", *objects)
+    def update(self, *objects: Mapping[str, Any], options: Mapping[str, Any] | None = None) -> Reply:
+        return self.write("Update", *objects, options=options)
 
     def delete(self, *objects: Mapping[str, Any]) -> Reply:
         return self.write("Delete", *objects)
