@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mcstate.definitions.document import Document
 from mcstate.errors import DefinitionError, Location, Problem
+from mcstate.ignore import path_problems as ignore_path_problems
 from mcstate.resources import REGISTRY
 from mcstate.resources.base import Desired, address
 
@@ -55,6 +56,7 @@ def build_desired(documents: Iterable[Document]) -> DesiredState:
                 objects.setdefault(lookup_address(implied.kind, implied.key), implied)
     for desired in objects.values():
         problems.extend(REGISTRY[desired.kind].check(desired, objects))
+        problems.extend(ignore_path_problems(desired))
     problems.extend(_cycles(objects))
     if problems:
         raise DefinitionError(problems)

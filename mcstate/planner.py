@@ -8,9 +8,12 @@ from typing import Any
 
 from mcstate.desired import DesiredState, lookup_address
 from mcstate.errors import DefinitionError, Location, Problem
+from mcstate.flow import feeds_around
+from mcstate.ignore import drop_ignored, keep_account_values
 from mcstate.plan import AttributeChange, Change, Plan
 from mcstate.resources import REGISTRY
 from mcstate.resources.base import Live
+from mcstate.saved_plan import fingerprint_live
 
 # Live objects by kind, then by lookup address (see desired.lookup_address).
 LiveState = Mapping[str, Mapping[str, Live]]
@@ -22,18 +25,31 @@ def index_live(objects: Mapping[str, list[Live]]) -> dict[str, dict[str, Live]]:
 
 def make_plan(desired: DesiredState, live: LiveState, target: str) -> Plan:
     _check_references(desired, live)
+    # Types see ignored attributes (ignore_changes) with the account's values: they never differ there.
+    effective = DesiredState(
+        {
+            lookup: keep_account_values(obj, live.get(obj.kind, {}).get(lookup_address(obj.kind, obj.key)))
+            for lookup, obj in desired.objects.items()
+        }
+    )
     changes: list[Change] = []
-    for obj in desired:
+    for obj in effective:
         current = live.get(obj.kind, {}).get(lookup_address(obj.kind, obj.key))
-        change = REGISTRY[obj.kind].diff(obj, current)
+        change = drop_ignored(REGISTRY[obj.kind].diff(obj, current), obj)
         if change is None:
             continue
         if change.destructive and obj.document is not None and obj.document.data.get("prevent_destroy"):
             change = replace(change, protected=True)
         changes.append(change)
-    changes = _rewrite_references_to_recreated(changes, desired, live)
+    changes = _rewrite_references_to_recreated(changes, effective, live)
     ordered = _dependency_order(changes)
-    return Plan(target, tuple(ordered), known_ids=_known_ids(ordered, desired, live))
+    return Plan(
+        target,
+        tuple(ordered),
+        known_ids=_known_ids(ordered, desired, live),
+        flow=feeds_around(ordered, desired, live),
+        fingerprints=fingerprint_live(live),
+    )
 
 
 def _check_references(desired: DesiredState, live: LiveState) -> None:

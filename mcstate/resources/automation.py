@@ -414,12 +414,11 @@ class AutomationType:
         depends = tuple(dict.fromkeys(ref.address for ref in desired.references))
         if live is None:
             return Change(KIND, desired.key, "create", after=after, depends_on=depends)
-        ignored = set(desired.document.data.get("ignore_changes") or []) if desired.document else set()
         before = {name: live.attributes.get(name) for name in ATTRIBUTES}
         changes: list[AttributeChange] = []
         reasons: list[str] = []
         for name in ATTRIBUTES:
-            if name in ignored or before[name] == after[name]:
+            if before[name] == after[name]:
                 continue
             if name == "steps":
                 changes.append(

@@ -404,12 +404,11 @@ class FilterDefinitionType:
         write_ids = {DATE_FIELDS: list(desired.attributes.get(DATE_FIELDS, []))}
         if live is None:
             return Change(KIND, desired.key, "create", after=after, ids=write_ids, depends_on=depends)
-        ignored = set(desired.document.data.get("ignore_changes") or []) if desired.document else set()
         before = {name: live.attributes.get(name) for name in ATTRIBUTES}
         changes: list[AttributeChange] = []
         reasons: list[str] = []
         for name in ATTRIBUTES:
-            if name in ignored or before[name] == after[name]:
+            if before[name] == after[name]:
                 continue
             if name == "filter":
                 changes.append(
