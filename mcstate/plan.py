@@ -62,12 +62,27 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Feed:
+    """One edge of the data flow around the changes: `source` feeds `target` (addresses), e.g. an import
+    loads its destination data extension, or a query reads a data extension."""
+
+    source: str
+    target: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Plan:
     target: str
     changes: tuple[Change, ...] = ()
     notes: tuple[Note, ...] = ()
     # Identifiers of the live objects that changes refer to, by address (e.g. a folder's ID).
     known_ids: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What feeds the changed objects and what they feed (mcstate.flow), for the reviewer's flowchart.
+    flow: tuple[Feed, ...] = ()
+    # Fingerprint of every live object the plan was computed from, by address (mcstate.saved_plan): a
+    # saved plan is stale when the account no longer has the same fingerprints.
+    fingerprints: dict[str, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:

@@ -8,10 +8,12 @@ from typing import Any
 
 from mcstate.desired import DesiredState, lookup_address
 from mcstate.errors import DefinitionError, Location, Problem
+from mcstate.flow import feeds_around
 from mcstate.ignore import drop_ignored, keep_account_values
 from mcstate.plan import AttributeChange, Change, Plan
 from mcstate.resources import REGISTRY
 from mcstate.resources.base import Live
+from mcstate.saved_plan import fingerprint_live
 
 # Live objects by kind, then by lookup address (see desired.lookup_address).
 LiveState = Mapping[str, Mapping[str, Live]]
@@ -41,7 +43,13 @@ def make_plan(desired: DesiredState, live: LiveState, target: str) -> Plan:
         changes.append(change)
     changes = _rewrite_references_to_recreated(changes, effective, live)
     ordered = _dependency_order(changes)
-    return Plan(target, tuple(ordered), known_ids=_known_ids(ordered, desired, live))
+    return Plan(
+        target,
+        tuple(ordered),
+        known_ids=_known_ids(ordered, desired, live),
+        flow=feeds_around(ordered, desired, live),
+        fingerprints=fingerprint_live(live),
+    )
 
 
 def _check_references(desired: DesiredState, live: LiveState) -> None:

@@ -1,0 +1,165 @@
+"""The data flow around a plan's changes: what feeds the changed objects and what they feed.
+
+A reviewer needs to see that re-creating a data extension empties what a query reads, or that a new import
+loads a data extension an extract sends to the CRM. The flow follows the references the definitions already
+make, in the direction data moves:
+
+    file location → import → data extension → query / filter → data extension → extract → file transfer
+
+An import feeds its destination; a query reads the data extensions whose name or key appears in its SQL (an
+approximation: SQL is not parsed) and feeds its target; a filter reads its source; an extract reads its data
+extension; a file transfer moves the files an extract writes (same file_spec) to its location; an automation
+runs its activities. Objects are taken from the definitions, or from the account when no definition declares
+them, so an undeclared query that reads a re-created data extension shows up too. Only the changed objects
+and their direct neighbours are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mcstate.desired import DesiredState, lookup_address
+from mcstate.plan import Change, Feed
+from mcstate.resources import REGISTRY
+from mcstate.resources.automation import ACTIVITY_KINDS
+from mcstate.resources.base import Live, address
+
+DATA_EXTENSION = "DataExtension"
+FILE_LOCATION = "FileLocation"
+FILE_TRANSFER = "FileTransfer"
+
+# Kinds drawn in the flowchart; folders and extract types organize objects but move no data.
+FLOW_KINDS = frozenset(
+    {
+        FILE_LOCATION,
+        "ImportDefinition",
+        DATA_EXTENSION,
+        "QueryDefinition",
+        "FilterDefinition",
+        "DataExtract",
+        FILE_TRANSFER,
+        "Automation",
+    }
+)
+
+
+@dataclass(frozen=True)
+class _Object:
+    kind: str
+    key: str
+    attributes: Mapping[str, Any]
+
+    @property
+    def address(self) -> str:
+        return address(self.kind, self.key)
+
+
+def feeds_around(
+    changes: Sequence[Change], desired: DesiredState, live: Mapping[str, Mapping[str, Live]]
+) -> tuple[Feed, ...]:
+    """Every feed that starts or ends at a changed object, in a stable order."""
+    objects = _objects(desired, live)
+    touched = {lookup_address(c.kind, c.key) for c in changes if c.kind in FLOW_KINDS}
+    if not touched:
+        return ()
+    kept: dict[tuple[str, str], Feed] = {}
+    for source, target, label in _all_feeds(objects):
+        if source in touched or target in touched:
+            feed = Feed(_shown(source, objects), _shown(target, objects), label)
+            kept.setdefault((feed.source, feed.target), feed)
+    return tuple(sorted(kept.values(), key=lambda f: (_order(f.source), _order(f.target))))
+
+
+def _order(node: str) -> tuple[int, str]:
+    kind, _, key = node.partition(":")
+    kinds = list(REGISTRY)
+    return (kinds.index(kind) if kind in kinds else len(kinds), key.casefold())
+
+
+def _objects(desired: DesiredState, live: Mapping[str, Mapping[str, Live]]) -> dict[str, _Object]:
+    """Objects by lookup address: the definition's version wins over the account's."""
+    objects: dict[str, _Object] = {}
+    for kind, items in live.items():
+        if kind in FLOW_KINDS:
+            for lookup, obj in items.items():
+                objects[lookup] = _Object(obj.kind, obj.key, obj.attributes)
+    for obj in desired:
+        if obj.kind in FLOW_KINDS:
+            objects[lookup_address(obj.kind, obj.key)] = _Object(obj.kind, obj.key, obj.attributes)
+    return objects
+
+
+def _shown(lookup: str, objects: Mapping[str, _Object]) -> str:
+    """The address as the object spells it (lookup addresses may be case-folded)."""
+    obj = objects.get(lookup)
+    return obj.address if obj is not None else lookup
+
+
+def _all_feeds(objects: Mapping[str, _Object]) -> Iterable[tuple[str, str, str]]:
+    """(source, target, label) by lookup address, for every object that moves data."""
+    data_extensions = [obj for obj in objects.values() if obj.kind == DATA_EXTENSION]
+    transfers_by_file = _transfers_by_file_spec(objects.values())
+    for lookup, obj in objects.items():
+        attributes = obj.attributes
+        if obj.kind == "ImportDefinition":
+            if attributes.get("file_location"):
+                yield _ref(FILE_LOCATION, attributes["file_location"]), lookup, "file"
+            if attributes.get("destination"):
+                yield lookup, _ref(DATA_EXTENSION, attributes["destination"]), "loads"
+        elif obj.kind == "QueryDefinition":
+            for source in _read_by_sql(str(attributes.get("sql") or ""), data_extensions):
+                yield lookup_address(DATA_EXTENSION, source.key), lookup, "SQL"
+            if attributes.get("target"):
+                yield lookup, _ref(DATA_EXTENSION, attributes["target"]), "writes"
+        elif obj.kind == "FilterDefinition":
+            if attributes.get("source"):
+                yield _ref(DATA_EXTENSION, attributes["source"]), lookup, "source"
+        elif obj.kind == "DataExtract":
+            if attributes.get("data_extension"):
+                yield _ref(DATA_EXTENSION, attributes["data_extension"]), lookup, "extracted"
+            for transfer in transfers_by_file.get(_file_spec(attributes), ()):
+                yield lookup, lookup_address(FILE_TRANSFER, transfer.key), "file"
+        elif obj.kind == FILE_TRANSFER:
+            if attributes.get("file_location"):
+                yield lookup, _ref(FILE_LOCATION, attributes["file_location"]), "moves to"
+        elif obj.kind == "Automation":
+            for step in attributes.get("steps") or ():
+                for activity in step:
+                    kind = ACTIVITY_KINDS.get(str(activity.get("type")))
+                    if kind is not None and activity.get("key"):
+                        yield lookup, _ref(kind, activity["key"]), "runs"
+
+
+def _ref(kind: str, key: Any) -> str:
+    return lookup_address(kind, str(key))
+
+
+def _file_spec(attributes: Mapping[str, Any]) -> str:
+    return str(attributes.get("file_spec") or "").casefold()
+
+
+def _transfers_by_file_spec(objects: Iterable[_Object]) -> dict[str, list[_Object]]:
+    transfers: dict[str, list[_Object]] = {}
+    for obj in objects:
+        if obj.kind == FILE_TRANSFER and _file_spec(obj.attributes):
+            transfers.setdefault(_file_spec(obj.attributes), []).append(obj)
+    return transfers
+
+
+def _read_by_sql(sql: str, data_extensions: Sequence[_Object]) -> list[_Object]:
+    """Data extensions whose name or key appears in the SQL as a whole word ([NTO Customers], ENT.x, x)."""
+    if not sql:
+        return []
+    found = []
+    for obj in data_extensions:
+        terms = {str(term) for term in (obj.key, obj.attributes.get("name")) if term}
+        if any(_mentions(sql, term) for term in terms):
+            found.append(obj)
+    return found
+
+
+def _mentions(sql: str, term: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", sql, re.IGNORECASE) is not None
