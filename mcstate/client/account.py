@@ -21,8 +21,10 @@ class AccountClient:
     ) -> list[dict[str, Any]]:
         return self.soap.retrieve(object_type, properties, filter)
 
-    def write(self, operation: Operation, objects: Sequence[SoapObject]) -> list[WriteResult]:
-        return self.soap.write(operation, objects)
+    def write(
+        self, operation: Operation, objects: Sequence[SoapObject], *, upsert: bool = False
+    ) -> list[WriteResult]:
+        return self.soap.write(operation, objects, upsert=upsert)
 
     def system_status(self) -> tuple[str, str]:
         return self.soap.system_status()

@@ -26,6 +26,8 @@ NS = "http://exacttarget.com/wsdl/partnerAPI"
 BINDING = f"{{{NS}}}SoapBinding"
 FUELOAUTH = "{http://exacttarget.com}fueloauth"
 BATCH_SIZE = 50
+# Options of an Update that adds the objects it does not find (SaveAction UpdateAdd for every type).
+UPSERT_OPTIONS = {"SaveOptions": {"SaveOption": [{"PropertyName": "*", "SaveAction": "UpdateAdd"}]}}
 TIMEOUT_SECONDS = 120
 RETRIEVE_TIMEOUT_SECONDS = 300
 
@@ -88,19 +90,28 @@ class SoapClient:
 
     # -- writing ------------------------------------------------------------------------------------
 
-    def write(self, operation: Operation, objects: Sequence[SoapObject]) -> list[WriteResult]:
-        """Create, Update or Delete `objects` in calls of at most 50, one result per object in order."""
+    def write(
+        self, operation: Operation, objects: Sequence[SoapObject], *, upsert: bool = False
+    ) -> list[WriteResult]:
+        """Create, Update or Delete `objects` in calls of at most 50, one result per object in order.
+        `upsert` makes an Update add the objects it does not find (types that support it, such as
+        DataExtensionObject rows)."""
+        if upsert and operation != "update":
+            raise ValueError("only an update can upsert")
+        options = UPSERT_OPTIONS if upsert else {}
         results: list[WriteResult] = []
         for start in range(0, len(objects), BATCH_SIZE):
-            results.extend(self._write_batch(operation, objects[start : start + BATCH_SIZE]))
+            results.extend(self._write_batch(operation, objects[start : start + BATCH_SIZE], options))
         return results
 
-    def _write_batch(self, operation: Operation, objects: Sequence[SoapObject]) -> list[WriteResult]:
+    def _write_batch(
+        self, operation: Operation, objects: Sequence[SoapObject], options: dict[str, Any]
+    ) -> list[WriteResult]:
         method = operation.capitalize()
         types = sorted({o.type for o in objects})
         call = f"{method} {', '.join(types)}"
         built = [self._build(o) for o in objects]
-        response = self._call(call, method, Options={}, Objects=built)
+        response = self._call(call, method, Options=options, Objects=built)
         answers = response["Results"] or []
         if len(answers) != len(objects):
             raise ApiError(

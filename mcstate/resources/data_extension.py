@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from mcstate.definitions.document import Document
 from mcstate.errors import Problem
+from mcstate.manifest import MANIFEST_KEY
 from mcstate.plan import AttributeChange, Change
 from mcstate.resources.base import ApplyContext, Desired, Live, Retriever, SoapObject, Step
 from mcstate.resources.common import (
@@ -268,6 +269,9 @@ class DataExtensionType:
         if document is None:
             return []
         problems: list[Problem] = []
+        if desired.key.casefold() == MANIFEST_KEY.casefold():
+            message = f"the key '{desired.key}' is reserved for mcstate's record of the objects it manages"
+            problems.append(document.problem(("key",), message))
         raw_fields = document.data.get("fields", [])
         seen: dict[str, int] = {}
         for index, field in enumerate(desired.attributes["fields"]):
@@ -352,6 +356,8 @@ class DataExtensionType:
             category = _int(row.get("CategoryID"))
             if key is None or category is None:
                 continue  # system data extensions have no folder and cannot be managed
+            if key.casefold() == MANIFEST_KEY.casefold():
+                continue  # mcstate's record of what it manages (mcstate.manifest) is not itself managed
             field_rows_of_de = sorted(fields_by_de.get(key, []), key=lambda r: _int(r.get("Ordinal")) or 0)
             objects.append(self.live_from_service(row, field_rows_of_de, folders_by_id.get(category)))
         return objects
