@@ -6,11 +6,15 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mcstate.errors import ApplyError, DefinitionError, McstateError
+from mcstate.errors import ApplyError, ConfigError, DefinitionError, McstateError
+
+if TYPE_CHECKING:
+    from mcstate.config import Project
+    from mcstate.selection import Selection
 
 app = typer.Typer(
     help="Marketing Cloud configuration as code: validate, plan and apply definitions.",
@@ -37,6 +41,60 @@ TargetOption = Annotated[
     str | None, typer.Option("--target", help="Target from mcstate.yaml (default: default_target).")
 ]
 
+TargetsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        help="KIND.KEY (repeatable): only this object and what it depends on. Any other value names the "
+        "target from mcstate.yaml (default: default_target).",
+        metavar="KIND.KEY|NAME",
+    ),
+]
+ExcludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        help="KIND.KEY (repeatable): leave this object, and what depends on it, out.",
+        metavar="KIND.KEY",
+    ),
+]
+
+
+def parse_targets(
+    project: Project, values: list[str] | None, excludes: list[str] | None
+) -> tuple[str | None, Selection]:
+    """Split --target values into objects (KIND.KEY, the part before the first '.' a registered kind) and
+    at most one target name from mcstate.yaml; --exclude values must all be objects."""
+    from mcstate.resources import REGISTRY
+    from mcstate.selection import Selection, parse_object_ref
+
+    objects = []
+    names = []
+    for value in values or []:
+        ref = parse_object_ref(value)
+        if ref is not None:
+            objects.append(ref)
+        elif value in project.targets or "." not in value:
+            names.append(value)
+        else:
+            kind = value.split(".", 1)[0]
+            raise ConfigError(
+                f"--target {value}: '{kind}' is not a kind ({', '.join(REGISTRY)}) and "
+                f"{project.config_file.name} has no target named '{value}'"
+            )
+    if len(names) > 1:
+        raise ConfigError(f"--target names more than one target from {project.config_file.name}: {names}")
+    excluded = []
+    for value in excludes or []:
+        ref = parse_object_ref(value)
+        if ref is None:
+            raise ConfigError(
+                f"--exclude {value}: expected KIND.KEY, e.g. DataExtension.nto_customers "
+                f"(kinds: {', '.join(REGISTRY)})"
+            )
+        excluded.append(ref)
+    return (names[0] if names else None), Selection(tuple(objects), tuple(excluded))
+
 
 def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -62,7 +120,8 @@ def validate(config: ConfigOption = None) -> None:
 @app.command()
 def plan(
     config: ConfigOption = None,
-    target: TargetOption = None,
+    target_values: TargetsOption = None,
+    exclude: ExcludeOption = None,
     output_format: Annotated[PlanFormat, typer.Option("--format", help="Output format.")] = PlanFormat.text,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 0 without changes, 2 with changes, 1 on error.")
@@ -71,11 +130,13 @@ def plan(
     """Compare the definitions with the account and show what apply would change."""
     from mcstate import engine
     from mcstate.connection import connect
+    from mcstate.selection import limit_plan
 
     project = _project(config)
+    target, selection = parse_targets(project, target_values, exclude)
     desired = engine.load_desired(project)
     chosen = project.target(target)
-    result = engine.plan(desired, connect(project, chosen), chosen.name)
+    result = limit_plan(engine.plan(desired, connect(project, chosen), chosen.name), selection, desired)
     if output_format is PlanFormat.json:
         from mcstate.render.json_view import render_plan
 
@@ -91,7 +152,8 @@ def plan(
 @app.command()
 def apply(
     config: ConfigOption = None,
-    target: TargetOption = None,
+    target_values: TargetsOption = None,
+    exclude: ExcludeOption = None,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Apply without asking (for CI).")
     ] = False,
@@ -104,12 +166,14 @@ def apply(
     from mcstate.applier import check_allowed
     from mcstate.connection import connect
     from mcstate.render.text_view import render_plan
+    from mcstate.selection import limit_plan
 
     project = _project(config)
+    target, selection = parse_targets(project, target_values, exclude)
     desired = engine.load_desired(project)
     chosen = project.target(target)
     client = connect(project, chosen)
-    result = engine.plan(desired, client, chosen.name)
+    result = limit_plan(engine.plan(desired, client, chosen.name), selection, desired)
     typer.echo(render_plan(result, color=_color()), nl=False)
     if result.empty:
         return
@@ -145,6 +209,49 @@ def apply(
         f"Apply complete: {counts['create']} created, {counts['update']} updated, "
         f"{counts['replace']} re-created, {counts['delete']} deleted."
     )
+
+
+class DriftFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def drift(
+    config: ConfigOption = None,
+    target_values: TargetsOption = None,
+    exclude: ExcludeOption = None,
+    output_format: Annotated[DriftFormat, typer.Option("--format", help="Output format.")] = DriftFormat.text,
+    include_unmanaged: Annotated[
+        bool,
+        typer.Option(
+            "--include-unmanaged",
+            help="Also list objects in the folders the definitions use that no definition declares.",
+        ),
+    ] = False,
+) -> None:
+    """Report how the account differs from the definitions and which side changed.
+    Exit 0 without drift, 2 with drift, 1 on error."""
+    from mcstate import engine
+    from mcstate.connection import connect
+    from mcstate.drift import limit_drift
+    from mcstate.render import drift_view
+
+    project = _project(config)
+    target, selection = parse_targets(project, target_values, exclude)
+    desired = engine.load_desired(project)
+    chosen = project.target(target)
+    found = engine.drift(desired, connect(project, chosen), chosen.name, include_unmanaged=include_unmanaged)
+    found = limit_drift(found, selection, desired)
+    if output_format is DriftFormat.json:
+        typer.echo(drift_view.render_json(found), nl=False)
+    elif output_format is DriftFormat.markdown:
+        typer.echo(drift_view.render_markdown(found), nl=False)
+    else:
+        typer.echo(drift_view.render_text(found), nl=False)
+    if found.found:
+        raise typer.Exit(EXIT_CHANGES)
 
 
 @app.command()

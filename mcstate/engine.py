@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mcstate.applier import ApplyReport, apply_plan
@@ -9,6 +10,8 @@ from mcstate.client.account import AccountClient
 from mcstate.config import Project
 from mcstate.definitions.loader import load_documents
 from mcstate.desired import DesiredState, build_desired, lookup_address
+from mcstate.drift import Drift, find_drift
+from mcstate.manifest import ManifestEntry
 from mcstate.plan import Change, Plan
 from mcstate.planner import LiveState, make_plan
 from mcstate.resources import REGISTRY, declarable
@@ -56,3 +59,16 @@ def apply(
     after = make_plan(desired, read_live(client, desired), plan_to_apply.target)
     applied = {c.address for c in report.applied}
     return ApplyOutcome(report, tuple(c for c in after.changes if c.address in applied))
+
+
+def recorded_applies(client: Retriever) -> Mapping[str, ManifestEntry]:
+    """What the last applies recorded in the account (mcstate.manifest), by address; {} before the first."""
+    from mcstate import manifest
+
+    read_manifest = getattr(manifest, "read_manifest", None)
+    return read_manifest(client) if read_manifest is not None else {}
+
+
+def drift(desired: DesiredState, client: Retriever, target: str, *, include_unmanaged: bool = False) -> Drift:
+    live = read_live(client, desired)
+    return find_drift(desired, live, recorded_applies(client), target, include_unmanaged=include_unmanaged)
