@@ -13,7 +13,10 @@ import typer
 from mcstate.errors import ApplyError, ConfigError, DefinitionError, McstateError
 
 if TYPE_CHECKING:
+    from mcstate.client.account import AccountClient
     from mcstate.config import Project
+    from mcstate.desired import DesiredState
+    from mcstate.plan import Plan
     from mcstate.selection import Selection
 
 app = typer.Typer(
@@ -31,6 +34,7 @@ EXIT_CHANGES = 2
 class PlanFormat(StrEnum):
     text = "text"
     json = "json"
+    markdown = "markdown"
 
 
 ConfigOption = Annotated[
@@ -40,7 +44,6 @@ ConfigOption = Annotated[
 TargetOption = Annotated[
     str | None, typer.Option("--target", help="Target from mcstate.yaml (default: default_target).")
 ]
-
 TargetsOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -126,6 +129,12 @@ def plan(
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 0 without changes, 2 with changes, 1 on error.")
     ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Also save the plan (JSON) to FILE, for `mcstate apply FILE`.", metavar="FILE"
+        ),
+    ] = None,
 ) -> None:
     """Compare the definitions with the account and show what apply would change."""
     from mcstate import engine
@@ -135,22 +144,61 @@ def plan(
     project = _project(config)
     target, selection = parse_targets(project, target_values, exclude)
     desired = engine.load_desired(project)
+    # Hashed as loaded, before planning reads the account: apply FILE compares a fresh load with this.
+    definitions = _definitions_hash(desired) if out is not None else ""
     chosen = project.target(target)
     result = limit_plan(engine.plan(desired, connect(project, chosen), chosen.name), selection, desired)
-    if output_format is PlanFormat.json:
-        from mcstate.render.json_view import render_plan
+    if out is not None:
+        from mcstate.saved_plan import save_plan
 
-        typer.echo(render_plan(result), nl=False)
-    else:
-        from mcstate.render.text_view import render_plan as render_text
-
-        typer.echo(render_text(result, color=_color()), nl=False)
+        save_plan(out, result, definitions)
+        typer.echo(f"Saved the plan to {out}; apply exactly this plan with `mcstate apply {out}`.", err=True)
+    _render(result, output_format)
     if detailed_exitcode and not result.empty:
         raise typer.Exit(EXIT_CHANGES)
 
 
+def _definitions_hash(desired: DesiredState) -> str:
+    from mcstate.saved_plan import definitions_hash
+
+    return definitions_hash(desired)
+
+
+def _render(result: Plan, output_format: PlanFormat) -> None:
+    if output_format is PlanFormat.json:
+        from mcstate.render.json_view import render_plan
+
+        typer.echo(render_plan(result), nl=False)
+    elif output_format is PlanFormat.markdown:
+        from mcstate.render.markdown_view import render_plan as render_markdown
+
+        typer.echo(render_markdown(result), nl=False)
+    else:
+        from mcstate.render.text_view import render_plan as render_text
+
+        typer.echo(render_text(result, color=_color()), nl=False)
+
+
+@app.command()
+def show(
+    plan_file: Annotated[Path, typer.Argument(help="A plan saved with `mcstate plan --out FILE`.")],
+    output_format: Annotated[PlanFormat, typer.Option("--format", help="Output format.")] = PlanFormat.text,
+) -> None:
+    """Show a saved plan (no account or definitions needed)."""
+    from mcstate.saved_plan import load_saved_plan
+
+    _render(load_saved_plan(plan_file).plan, output_format)
+
+
 @app.command()
 def apply(
+    plan_file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Apply exactly this saved plan (`mcstate plan --out FILE`); refused when it is stale.",
+            show_default=False,
+        ),
+    ] = None,
     config: ConfigOption = None,
     target_values: TargetsOption = None,
     exclude: ExcludeOption = None,
@@ -161,7 +209,7 @@ def apply(
         bool, typer.Option("--allow-destructive", help="Carry out changes that lose data (see the plan).")
     ] = False,
 ) -> None:
-    """Make the account match the definitions: plan, confirm, write, then verify."""
+    """Make the account match the definitions: plan (or take a saved plan), confirm, write, then verify."""
     from mcstate import engine
     from mcstate.applier import check_allowed
     from mcstate.connection import connect
@@ -170,10 +218,15 @@ def apply(
 
     project = _project(config)
     target, selection = parse_targets(project, target_values, exclude)
+    if plan_file is not None and selection.active:
+        raise ConfigError("a saved plan is applied whole: give --target KIND.KEY and --exclude to plan --out")
     desired = engine.load_desired(project)
     chosen = project.target(target)
     client = connect(project, chosen)
-    result = limit_plan(engine.plan(desired, client, chosen.name), selection, desired)
+    if plan_file is None:
+        result = limit_plan(engine.plan(desired, client, chosen.name), selection, desired)
+    else:
+        result = _fresh_saved_plan(plan_file, desired, client, chosen.name)
     typer.echo(render_plan(result, color=_color()), nl=False)
     if result.empty:
         return
@@ -209,6 +262,23 @@ def apply(
         f"Apply complete: {counts['create']} created, {counts['update']} updated, "
         f"{counts['replace']} re-created, {counts['delete']} deleted."
     )
+
+
+def _fresh_saved_plan(plan_file: Path, desired: DesiredState, client: AccountClient, target: str) -> Plan:
+    """The saved plan, once it is known to be for this target, these definitions and this account's state;
+    refused (PlanRefused) before anything is written otherwise."""
+    from mcstate import engine
+    from mcstate.saved_plan import check_account, check_definitions, check_target, load_saved_plan
+
+    saved = load_saved_plan(plan_file)
+    check_target(saved, target)
+    check_definitions(saved, desired)
+    check_account(saved, engine.read_live(client, desired))
+    typer.echo(
+        f"Saved plan {plan_file}: the definitions and the {len(saved.plan.fingerprints)} account object(s) "
+        "it read are unchanged."
+    )
+    return saved.plan
 
 
 class DriftFormat(StrEnum):

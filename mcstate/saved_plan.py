@@ -92,9 +92,11 @@ def render_saved_plan(plan: Plan, definitions: str) -> str:
     return json.dumps(saved_plan_document(plan, definitions), indent=2, ensure_ascii=False) + "\n"
 
 
-def save_plan(path: Path, plan: Plan, desired: DesiredState) -> None:
+def save_plan(path: Path, plan: Plan, definitions: str) -> None:
+    """Write the plan; `definitions` is definitions_hash of the definitions as loaded, before planning (the
+    planner's checks may add derived attributes to the desired objects)."""
     try:
-        path.write_text(render_saved_plan(plan, definitions_hash(desired)), encoding="utf-8")
+        path.write_text(render_saved_plan(plan, definitions), encoding="utf-8")
     except OSError as exc:
         raise McstateError(f"cannot write the plan to {path}: {exc.strerror or exc}") from exc
 

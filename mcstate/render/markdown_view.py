@@ -30,13 +30,13 @@ MAX_FLOW_NODES = 80
 # Table cells longer than this are cut; the JSON plan has the whole value.
 MAX_CELL_CHARS = 1_000
 # Shares of MAX_CHARS the parts before the details may take when the report has to be shortened.
-CAUTION_SHARE = 0.25
-TABLE_SHARE = 0.25
+CAUTION_SHARE = 0.2
+TABLE_SHARE = 0.35
 FLOW_SHARE = 0.15
 NOTES_SHARE = 0.05
 # Room kept for the shortening note itself.
 NOTE_RESERVE = 1_000
-# A shortened change lists at most this many attribute paths.
+# A change in one line names at most this many attribute paths.
 MAX_SHORT_PATHS = 20
 
 ACTION_WORDS = {"create": "create", "update": "update", "replace": "re-create", "delete": "delete"}
@@ -96,11 +96,9 @@ class _Shortening:
     def clauses(self) -> list[str]:
         said = []
         if self.details_shortened:
-            said.append(
-                f"{_count(self.details_shortened, 'change')} listed only by the attributes they change"
-            )
+            said.append(f"{_count(self.details_shortened, 'change')} shown in one line, without details")
         if self.details_left_out:
-            said.append(f"the details of {_count(self.details_left_out, 'change')} left out")
+            said.append(f"{_count(self.details_left_out, 'change')} left out of the list of changes")
         if self.rows_left_out:
             said.append(f"{_count(self.rows_left_out, 'row')} of the summary table left out")
         if self.destructive_left_out:
@@ -309,24 +307,45 @@ def _mermaid_text(text: str) -> str:
 
 
 def _details(plan: Plan, budget: int | None, shortening: _Shortening) -> list[str]:
-    sections: list[str] = []
-    remaining = budget
+    """One section per change. Shortened: every change gets one line first, then changes get their full
+    section, in order, while the budget allows; when even the lines do not fit, the last ones are left out."""
     ordered = destructive_first(plan.changes)
-    for index, change in enumerate(ordered):
-        section = change_details(change)
-        if remaining is not None and len(section) + 2 > remaining:
-            section = change_details(change, short=True)
-            if len(section) + 2 > remaining:
-                shortening.details_left_out = len(ordered) - index
-                break
-            shortening.details_shortened += 1
-        sections.append(section)
-        if remaining is not None:
-            remaining -= len(section) + 2
+    full = [change_details(change) for change in ordered]
+    if budget is None:
+        return full
+    separator = 2
+    lines = [change_line(change) for change in ordered]
+    needed = sum(len(line) + separator for line in lines)
+    if needed > budget:
+        kept, shortening.details_left_out = _fit(lines, budget, separator)
+        shortening.details_shortened = len(kept)
+        return kept
+    sections = list(lines)
+    remaining = budget - needed
+    for index, section in enumerate(full):
+        extra = len(section) - len(lines[index])
+        if extra <= remaining:
+            sections[index] = section
+            remaining -= extra
+    shortening.details_shortened = sum(
+        1 for section, whole in zip(sections, full, strict=True) if section != whole
+    )
     return sections
 
 
-def change_details(change: Change, *, short: bool = False) -> str:
+def change_line(change: Change) -> str:
+    """One change in one line, for a shortened report: what happens and which attributes change."""
+    guard = " 🔒 prevent_destroy" if change.protected else ""
+    label = f"**{_action(change)}, destructive**" if change.destructive else _action(change)
+    text = f"- {code(symbol(change))} **{change.kind}** {code(change.key)}: {label}{guard}"
+    paths = [a.path for a in change.attributes] if change.action not in ("create", "delete") else []
+    if paths:
+        more = f" and {len(paths) - MAX_SHORT_PATHS} more" if len(paths) > MAX_SHORT_PATHS else ""
+        text += " — " + ", ".join(code(path) for path in paths[:MAX_SHORT_PATHS]) + more
+    return text
+
+
+def change_details(change: Change) -> str:
     """A collapsible <details> section for one change: its attribute diff, reasons and warnings."""
     label = f"{_action(change)}, <b>destructive</b>" if change.destructive else _action(change)
     guard = " 🔒 prevent_destroy" if change.protected else ""
@@ -334,18 +353,9 @@ def change_details(change: Change, *, short: bool = False) -> str:
         f"<summary><code>{_html(symbol(change))}</code> <b>{_html(change.kind)}</b> "
         f"<code>{_html(change.key)}</code>: {label}{guard}</summary>"
     )
-    body = _short_body(change) if short else _body(change)
+    body = _body(change)
     # <summary> directly under <details>, then a blank line so the body is read as markdown.
     return _join([f"<details>\n{summary}", *body, "</details>"]).rstrip("\n")
-
-
-def _short_body(change: Change) -> list[str]:
-    paths = [a.path for a in change.attributes] or list(change.after or change.before or {})
-    shown = ", ".join(code(path) for path in paths[:MAX_SHORT_PATHS])
-    more = f" and {len(paths) - MAX_SHORT_PATHS} more" if len(paths) > MAX_SHORT_PATHS else ""
-    body = [f"_Shortened:_ {'changes ' if change.action != 'create' else ''}{shown}{more}."]
-    body.extend(_reasons(change))
-    return body
 
 
 def _body(change: Change) -> list[str]:
