@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mcstate.applier import ApplyReport, apply_plan
@@ -11,7 +10,7 @@ from mcstate.config import Project
 from mcstate.definitions.loader import load_documents
 from mcstate.desired import DesiredState, build_desired, lookup_address
 from mcstate.drift import Drift, find_drift
-from mcstate.manifest import ManifestEntry
+from mcstate.manifest import read_manifest
 from mcstate.plan import Change, Plan
 from mcstate.planner import LiveState, make_plan
 from mcstate.resources import REGISTRY, declarable
@@ -61,14 +60,9 @@ def apply(
     return ApplyOutcome(report, tuple(c for c in after.changes if c.address in applied))
 
 
-def recorded_applies(client: Retriever) -> Mapping[str, ManifestEntry]:
-    """What the last applies recorded in the account (mcstate.manifest), by address; {} before the first."""
-    from mcstate import manifest
-
-    read_manifest = getattr(manifest, "read_manifest", None)
-    return read_manifest(client) if read_manifest is not None else {}
-
-
-def drift(desired: DesiredState, client: Retriever, target: str, *, include_unmanaged: bool = False) -> Drift:
+def drift(
+    desired: DesiredState, client: AccountClient, target: str, *, include_unmanaged: bool = False
+) -> Drift:
+    """How the account differs from the definitions, told apart by what the last applies recorded."""
     live = read_live(client, desired)
-    return find_drift(desired, live, recorded_applies(client), target, include_unmanaged=include_unmanaged)
+    return find_drift(desired, live, read_manifest(client), target, include_unmanaged=include_unmanaged)

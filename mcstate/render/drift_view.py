@@ -45,6 +45,12 @@ def _objects(count: int) -> str:
     return f"{count} object" if count == 1 else f"{count} objects"
 
 
+UNRECORDED = (
+    "The account holds no record of an apply by mcstate, so which side changed cannot be told; every "
+    "apply records it from then on."
+)
+
+
 def _scope(drift: Drift) -> str | None:
     if drift.unmanaged_folders is None:
         return None
@@ -73,7 +79,7 @@ def render_text(drift: Drift) -> str:
         lines.append("")
         lines.extend(f"Note: {n.kind} {n.key}: {n.message}" for n in drift.notes)
     if drift.found:
-        lines.extend(["", summary_line(drift), ADVICE])
+        lines.extend(["", summary_line(drift), *([] if drift.recorded else [UNRECORDED]), ADVICE])
     return "\n".join(lines) + "\n"
 
 
@@ -131,7 +137,7 @@ def render_markdown(drift: Drift, *, max_chars: int = MAX_CHARS) -> str:
         tail.extend([f"- {_escape(f'{n.kind} {n.key}: {n.message}')}" for n in drift.notes])
         tail.append("")
     if drift.found:
-        tail.extend([ADVICE, ""])
+        tail.extend([*([] if drift.recorded else [UNRECORDED, ""]), ADVICE, ""])
     sections = [_section(item) for item in drift.items]
     fixed = len("\n".join(head + tail)) + 400
     kept: list[str] = []
