@@ -7,6 +7,7 @@ from typing import Any
 
 from mcstate.drift import FORMAT_VERSION, Drift, DriftItem, item_document
 from mcstate.plan import AttributeChange
+from mcstate.render.markdown_view import code, fenced, unified_diff
 from mcstate.render.text_view import line_diff, show
 
 SYMBOLS = {"changed": "~", "missing": "-", "unmanaged": "?"}
@@ -134,7 +135,7 @@ def render_markdown(drift: Drift, *, max_chars: int = MAX_CHARS) -> str:
     if scope:
         tail.extend([scope, ""])
     if drift.notes:
-        tail.extend([f"- {_escape(f'{n.kind} {n.key}: {n.message}')}" for n in drift.notes])
+        tail.extend([f"- **{n.kind}** {code(n.key)}: {_html(n.message)}" for n in drift.notes])
         tail.append("")
     if drift.found:
         tail.extend([*([] if drift.recorded else [UNRECORDED, ""]), ADVICE, ""])
@@ -183,7 +184,7 @@ def _table(drift: Drift) -> list[str]:
     for item in drift.items:
         side = "—" if item.status == "unmanaged" else SIDE_CELLS[item.changed_in]
         what = STATUS_WORDS[item.status] + (" (restoring it is destructive)" if item.destructive else "")
-        rows.append(f"| {SYMBOLS[item.status]} | {item.kind} | {_code(item.key)} | {what} | {side} |")
+        rows.append(f"| {SYMBOLS[item.status]} | {item.kind} | {code(item.key)} | {what} | {side} |")
     return rows
 
 
@@ -199,15 +200,13 @@ def _section(item: DriftItem) -> str:
     plain = [a for a in item.attributes if not (_multiline(a.before) or _multiline(a.after))]
     if plain:
         lines.extend(["| attribute | account | definitions |", "| --- | --- | --- |"])
-        lines.extend(f"| {_code(a.path)} | {_cell(a.before)} | {_cell(a.after)} |" for a in plain)
+        lines.extend(f"| {code(a.path)} | {_cell(a.before)} | {_cell(a.after)} |" for a in plain)
         lines.append("")
     for attribute in item.attributes:
         if attribute in plain:
             continue
-        diff = line_diff(str(attribute.after or ""), str(attribute.before or ""), "")
-        lines.extend(
-            [f"{_code(attribute.path)} (`-` definitions, `+` account):", "", _fenced("\n".join(diff))]
-        )
+        diff = unified_diff(attribute.after, attribute.before)
+        lines.extend([f"{code(attribute.path)} (`-` definitions, `+` account):", "", fenced(diff, "diff")])
         lines.append("")
     lines.extend(["</details>", ""])
     return "\n".join(lines)
@@ -219,32 +218,7 @@ def _cell(value: Any) -> str:
     text = show(value)
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
-    return _code(text)
-
-
-def _code(text: str) -> str:
-    """Inline code that survives backticks and pipes inside a table."""
-    text = text.replace("|", "\\|").replace("\n", " ")
-    fence = "`" * (_longest_run(text, "`") + 1)
-    padding = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{padding}{text}{padding}{fence}"
-
-
-def _fenced(text: str) -> str:
-    fence = "`" * max(3, _longest_run(text, "`") + 1)
-    return f"{fence}diff\n{text}\n{fence}"
-
-
-def _longest_run(text: str, char: str) -> int:
-    longest = current = 0
-    for c in text:
-        current = current + 1 if c == char else 0
-        longest = max(longest, current)
-    return longest
-
-
-def _escape(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    return code(text)
 
 
 def _html(text: str) -> str:
