@@ -1,8 +1,10 @@
 """The applier: carries out a Plan with the fewest write calls, in dependency order.
 
 Changes are grouped into levels (a change comes after the changes it depends on); within a level the steps
-of one phase and operation go out together in batched calls of one kind. A failed object stops only the
-changes that depend on it; every failure is reported.
+of one phase and operation go out together in batched calls of one kind. Deletes of objects no definition
+declares (--prune) come last, in reverse dependency order: a delete comes after the deletes of the objects
+that depend on it. A failed object stops only the changes that depend on it (for a delete: the deletes of
+what it depends on); every failure is reported.
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ class ApplyReport:
 
 
 def check_allowed(plan: Plan, allow_destructive: bool) -> None:
+    protected_deletes = [c for c in plan.destructive if c.protected and c.action == "delete"]
+    if protected_deletes:
+        lines = [f"  {c.kind} {c.key}" for c in protected_deletes]
+        raise PlanRefused(
+            "the plan deletes objects whose last applied definition said prevent_destroy; nothing was "
+            "applied (--allow-destructive does not override it).\n"
+            + "\n".join(lines)
+            + "\nTo delete one, first apply a definition of it without prevent_destroy, then remove the "
+            "definition and run with --prune."
+        )
     protected = [c for c in plan.destructive if c.protected]
     if protected:
         lines = [f"  {c.kind} {c.key}: {reason}" for c in protected for reason in c.destructive_reasons]
@@ -64,10 +76,19 @@ def apply_plan(plan: Plan, writer: Writer, *, allow_destructive: bool = False) -
         context.remember(kind, key, ids)
     report = ApplyReport()
     failed: set[str] = set()
-    for level in _levels(plan.changes):
+    deletes = [c for c in plan.changes if c.action == "delete"]
+    dependents = _dependents(deletes)
+    others = [c for c in plan.changes if c.action != "delete"]
+    levels = [*_levels(others), *_delete_levels(deletes, dependents)]
+    for level in levels:
         runnable: list[Change] = []
         for change in level:
-            blocker = next((d for d in change.depends_on if d in failed), None)
+            if change.action == "delete":
+                # An object still used by one whose delete failed stays too.
+                waits_for = [d.address for d in dependents.get(change.address, [])]
+            else:
+                waits_for = list(change.depends_on)
+            blocker = next((d for d in waits_for if d in failed), None)
             if blocker is None:
                 runnable.append(change)
             else:
@@ -144,4 +165,36 @@ def _levels(changes: Sequence[Change]) -> list[list[Change]]:
     grouped: dict[tuple[int, int], list[Change]] = {}
     for change in changes:
         grouped.setdefault((kinds.index(change.kind), depth_of(change)), []).append(change)
+    return [grouped[level] for level in sorted(grouped)]
+
+
+def _dependents(deletes: Sequence[Change]) -> dict[str, list[Change]]:
+    """For each deleted object, the deleted objects that refer to it (by address)."""
+    by_address = {c.address.casefold(): c.address for c in deletes}
+    found: dict[str, list[Change]] = {}
+    for change in deletes:
+        for target in change.depends_on:
+            if target.casefold() in by_address:
+                found.setdefault(by_address[target.casefold()], []).append(change)
+    return found
+
+
+def _delete_levels(deletes: Sequence[Change], dependents: dict[str, list[Change]]) -> list[list[Change]]:
+    """Deletes in reverse dependency order: an object's delete comes after the deletes of the objects that
+    refer to it; objects at the same height go together, later kinds of the registry first (a kind only
+    refers to kinds registered before it), so one level is one batched call per kind."""
+    kinds = list(REGISTRY)
+    height: dict[str, int] = {}
+
+    def height_of(change: Change, trail: frozenset[str] = frozenset()) -> int:
+        if change.address not in height:
+            above = [d for d in dependents.get(change.address, []) if d.address not in trail]
+            height[change.address] = 1 + max(
+                (height_of(d, trail | {change.address}) for d in above), default=-1
+            )
+        return height[change.address]
+
+    grouped: dict[tuple[int, int], list[Change]] = {}
+    for change in deletes:
+        grouped.setdefault((height_of(change), -kinds.index(change.kind)), []).append(change)
     return [grouped[level] for level in sorted(grouped)]

@@ -53,6 +53,14 @@ TargetsOption = Annotated[
         metavar="KIND.KEY|NAME",
     ),
 ]
+PruneOption = Annotated[
+    bool,
+    typer.Option(
+        "--prune",
+        help="Delete objects mcstate applied earlier whose definition is gone (never one it did not create; "
+        "destructive: apply also needs --allow-destructive).",
+    ),
+]
 ExcludeOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -135,6 +143,7 @@ def plan(
             "--out", help="Also save the plan (JSON) to FILE, for `mcstate apply FILE`.", metavar="FILE"
         ),
     ] = None,
+    prune: PruneOption = False,
 ) -> None:
     """Compare the definitions with the account and show what apply would change."""
     from mcstate import engine
@@ -147,7 +156,9 @@ def plan(
     # Hashed as loaded, before planning reads the account: apply FILE compares a fresh load with this.
     definitions = _definitions_hash(desired) if out is not None else ""
     chosen = project.target(target)
-    result = limit_plan(engine.plan(desired, connect(project, chosen), chosen.name), selection, desired)
+    result = limit_plan(
+        engine.plan(desired, connect(project, chosen), chosen.name, prune=prune), selection, desired
+    )
     if out is not None:
         from mcstate.saved_plan import save_plan
 
@@ -208,6 +219,7 @@ def apply(
     allow_destructive: Annotated[
         bool, typer.Option("--allow-destructive", help="Carry out changes that lose data (see the plan).")
     ] = False,
+    prune: PruneOption = False,
 ) -> None:
     """Make the account match the definitions: plan (or take a saved plan), confirm, write, then verify."""
     from mcstate import engine
@@ -220,11 +232,13 @@ def apply(
     target, selection = parse_targets(project, target_values, exclude)
     if plan_file is not None and selection.active:
         raise ConfigError("a saved plan is applied whole: give --target KIND.KEY and --exclude to plan --out")
+    if plan_file is not None and prune:
+        raise ConfigError("a saved plan is applied as it was made: give --prune to plan --out")
     desired = engine.load_desired(project)
     chosen = project.target(target)
     client = connect(project, chosen)
     if plan_file is None:
-        result = limit_plan(engine.plan(desired, client, chosen.name), selection, desired)
+        result = limit_plan(engine.plan(desired, client, chosen.name, prune=prune), selection, desired)
     else:
         result = _fresh_saved_plan(plan_file, desired, client, chosen.name)
     typer.echo(render_plan(result, color=_color()), nl=False)
@@ -240,6 +254,8 @@ def apply(
             raise typer.Exit(1)
     outcome = engine.apply(result, desired, client, allow_destructive=allow_destructive)
     report = outcome.report
+    # The objects are written before the record of what mcstate manages; a failed record is reported too.
+    unrecorded = [] if outcome.record_error is None else [_unrecorded(outcome.record_error)]
     if report.failures or report.skipped:
         skipped = [
             f"{c.kind} {c.key}: skipped because an object it depends on failed" for c in report.skipped
@@ -247,20 +263,35 @@ def apply(
         raise ApplyError(
             f"apply failed for {len(report.failures)} object(s); "
             f"{len(report.applied)} change(s) were applied. Run plan to see what is left.",
-            [*report.failures, *(McstateError(s) for s in skipped)],
+            [*report.failures, *(McstateError(s) for s in skipped), *unrecorded],
         )
     if outcome.mismatches:
         raise ApplyError(
             "apply finished, but the account does not match the definitions for:",
             [
-                McstateError(f"{c.kind} {c.key}: {', '.join(a.path for a in c.attributes) or c.action}")
-                for c in outcome.mismatches
+                *(
+                    McstateError(f"{c.kind} {c.key}: {', '.join(a.path for a in c.attributes) or c.action}")
+                    for c in outcome.mismatches
+                ),
+                *unrecorded,
             ],
         )
+    if unrecorded:
+        raise unrecorded[0]
     counts = result.summary()
     typer.echo(
         f"Apply complete: {counts['create']} created, {counts['update']} updated, "
         f"{counts['replace']} re-created, {counts['delete']} deleted."
+    )
+
+
+def _unrecorded(error: McstateError) -> McstateError:
+    from mcstate.manifest import MANIFEST_KEY
+
+    return McstateError(
+        f"the objects were written, but the record of managed objects (data extension {MANIFEST_KEY}) was "
+        f"not: {error}. --prune cannot delete objects this apply created until an apply that changes them "
+        "records them."
     )
 
 

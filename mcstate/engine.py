@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from mcstate.applier import ApplyReport, apply_plan
@@ -10,7 +11,8 @@ from mcstate.config import Project
 from mcstate.definitions.loader import load_documents
 from mcstate.desired import DesiredState, build_desired, lookup_address
 from mcstate.drift import Drift, find_drift
-from mcstate.manifest import read_manifest
+from mcstate.errors import McstateError
+from mcstate.manifest import ManifestEntry, attributes_hash, read_manifest, write_manifest
 from mcstate.plan import Change, Plan
 from mcstate.planner import LiveState, make_plan
 from mcstate.resources import REGISTRY, declarable
@@ -23,13 +25,15 @@ def load_desired(project: Project) -> DesiredState:
     return build_desired(documents)
 
 
-def read_live(client: Retriever, desired: DesiredState | None = None) -> LiveState:
+def read_live(
+    client: Retriever, desired: DesiredState | None = None, complete: Collection[str] = ()
+) -> LiveState:
     """Every kind, in registry order. With the desired state, kinds that pay one call per object read only
-    what the definitions need (see ReadsForDefinitions)."""
+    what the definitions need (see ReadsForDefinitions), except the `complete` kinds."""
     live: dict[str, dict[str, Live]] = {}
     wanted = list(desired) if desired is not None else None
     for kind, rtype in REGISTRY.items():
-        if wanted is not None and isinstance(rtype, ReadsForDefinitions):
+        if wanted is not None and isinstance(rtype, ReadsForDefinitions) and kind not in complete:
             objects = rtype.read_for(client, live, wanted)
         else:
             objects = rtype.read(client, live)
@@ -42,22 +46,82 @@ class ApplyOutcome:
     report: ApplyReport
     # Changes still planned after apply for objects that were applied: the account does not match.
     mismatches: tuple[Change, ...]
+    # Why the record of managed objects (mcstate.manifest) was not written, when it was not.
+    record_error: McstateError | None = None
 
 
-def plan(desired: DesiredState, client: Retriever, target: str) -> Plan:
-    return make_plan(desired, read_live(client, desired), target)
+def undefined_kinds(desired: DesiredState, managed: Mapping[str, ManifestEntry]) -> frozenset[str]:
+    """Kinds of recorded objects that no definition declares: read completely, so they can be found."""
+    return frozenset(entry.kind for lookup, entry in managed.items() if lookup not in desired.objects)
+
+
+def read_account(
+    desired: DesiredState, client: AccountClient
+) -> tuple[LiveState, Mapping[str, ManifestEntry]]:
+    """Everything a plan reads: the manifest, then the live objects (recorded kinds read completely).
+    `apply FILE` reads the same to tell whether a saved plan is stale."""
+    managed = read_manifest(client)
+    return read_live(client, desired, undefined_kinds(desired, managed)), managed
+
+
+def plan(desired: DesiredState, client: AccountClient, target: str, *, prune: bool = False) -> Plan:
+    """The plan for the definitions; objects mcstate recorded whose definition is gone are deleted with
+    `prune`, otherwise noted."""
+    live, managed = read_account(desired, client)
+    return make_plan(desired, live, target, managed, prune=prune)
 
 
 def apply(
     plan_to_apply: Plan, desired: DesiredState, client: AccountClient, *, allow_destructive: bool
 ) -> ApplyOutcome:
-    """Apply the plan, then read the account again and compare it with the definitions."""
+    """Apply the plan, read the account again and compare it with the definitions, then record what was
+    applied in the manifest. An apply that changed nothing writes nothing, not even the manifest."""
     report = apply_plan(plan_to_apply, client, allow_destructive=allow_destructive)
     if not report.applied:
         return ApplyOutcome(report, ())
-    after = make_plan(desired, read_live(client, desired), plan_to_apply.target)
+    managed = read_manifest(client)
+    live = read_live(client, desired, undefined_kinds(desired, managed))
+    after = make_plan(desired, live, plan_to_apply.target, managed, prune=True)
     applied = {c.address for c in report.applied}
-    return ApplyOutcome(report, tuple(c for c in after.changes if c.address in applied))
+    mismatches = tuple(c for c in after.changes if c.address in applied)
+    try:
+        record_applied(client, report.applied, desired, live, managed)
+    except McstateError as error:
+        return ApplyOutcome(report, mismatches, error)
+    return ApplyOutcome(report, mismatches)
+
+
+def record_applied(
+    client: AccountClient,
+    applied: Collection[Change],
+    desired: DesiredState,
+    live: LiveState,
+    managed: Mapping[str, ManifestEntry],
+) -> None:
+    """Record the applied changes in the manifest: an entry for every declared object written (its
+    definition's hash, the hash of the account's object as read after apply, prevent_destroy), none for
+    deleted objects or for those gone from both the definitions and the account. Objects the definitions
+    only imply (parent folders) are not recorded, so --prune never deletes them."""
+    upserts: list[ManifestEntry] = []
+    removals: list[str] = []
+    for change in applied:
+        lookup = lookup_address(change.kind, change.key)
+        if change.action == "delete":
+            removals.append(lookup)
+            continue
+        obj = desired.objects.get(lookup)
+        current = live.get(change.kind, {}).get(lookup)
+        if obj is None or obj.document is None or current is None:
+            continue
+        protected = bool(obj.document.data.get("prevent_destroy", False))
+        definition, account = attributes_hash(obj.attributes), attributes_hash(current.attributes)
+        upserts.append(ManifestEntry(obj.kind, obj.key, definition, account, protected))
+    removals += [
+        lookup
+        for lookup, entry in managed.items()
+        if lookup not in desired.objects and lookup not in live.get(entry.kind, {})
+    ]
+    write_manifest(client, upserts, removals)
 
 
 def drift(

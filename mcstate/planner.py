@@ -10,9 +10,10 @@ from mcstate.desired import DesiredState, lookup_address
 from mcstate.errors import DefinitionError, Location, Problem
 from mcstate.flow import feeds_around
 from mcstate.ignore import drop_ignored, keep_account_values
-from mcstate.plan import AttributeChange, Change, Plan
+from mcstate.manifest import ManifestEntry
+from mcstate.plan import AttributeChange, Change, Note, Plan
 from mcstate.resources import REGISTRY
-from mcstate.resources.base import Live
+from mcstate.resources.base import Live, RefersInAccount
 from mcstate.saved_plan import fingerprint_live
 
 # Live objects by kind, then by lookup address (see desired.lookup_address).
@@ -23,7 +24,20 @@ def index_live(objects: Mapping[str, list[Live]]) -> dict[str, dict[str, Live]]:
     return {kind: {lookup_address(kind, obj.key): obj for obj in items} for kind, items in objects.items()}
 
 
-def make_plan(desired: DesiredState, live: LiveState, target: str) -> Plan:
+PRUNE_REASON = "no definition declares it any more"
+KEPT_NOTE = "no longer defined; kept — run with --prune to delete"
+
+
+def make_plan(
+    desired: DesiredState,
+    live: LiveState,
+    target: str,
+    managed: Mapping[str, ManifestEntry] | None = None,
+    *,
+    prune: bool = False,
+) -> Plan:
+    """`managed` is the manifest (mcstate.manifest, by lookup address): the objects mcstate applied.
+    Those whose definition is gone are deleted with `prune`, otherwise listed as notes."""
     _check_references(desired, live)
     # Types see ignored attributes (ignore_changes) with the account's values: they never differ there.
     effective = DesiredState(
@@ -42,14 +56,61 @@ def make_plan(desired: DesiredState, live: LiveState, target: str) -> Plan:
             change = replace(change, protected=True)
         changes.append(change)
     changes = _rewrite_references_to_recreated(changes, effective, live)
-    ordered = _dependency_order(changes)
+    deletes, notes = _undefined(desired, live, managed or {}, prune)
+    ordered = [*_dependency_order(changes), *deletes]
     return Plan(
         target,
         tuple(ordered),
+        notes=tuple(notes),
         known_ids=_known_ids(ordered, desired, live),
         flow=feeds_around(ordered, desired, live),
         fingerprints=fingerprint_live(live),
     )
+
+
+def _undefined(
+    desired: DesiredState, live: LiveState, managed: Mapping[str, ManifestEntry], prune: bool
+) -> tuple[list[Change], list[Note]]:
+    """Objects the manifest records but no definition declares any more: deleted with `prune` (the last
+    applied definition's prevent_destroy makes the delete protected), otherwise kept with a note. An
+    object absent from the manifest is never deleted: mcstate did not create it. Nor is one a remaining
+    definition still refers to."""
+    referenced: dict[str, str] = {}
+    for obj in desired:
+        for ref in obj.references:
+            referenced.setdefault(lookup_address(ref.kind, ref.key), obj.address)
+    deletes: list[Change] = []
+    notes: list[Note] = []
+    kinds = list(REGISTRY)
+    for lookup, entry in managed.items():
+        current = live.get(entry.kind, {}).get(lookup)
+        if lookup in desired.objects or current is None or entry.kind not in REGISTRY:
+            continue  # still defined, or already gone from the account
+        if lookup in referenced:
+            message = f"no longer defined, but {referenced[lookup]} refers to it; kept"
+            notes.append(Note(entry.kind, current.key, message))
+        elif not prune:
+            notes.append(Note(entry.kind, current.key, KEPT_NOTE))
+        else:
+            rtype = REGISTRY[entry.kind]
+            refers_to = rtype.live_references(current) if isinstance(rtype, RefersInAccount) else ()
+            deletes.append(
+                Change(
+                    entry.kind,
+                    current.key,
+                    "delete",
+                    before=current.attributes,
+                    ids=current.ids,
+                    depends_on=refers_to,
+                    destructive_reasons=(PRUNE_REASON,),
+                    protected=entry.prevent_destroy,
+                )
+            )
+    # Shown roughly in the order they are deleted: later kinds first (the applier orders them exactly).
+    deletes.sort(key=lambda c: c.key.casefold(), reverse=True)
+    deletes.sort(key=lambda c: -kinds.index(c.kind))
+    notes.sort(key=lambda n: (kinds.index(n.kind), n.key.casefold()))
+    return deletes, notes
 
 
 def _check_references(desired: DesiredState, live: LiveState) -> None:

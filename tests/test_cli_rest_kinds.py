@@ -7,6 +7,7 @@ import urllib.request
 from typing import Any
 
 from tests.conftest import EmulatorProcess, Project
+from tests.manifest_log import without_manifest
 
 REST_WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 
@@ -81,7 +82,7 @@ def test_extracts_and_transfers_round_trip_and_a_second_apply_writes_nothing(pro
 
     project.emulator.clear_log()
     applied(project)
-    assert [w["operation"] for w in project.emulator.writes()] == ["Create"]
+    assert [w["operation"] for w in without_manifest(project.emulator.writes())] == ["Create"]
     assert rest_writes(project.emulator) == [
         ("POST", "automation/v1/dataextracts"),
         ("POST", "automation/v1/filetransfers"),
@@ -109,7 +110,7 @@ def test_a_changed_attribute_is_one_patch(project: Project) -> None:
 
     project.emulator.clear_log()
     applied(project)
-    assert project.emulator.writes() == []
+    assert without_manifest(project.emulator.writes()) == []
     assert rest_writes(project.emulator) == [
         ("PATCH", "automation/v1/dataextracts/{id}"),
         ("PATCH", "automation/v1/filetransfers/{id}"),

@@ -24,6 +24,8 @@ def _styler(color: bool) -> Style:
 
 
 def symbol(change: Change) -> str:
+    if change.action == "delete":
+        return SYMBOLS["delete"]
     return "-/+" if change.destructive else SYMBOLS[change.action]
 
 
@@ -117,6 +119,8 @@ def _change(change: Change, style: Style) -> list[str]:
     header = f"  {mark} {change.key}"
     if change.action == "replace":
         header += "  (re-created)"
+    elif change.action == "delete":
+        header += "  (deleted: " + "; ".join(change.destructive_reasons) + ")"
     lines = [style(header, COLORS[mark])]
     if change.action == "create":
         for name, value in (change.after or {}).items():

@@ -446,8 +446,20 @@ class AutomationType:
             KIND, desired.key, action, tuple(changes), before, after, live.ids, depends, tuple(reasons)
         )
 
+    def live_references(self, live: Live) -> tuple[str, ...]:
+        folder = live.attributes.get("folder")
+        activities = [
+            f"{ACTIVITY_KINDS[activity['type']]}:{activity['key']}"
+            for step in live.attributes.get("steps") or []
+            for activity in step
+            if activity.get("type") in ACTIVITY_KINDS
+        ]
+        return tuple(dict.fromkeys([*((f"{FOLDER}:{folder}",) if folder else ()), *activities]))
+
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
         after = change.after or {}
+        if change.action == "delete":
+            return [Step("delete", SoapObject(KIND, {"CustomerKey": change.key}), change)]
         if change.action == "create":
             return [Step("create", SoapObject(KIND, self._create_properties(change, context)), change)]
         if change.action == "replace":

@@ -179,3 +179,13 @@ class ReadsForDefinitions(Protocol):
     def read_for(
         self, client: Retriever, live: Mapping[str, Mapping[str, Live]], desired: Sequence[Desired]
     ) -> list[Live]: ...
+
+
+@runtime_checkable
+class RefersInAccount(Protocol):
+    """A type that can tell, from an object as the account has it, which objects it refers to. When
+    objects are deleted (--prune), a delete waits for the deletes of the objects that refer to it."""
+
+    def live_references(self, live: Live) -> tuple[str, ...]:
+        """Addresses ("Kind:key") of the objects `live` refers to."""
+        ...

@@ -446,8 +446,14 @@ class DataExtensionType:
             _warnings(changes),
         )
 
+    def live_references(self, live: Live) -> tuple[str, ...]:
+        folder = live.attributes.get("folder")
+        return (f"{FOLDER}:{folder}",) if folder else ()
+
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
         after = change.after or {}
+        if change.action == "delete":
+            return [Step("delete", SoapObject(KIND, {"CustomerKey": change.key}), change)]
         if change.action == "create":
             return [
                 Step("create", SoapObject(KIND, self._create_properties(change.key, after, context)), change)

@@ -240,7 +240,14 @@ class DataExtractType:
             return None
         return Change(KIND, desired.key, "update", changes, before, after, live.ids, depends)
 
+    def live_references(self, live: Live) -> tuple[str, ...]:
+        data_extension = live.attributes.get("data_extension")
+        return (f"{DATA_EXTENSION}:{data_extension}",) if data_extension else ()
+
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
+        if change.action == "delete":
+            path = f"{EXTRACTS_PATH}/{change.ids['object_id']}"
+            return [Step("delete", RestRequest("DELETE", path), change)]
         after = change.after or {}
         body = {
             "name": after["name"],

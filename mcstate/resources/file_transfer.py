@@ -145,6 +145,9 @@ class FileTransferType:
         return Change(KIND, desired.key, "update", changes, before, after, live.ids, depends)
 
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
+        if change.action == "delete":
+            path = f"{TRANSFERS_PATH}/{change.ids['object_id']}"
+            return [Step("delete", RestRequest("DELETE", path), change)]
         after = change.after or {}
         body = {
             "name": after["name"],

@@ -431,8 +431,14 @@ class FilterDefinitionType:
         action = "replace" if reasons else "update"
         return Change(KIND, desired.key, action, tuple(changes), before, after, ids, depends, tuple(reasons))
 
+    def live_references(self, live: Live) -> tuple[str, ...]:
+        named = ((FOLDER, live.attributes.get("folder")), (DATA_EXTENSION, live.attributes.get("source")))
+        return tuple(f"{kind}:{key}" for kind, key in named if key)
+
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
         after = change.after or {}
+        if change.action == "delete":
+            return [Step("delete", SoapObject(KIND, {"CustomerKey": change.key}), change)]
         if change.action == "create":
             return [Step("create", SoapObject(KIND, self._create_properties(change, context)), change)]
         if change.action == "replace":

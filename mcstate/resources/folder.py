@@ -147,8 +147,14 @@ class FolderType:
             depends_on=depends,
         )
 
+    def live_references(self, live: Live) -> tuple[str, ...]:
+        parts = split_path(live.key)
+        return (f"{KIND}:{SEPARATOR.join(parts[:-1])}",) if len(parts) > 1 else ()
+
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
         after = change.after or {}
+        if change.action == "delete":
+            return [Step("delete", SoapObject("DataFolder", {"ID": change.ids["id"]}), change)]
         if change.action == "update":
             props: dict[str, Any] = {"ID": change.ids["id"], "Description": after.get("description") or ""}
             return [Step("update", SoapObject("DataFolder", props), change)]

@@ -425,8 +425,18 @@ class ImportDefinitionType:
             return None
         return Change(KIND, desired.key, "update", changes, before, after, live.ids, depends)
 
+    def live_references(self, live: Live) -> tuple[str, ...]:
+        destination = live.attributes.get("destination")
+        return (f"{DATA_EXTENSION}:{destination}",) if destination else ()
+
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
         after = change.after or {}
+        if change.action == "delete":
+            # By CustomerKey or ObjectID; both go along, as on update.
+            identity = {"CustomerKey": change.key}
+            if change.ids.get("object_id"):
+                identity["ObjectID"] = change.ids["object_id"]
+            return [Step("delete", SoapObject(KIND, identity), change)]
         if change.action == "create":
             props: dict[str, Any] = {"CustomerKey": change.key}
             for attribute in ATTRIBUTES:

@@ -215,8 +215,16 @@ class QueryDefinitionType:
             return None
         return Change(KIND, desired.key, "update", tuple(changes), before, after, live.ids, depends)
 
+    def live_references(self, live: Live) -> tuple[str, ...]:
+        named = ((FOLDER, live.attributes.get("folder")), (DATA_EXTENSION, live.attributes.get("target")))
+        return tuple(f"{kind}:{key}" for kind, key in named if key)
+
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
         after = change.after or {}
+        if change.action == "delete":
+            # The service identifies a query by ObjectID on Delete as on Update.
+            identity = {"ObjectID": change.ids["object_id"], "CustomerKey": change.key}
+            return [Step("delete", SoapObject(KIND, identity), change)]
         if change.action == "create":
             props: dict[str, Any] = {
                 "CustomerKey": change.key,
