@@ -304,7 +304,8 @@ def _fresh_saved_plan(plan_file: Path, desired: DesiredState, client: AccountCli
     saved = load_saved_plan(plan_file)
     check_target(saved, target)
     check_definitions(saved, desired)
-    check_account(saved, engine.read_live(client, desired))
+    live, managed = engine.read_account(desired, client)
+    check_account(saved, live, managed, desired)
     typer.echo(
         f"Saved plan {plan_file}: the definitions and the {len(saved.plan.fingerprints)} account object(s) "
         "it read are unchanged."

@@ -14,7 +14,7 @@ from mcstate.manifest import ManifestEntry
 from mcstate.plan import AttributeChange, Change, Note, Plan
 from mcstate.resources import REGISTRY
 from mcstate.resources.base import Live, RefersInAccount
-from mcstate.saved_plan import fingerprint_live
+from mcstate.saved_plan import fingerprint_account
 
 # Live objects by kind, then by lookup address (see desired.lookup_address).
 LiveState = Mapping[str, Mapping[str, Live]]
@@ -64,7 +64,7 @@ def make_plan(
         notes=tuple(notes),
         known_ids=_known_ids(ordered, desired, live),
         flow=feeds_around(ordered, desired, live),
-        fingerprints=fingerprint_live(live),
+        fingerprints=fingerprint_account(live, managed or {}, desired),
     )
 
 

@@ -8,7 +8,9 @@ reads a saved plan too. Beside it:
 - `definitions_hash`: a hash of every definition (each document's data and its normalized attributes, so a
   changed `.sql` file counts) the plan was made from;
 - `fingerprints`: for every live object the plan read, by address (`Kind:key`), a hash of its normalized
-  attributes and its identifiers (ObjectID, ModifiedDate when the kind has one, field ObjectIDs);
+  attributes and its identifiers (ObjectID, ModifiedDate when the kind has one, field ObjectIDs); and, when
+  the manifest records objects no definition declares (what `--prune` deletes), a hash of those records
+  under `Manifest:mcstate_managed_objects`;
 - `apply`: what apply needs to carry out exactly this plan: every change in full (attribute changes with
   their destructive reasons, `before`/`after`, `ids`, `depends_on`, ...) and `known_ids`, the identifiers
   of the live objects the changes refer to;
@@ -24,18 +26,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from mcstate.desired import DesiredState, lookup_address
 from mcstate.errors import McstateError, PlanRefused
-from mcstate.manifest import attributes_hash
+from mcstate.manifest import MANIFEST_KEY, ManifestEntry, attributes_hash
 from mcstate.plan import AttributeChange, Change, Feed, Note, Plan
 from mcstate.render.json_view import plan_document
 from mcstate.resources.base import Live
 
 SAVED_PLAN_VERSION = 1
+# The fingerprint of the manifest's entries that a plan uses (mcstate.manifest), beside the live objects'.
+MANIFEST_ADDRESS = f"Manifest:{MANIFEST_KEY}"
 # How many changed objects a stale-plan message names before it only counts the rest.
 MAX_NAMED_OBJECTS = 25
 
@@ -58,6 +62,20 @@ def fingerprint(obj: Live) -> str:
 def fingerprint_live(live: Mapping[str, Mapping[str, Live]]) -> dict[str, str]:
     """A fingerprint of every live object, by address."""
     return {obj.address: fingerprint(obj) for objects in live.values() for obj in objects.values()}
+
+
+def fingerprint_account(
+    live: Mapping[str, Mapping[str, Live]],
+    managed: Mapping[str, ManifestEntry],
+    desired: DesiredState,
+) -> dict[str, str]:
+    """Fingerprints of everything a plan is computed from: every live object, and the manifest entries of
+    objects no definition declares (they decide what the plan deletes or notes), when there are any."""
+    prints = fingerprint_live(live)
+    undefined = {lookup: asdict(entry) for lookup, entry in managed.items() if lookup not in desired.objects}
+    if undefined:
+        prints[MANIFEST_ADDRESS] = attributes_hash(undefined)
+    return prints
 
 
 def definitions_hash(desired: DesiredState) -> str:
@@ -218,15 +236,21 @@ def changed_objects(saved: Mapping[str, str], current: Mapping[str, str]) -> lis
             if was[1] != now[1]:
                 changed.append(_named(now[0]))
         elif was is not None:
-            changed.append(f"{_named(was[0])} (deleted)")
+            changed.append(_named(was[0]) + ("" if was[0] == MANIFEST_ADDRESS else " (deleted)"))
         elif now is not None:
-            changed.append(f"{_named(now[0])} (new)")
+            changed.append(_named(now[0]) + ("" if now[0] == MANIFEST_ADDRESS else " (new)"))
     return changed
 
 
-def check_account(saved: SavedPlan, live: Mapping[str, Mapping[str, Live]]) -> None:
-    """Refuse when any object the plan read changed, appeared or disappeared since."""
-    changed = changed_objects(saved.plan.fingerprints, fingerprint_live(live))
+def check_account(
+    saved: SavedPlan,
+    live: Mapping[str, Mapping[str, Live]],
+    managed: Mapping[str, ManifestEntry],
+    desired: DesiredState,
+) -> None:
+    """Refuse when any object the plan read changed, appeared or disappeared since (`live` and `managed`
+    read the way the plan read them: engine.read_account)."""
+    changed = changed_objects(saved.plan.fingerprints, fingerprint_account(live, managed, desired))
     if changed:
         raise PlanRefused(
             "saved plan is stale: these objects changed in the account since the plan was made: "
@@ -241,6 +265,8 @@ def _lookup(address: str) -> str:
 
 def _named(address: str) -> str:
     kind, _, key = address.partition(":")
+    if address == MANIFEST_ADDRESS:
+        return f"the record of managed objects ({key})"
     return f"{kind} {key}"
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from mcstate.definitions.document import Document
 from mcstate.desired import build_desired
-from mcstate.plan import AttributeChange, Change, Plan
+from mcstate.plan import AttributeChange, Change, Feed, Plan
 from mcstate.planner import make_plan
 from mcstate.render.markdown_view import MAX_CHARS, code, fenced, headline, render_plan
 from tests.golden_files import assert_golden
@@ -152,3 +152,19 @@ def test_a_huge_plan_is_shortened_below_the_limit_with_a_note() -> None:
 def test_an_unshortened_report_has_no_note() -> None:
     plan, _ = fixture_plan("mixed")
     assert "This report is shortened" not in render_plan(plan)
+
+
+def test_a_delete_shows_what_the_account_holds_and_is_drawn_as_deleted() -> None:
+    gone = Change(
+        "QueryDefinition",
+        "nto_old_segment",
+        "delete",
+        before={"name": "Old segment", "target": "nto_customers", "sql": "SELECT 1\nFROM [NTO Customers]"},
+        destructive_reasons=("no definition declares it any more",),
+    )
+    feed = Feed("DataExtension:nto_customers", "QueryDefinition:nto_old_segment", "SQL")
+    report = render_plan(Plan("t", (gone,), flow=(feed,)))
+    assert "**1 to delete, 1 destructive**" in report
+    assert "| attribute | value in the account |" in report and "```sql\nSELECT 1" in report
+    assert '("- QueryDefinition<br/>nto_old_segment")' in report
+    assert "class n0 delete" in report and "class n1 unchanged" in report

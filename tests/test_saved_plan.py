@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mcstate.errors import PlanRefused
+from mcstate.manifest import ManifestEntry
 from mcstate.plan import AttributeChange, Change, Feed, Note, Plan
 from mcstate.render.json_view import render_plan
 from mcstate.resources.base import Live
@@ -22,6 +23,7 @@ from mcstate.saved_plan import (
     check_target,
     definitions_hash,
     fingerprint,
+    fingerprint_account,
     load_saved_plan,
     read_saved_plan,
     render_saved_plan,
@@ -155,9 +157,9 @@ def test_changed_new_and_deleted_objects_are_named() -> None:
 
 def test_a_stale_plan_names_the_objects_that_changed() -> None:
     account = account_from(desired_from(FIXTURES / "mixed" / "account"))
-    plan, _ = fixture_plan("mixed")
+    plan, desired = fixture_plan("mixed")
     saved = SavedPlan(plan, "hash", "plan.json")
-    check_account(saved, account)  # the account the fixture plan was made from
+    check_account(saved, account, {}, desired)  # the account the fixture plan was made from
     customers = account["DataExtension"]["DataExtension:nto_customers"]
     account["DataExtension"]["DataExtension:nto_customers"] = Live(
         customers.kind,
@@ -166,7 +168,7 @@ def test_a_stale_plan_names_the_objects_that_changed() -> None:
         customers.ids,
     )
     with pytest.raises(PlanRefused) as refused:
-        check_account(saved, account)
+        check_account(saved, account, {}, desired)
     assert str(refused.value).startswith(
         "saved plan is stale: these objects changed in the account since the plan was made: "
         "DataExtension nto_customers."
@@ -183,3 +185,15 @@ def test_a_fingerprint_covers_attributes_and_identifiers() -> None:
     assert fingerprint(base) != fingerprint(
         Live("DataExtension", "k", {"name": "K"}, {**base.ids, "object_id": "2"})
     )
+
+
+def test_records_of_objects_no_definition_declares_are_part_of_the_fingerprints() -> None:
+    """They decide what the plan deletes (--prune) or notes; records of declared objects do not."""
+    account = account_from(desired_from(FIXTURES / "mixed" / "account"))
+    _, desired = fixture_plan("mixed")
+    declared = ManifestEntry("DataExtension", "nto_customers", "d1", "a1", False)
+    undefined = ManifestEntry("DataExtension", "nto_old", "d2", "a2", True)
+    plain = fingerprint_account(account, {}, desired)
+    assert fingerprint_account(account, {"DataExtension:nto_customers": declared}, desired) == plain
+    recorded = fingerprint_account(account, {"DataExtension:nto_old": undefined}, desired)
+    assert changed_objects(plain, recorded) == ["the record of managed objects (mcstate_managed_objects)"]

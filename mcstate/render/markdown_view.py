@@ -116,7 +116,7 @@ def _report(plan: Plan, max_chars: int | None) -> str:
     title = f"### mcstate plan for target {code(plan.target)}"
     if plan.empty:
         parts = [title, "**No changes.** The account matches the definitions."]
-        notes, _ = _notes(plan, None)
+        notes, _ = _notes(plan, None if max_chars is None else max_chars - NOTE_RESERVE)
         return _join([*parts, notes])
     shortening = _Shortening()
     budget = max_chars
