@@ -12,7 +12,8 @@ written when mcstate last applied the object:
 - both, or, without an entry (never applied by mcstate, or the manifest is missing): unknown.
 
 With `include_unmanaged`, objects in the account that no definition declares are listed too, but only in
-the folders the definitions use: an account holds far more than one repository manages.
+the folders the definitions use: an account holds far more than one repository manages. Objects an earlier
+apply recorded whose definition has since been removed are listed wherever they are.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def find_drift(
     *,
     include_unmanaged: bool = False,
 ) -> Drift:
-    plan = make_plan(desired, live, target)
+    # With the manifest, objects mcstate applied whose definition is gone come with a note.
+    plan = make_plan(desired, live, target, manifest)
     entries = {lookup_address(entry.kind, entry.key): entry for entry in manifest.values()}
     items: list[DriftItem] = []
     for change in plan.changes:
@@ -170,18 +172,20 @@ def _unmanaged(
     entries: Mapping[str, ManifestEntry],
     folders: Iterable[str],
 ) -> list[DriftItem]:
+    """Objects in the searched folders that no definition declares, and, wherever they are, the objects an
+    earlier apply recorded whose definition is gone (`apply --prune` deletes those)."""
     searched = {folder.casefold() for folder in folders}
     found: list[DriftItem] = []
     for kind, objects in live.items():
         for lookup, current in objects.items():
-            folder = current.attributes.get("folder")
-            if not isinstance(folder, str) or folder.casefold() not in searched:
-                continue
             if lookup in desired.objects or (kind == DATA_EXTENSION_KIND and current.key == MANIFEST_KEY):
                 continue
-            # Recorded by an earlier apply and no longer defined: removed from the definitions.
-            side: Side = "definitions" if lookup in entries else "account"
-            found.append(DriftItem(kind, current.key, "unmanaged", side, folder=folder))
+            folder = current.attributes.get("folder")
+            folder = folder if isinstance(folder, str) else None
+            if lookup in entries:
+                found.append(DriftItem(kind, current.key, "unmanaged", "definitions", folder=folder))
+            elif folder is not None and folder.casefold() in searched:
+                found.append(DriftItem(kind, current.key, "unmanaged", "account", folder=folder))
     return sorted(found, key=lambda item: (item.kind, item.key.casefold()))
 
 
@@ -208,7 +212,7 @@ def describe(item: DriftItem) -> str:
     if item.status == "unmanaged":
         where = f" (folder {item.folder})" if item.folder else ""
         if item.changed_in == "definitions":
-            return f"removed from the definitions, still in the account{where}"
+            return f"removed from the definitions, still in the account{where}; apply --prune deletes it"
         return f"in the account, in no definition{where}"
     if item.status == "missing":
         return {

@@ -202,7 +202,8 @@ def test_unmanaged_objects_only_in_the_folders_the_definitions_use(tmp_path: Pat
         (
             "removed_from_definitions",
             "unmanaged",
-            "removed from the definitions, still in the account (folder Data Extensions/CRM)",
+            "removed from the definitions, still in the account (folder Data Extensions/CRM); "
+            "apply --prune deletes it",
         ),
     ]
 
