@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from mcstate.definitions.document import Document
@@ -168,3 +169,12 @@ def test_a_delete_shows_what_the_account_holds_and_is_drawn_as_deleted() -> None
     assert "| attribute | value in the account |" in report and "```sql\nSELECT 1" in report
     assert '("- QueryDefinition<br/>nto_old_segment")' in report
     assert "class n0 delete" in report and "class n1 unchanged" in report
+
+
+def test_a_limited_plan_draws_only_the_feeds_of_its_own_changes() -> None:
+    plan, _ = fixture_plan("mixed")
+    query = next(c for c in plan.changes if c.kind == "QueryDefinition")
+    chart = render_plan(dataclasses.replace(plan, changes=(query,))).split("```mermaid\n")[1]
+    assert "nto_segment_subscribers_by_region" in chart
+    # The filter is created by the whole plan only; the import feeds only a DE this plan leaves alone.
+    assert "nto_opted_in" not in chart and "nto_import_crm_customers" not in chart

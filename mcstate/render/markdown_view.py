@@ -238,7 +238,9 @@ def flow_section(plan: Plan) -> str:
     statuses = {c.address: _flow_status(c) for c in plan.changes if c.kind in FLOW_KINDS}
     if not statuses:
         return ""
-    nodes = _flow_nodes(plan.flow, statuses)
+    # A plan limited by --target/--exclude keeps the whole flow: draw only what touches its changes.
+    feeds = [feed for feed in plan.flow if feed.source in statuses or feed.target in statuses]
+    nodes = _flow_nodes(feeds, statuses)
     heading = "#### What the changes feed"
     if len(nodes) > MAX_FLOW_NODES:
         return _join(
@@ -251,7 +253,7 @@ def flow_section(plan: Plan) -> str:
         "Changed objects (`+` create, `~` update, `-/+` destructive, `-` delete) and their direct neighbours "
         "(grey), in the direction data moves."
     )
-    return _join([heading, legend, fenced(flowchart(plan.flow, statuses), "mermaid")]).rstrip("\n")
+    return _join([heading, legend, fenced(flowchart(feeds, statuses), "mermaid")]).rstrip("\n")
 
 
 def _flow_status(change: Change) -> str:
