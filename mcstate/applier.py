@@ -15,6 +15,7 @@ from typing import Protocol
 
 from mcstate.errors import McstateError, ObjectFailure, PlanRefused
 from mcstate.plan import Change, Plan
+from mcstate.planner import record_only
 from mcstate.resources import REGISTRY
 from mcstate.resources.base import ApplyContext, Operation, RestRequest, SoapObject, Step, WriteResult
 
@@ -94,7 +95,13 @@ def apply_plan(plan: Plan, writer: Writer, *, allow_destructive: bool = False) -
             else:
                 failed.add(change.address)
                 report.skipped.append(change)
-        steps = [step for change in runnable for step in REGISTRY[change.kind].steps(change, context)]
+        # A change of the record alone (prevent_destroy) is written with the manifest, after apply.
+        steps = [
+            step
+            for change in runnable
+            if not record_only(change)
+            for step in REGISTRY[change.kind].steps(change, context)
+        ]
         for phase in sorted({s.phase for s in steps}):
             for operation in OPERATION_ORDER:
                 batch = [

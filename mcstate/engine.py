@@ -14,7 +14,7 @@ from mcstate.drift import Drift, find_drift
 from mcstate.errors import McstateError
 from mcstate.manifest import ManifestEntry, attributes_hash, read_manifest, write_manifest
 from mcstate.plan import Change, Plan
-from mcstate.planner import LiveState, make_plan
+from mcstate.planner import LiveState, make_plan, record_only
 from mcstate.resources import REGISTRY, declarable
 from mcstate.resources.base import Live, ReadsForDefinitions, Retriever
 
@@ -83,7 +83,8 @@ def apply(
     live = read_live(client, desired, undefined_kinds(desired, managed))
     after = make_plan(desired, live, plan_to_apply.target, managed, prune=True)
     applied = {c.address for c in report.applied}
-    mismatches = tuple(c for c in after.changes if c.address in applied)
+    # Record-only changes (prevent_destroy) still show here: the record is written just below.
+    mismatches = tuple(c for c in after.changes if c.address in applied and not record_only(c))
     try:
         record_applied(client, report.applied, desired, live, managed)
     except McstateError as error:

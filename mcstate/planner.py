@@ -26,6 +26,14 @@ def index_live(objects: Mapping[str, list[Live]]) -> dict[str, dict[str, Live]]:
 
 PRUNE_REASON = "no definition declares it any more"
 KEPT_NOTE = "no longer defined; kept — run with --prune to delete"
+# An attribute of the record of managed objects, not of the object: apply writes it to the manifest only.
+PROTECTION = "prevent_destroy"
+
+
+def record_only(change: Change) -> bool:
+    """A change of what the manifest records about an object (prevent_destroy), not of the object."""
+    paths = {a.path for a in change.attributes}
+    return change.action == "update" and paths == {PROTECTION}
 
 
 def make_plan(
@@ -56,6 +64,7 @@ def make_plan(
             change = replace(change, protected=True)
         changes.append(change)
     changes = _rewrite_references_to_recreated(changes, effective, live)
+    changes += _protection_changes(desired, live, managed or {}, {c.address for c in changes})
     deletes, notes = _undefined(desired, live, managed or {}, prune)
     ordered = [*_dependency_order(changes), *deletes]
     return Plan(
@@ -66,6 +75,36 @@ def make_plan(
         flow=feeds_around(ordered, desired, live),
         fingerprints=fingerprint_account(live, managed or {}, desired),
     )
+
+
+def _protection_changes(
+    desired: DesiredState, live: LiveState, managed: Mapping[str, ManifestEntry], changed: set[str]
+) -> list[Change]:
+    """prevent_destroy added to or removed from the definition of an otherwise unchanged object: the record
+    changes (so that --prune follows the new setting), the object does not."""
+    found: list[Change] = []
+    for lookup, entry in managed.items():
+        obj = desired.objects.get(lookup)
+        current = live.get(entry.kind, {}).get(lookup)
+        if obj is None or obj.document is None or current is None or obj.address in changed:
+            continue
+        wanted = bool(obj.document.data.get(PROTECTION, False))
+        if wanted != entry.prevent_destroy:
+            attribute = AttributeChange(PROTECTION, entry.prevent_destroy, wanted)
+            depends = tuple(ref.address for ref in obj.references)
+            found.append(
+                Change(
+                    obj.kind,
+                    obj.key,
+                    "update",
+                    (attribute,),
+                    current.attributes,
+                    obj.attributes,
+                    current.ids,
+                    depends,
+                )
+            )
+    return found
 
 
 def _undefined(
