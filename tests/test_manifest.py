@@ -154,3 +154,16 @@ def test_a_refused_row_is_an_error_naming_the_object() -> None:
 def test_attributes_hash_ignores_key_order() -> None:
     assert attributes_hash({"a": 1, "b": [1, 2]}) == attributes_hash({"b": [1, 2], "a": 1})
     assert attributes_hash({"a": 1}) != attributes_hash({"a": 2})
+
+
+def test_a_definition_cannot_take_the_manifests_key() -> None:
+    from mcstate.definitions.document import Document
+    from mcstate.desired import build_desired
+    from mcstate.errors import DefinitionError
+
+    data = {"kind": "DataExtension", "key": MANIFEST_KEY, "name": "Mine", "fields": [{"name": "Id"}]}
+    document = Document(
+        "DataExtension", data, "definitions/mine.yaml", positions={(): (1, 1), ("key",): (2, 6)}
+    )
+    with pytest.raises(DefinitionError, match="reserved for mcstate's record"):
+        build_desired([document])
