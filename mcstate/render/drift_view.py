@@ -39,7 +39,12 @@ def summary_line(drift: Drift) -> str:
 def _headline(drift: Drift) -> str:
     if not drift.found:
         return f"No drift. The account ({drift.target}) matches the definitions."
-    return f"Drift in target {drift.target!r}: {_objects(len(drift.items))} differ from the definitions."
+    count = len(drift.items)
+    return f"Drift in target {drift.target!r}: {_objects(count)} {_verb(count)} from the definitions."
+
+
+def _verb(count: int) -> str:
+    return "differs" if count == 1 else "differ"
 
 
 def _objects(count: int) -> str:
@@ -176,7 +181,8 @@ def render_markdown(drift: Drift, *, max_chars: int = MAX_CHARS) -> str:
 def _md_headline(drift: Drift) -> str:
     if not drift.found:
         return f"no drift in target `{drift.target}`"
-    return f"{_objects(len(drift.items))} differ from the definitions in target `{drift.target}`"
+    count = len(drift.items)
+    return f"{_objects(count)} {_verb(count)} from the definitions in target `{drift.target}`"
 
 
 def _table(drift: Drift) -> list[str]:
