@@ -32,6 +32,9 @@ _MAP, _SEQ, _STR, _NULL, _MERGE, _TIMESTAMP = (
 
 # Far more than any real definitions file; stops alias bombs ("billion laughs") from eating the memory.
 _MAX_VALUES_PER_DOCUMENT = 500_000
+# Far beyond any real definition (a data extension of 4,000 fields is about 300 KB); refusing larger files
+# before parsing keeps a stray export or a generated file from stalling every command.
+MAX_FILE_BYTES = 5 * 1024 * 1024
 
 Position = tuple[int, int]
 
@@ -87,6 +90,14 @@ def _display(path: Path, base: Path) -> str:
 
 def _load_file(path: Path, file: str, schemas: Mapping[str, str]) -> tuple[list[Document], list[Problem]]:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            megabytes = size / (1024 * 1024)
+            message = (
+                f"the file is {megabytes:.1f} MB; definitions files are limited to "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MB: split it, or move it out of the definitions folder"
+            )
+            return [], [Problem(Location(file, 1, 1), message)]
         raw = path.read_bytes()
     except OSError as error:
         return [], [Problem(Location(file), f"cannot read the file: {error.strerror or error}")]
@@ -375,7 +386,10 @@ def _load_document(
     try:
         data = builder.build(node, ())
     except _TooBig:
-        message = "the document has too many values (an alias is probably expanded too many times)"
+        message = (
+            f"the document has more than {_MAX_VALUES_PER_DOCUMENT:,} values "
+            "(with aliases, an alias is probably expanded too many times)"
+        )
         return None, [Problem(Location(file, *start), message)]
     problems = builder.problems
     positions = {(): start, **builder.positions}
