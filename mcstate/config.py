@@ -84,75 +84,105 @@ def find_project(start: Path | None = None, config: Path | None = None) -> Proje
     )
 
 
+class _Where:
+    """Error prefixes `mcstate.yaml:LINE:COL: path` for a place in the config file."""
+
+    def __init__(self, file: str, root: yaml.Node | None) -> None:
+        self.file = file
+        self.root = root
+
+    def __call__(self, *path: str) -> str:
+        node, found = self.root, self.root
+        for part in path:
+            if not isinstance(node, yaml.MappingNode):
+                break
+            match = next(((k, v) for k, v in node.value if str(k.value) == part), None)
+            if match is None:
+                break
+            found, node = match[0] if part == path[-1] else match[1], match[1]
+        inside = ".".join(path)
+        if found is None:
+            return f"{self.file}: {inside}" if inside else self.file
+        position = f"{self.file}:{found.start_mark.line + 1}:{found.start_mark.column + 1}"
+        return f"{position}: {inside}" if inside else position
+
+
 def load_project(path: Path) -> Project:
-    where = _display(path)
+    display = _display(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        where = _Where(display, yaml.compose(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         position = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ConfigError(f"{where}{position}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise ConfigError(f"{display}{position}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{where}: not a UTF-8 text file") from None
+        raise ConfigError(f"{display}: not a UTF-8 text file") from None
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a mapping with 'definitions', 'default_target' and 'targets'")
-    unknown = set(data) - {"definitions", "default_target", "targets"}
+        raise ConfigError(f"{display}: expected a mapping with 'definitions', 'default_target' and 'targets'")
+    unknown = sorted(map(str, set(data) - {"definitions", "default_target", "targets"}))
     if unknown:
-        raise ConfigError(f"{where}: unknown setting(s): {', '.join(sorted(map(str, unknown)))}")
+        raise ConfigError(
+            f"{where(unknown[0])}: unknown setting (settings: definitions, default_target, targets)"
+        )
     targets_data = data.get("targets")
     if not isinstance(targets_data, Mapping) or not targets_data:
-        raise ConfigError(f"{where}: 'targets' must name at least one target")
+        raise ConfigError(f"{where('targets')}: must name at least one target")
     targets = {str(name): _target(where, str(name), spec) for name, spec in targets_data.items()}
     default = data.get("default_target")
     if default is None:
         if len(targets) != 1:
-            raise ConfigError(f"{where}: 'default_target' must name one of: {', '.join(sorted(targets))}")
+            raise ConfigError(f"{display}: 'default_target' must name one of: {', '.join(sorted(targets))}")
         default = next(iter(targets))
     if default not in targets:
         raise ConfigError(
-            f"{where}: default_target '{default}' is not one of the targets ({', '.join(sorted(targets))})"
+            f"{where('default_target')}: '{default}' is not one of the targets ({', '.join(sorted(targets))})"
         )
     definitions = data.get("definitions", "definitions")
     if not isinstance(definitions, str) or not definitions:
-        raise ConfigError(f"{where}: 'definitions' must be a directory path")
+        raise ConfigError(f"{where('definitions')}: must be a directory path")
     root = path.resolve().parent
     return Project(root, path.resolve(), root / definitions, targets, str(default))
 
 
-def _target(where: str, name: str, spec: Any) -> Target:
-    prefix = f"{where}: targets.{name}"
+def _target(where: _Where, name: str, spec: Any) -> Target:
+    def at(*field: str) -> str:
+        return where("targets", name, *field)
+
     if not isinstance(spec, Mapping):
-        raise ConfigError(f"{prefix}: expected a mapping ('emulator: FILE' or an account with 'auth_url')")
+        raise ConfigError(f"{at()}: expected a mapping ('emulator: FILE' or an account with 'auth_url')")
     keys = set(map(str, spec))
     if "emulator" in spec:
         if keys - EMULATOR_FIELDS:
-            raise ConfigError(
-                f"{prefix}: an emulator target takes only 'emulator' (got {', '.join(sorted(keys))})"
-            )
+            extra = sorted(keys - EMULATOR_FIELDS)
+            raise ConfigError(f"{at(extra[0])}: an emulator target takes only 'emulator'")
         database = spec["emulator"]
         if not isinstance(database, str) or not database:
-            raise ConfigError(f"{prefix}.emulator: expected the path of the emulator's SQLite file")
+            raise ConfigError(f"{at('emulator')}: expected the path of the emulator's SQLite file")
         return EmulatorTarget(name, Path(database))
-    unknown = keys - ACCOUNT_FIELDS
+    unknown = sorted(keys - ACCOUNT_FIELDS)
     if unknown:
-        raise ConfigError(f"{prefix}: unknown setting(s): {', '.join(sorted(unknown))}")
+        raise ConfigError(
+            f"{at(unknown[0])}: unknown setting (account targets take: {', '.join(sorted(ACCOUNT_FIELDS))})"
+        )
     for required in ("auth_url", *SECRET_FIELDS):
         if not spec.get(required):
-            raise ConfigError(f"{prefix}: '{required}' is required for an account target")
+            raise ConfigError(f"{at()}: '{required}' is required for an account target")
     variables = []
     for secret in SECRET_FIELDS:
         value = spec[secret]
         match = ENV_REFERENCE.match(str(value))
         if not match:
             raise ConfigError(
-                f"{prefix}.{secret}: credentials must not be written in {CONFIG_FILE}; "
+                f"{at(secret)}: credentials must not be written in {CONFIG_FILE}; "
                 f"reference an environment variable instead, e.g. {secret}: ${{MC_{secret.upper()}}}"
             )
         variables.append(match.group(1))
     auth_url = str(spec["auth_url"])
     if not auth_url.startswith(("https://", "http://")):
         raise ConfigError(
-            f"{prefix}.auth_url: expected a URL such as https://SUBDOMAIN.auth.marketingcloudapis.com/"
+            f"{at('auth_url')}: expected a URL such as https://SUBDOMAIN.auth.marketingcloudapis.com/"
         )
     account_id = spec.get("account_id")
     return AccountTarget(
