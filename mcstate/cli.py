@@ -28,6 +28,25 @@ app = typer.Typer(
 emulator_app = typer.Typer(help="The local Marketing Cloud emulator.", no_args_is_help=True)
 app.add_typer(emulator_app, name="emulator")
 
+
+@app.callback()
+def global_options(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Log every request to the account and its answer on stderr, with the client secret, "
+            "tokens and passwords redacted.",
+        ),
+    ] = False,
+) -> None:
+    # Imported only when asked for: plain runs and --help stay as light as before.
+    if debug:
+        from mcstate.client.debug_log import enable
+
+        enable()
+
+
 EXIT_CHANGES = 2
 
 
@@ -400,10 +419,19 @@ def emulator_reset(
     typer.echo(f"Emulator account in {db} reset.")
 
 
+def _debug_first(args: list[str]) -> list[str]:
+    """`--debug` is an option of mcstate itself; accepted after the command too (`mcstate plan --debug`),
+    where people naturally add it, by moving it to the front."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args
+    return ["--debug", *(arg for index, arg in enumerate(args) if index >= end or arg != "--debug")]
+
+
 def main() -> None:
     """Entry point: usage errors are typer's; the project's own errors become one message and exit 1."""
     try:
-        app()
+        app(args=_debug_first(sys.argv[1:]))
     except DefinitionError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)

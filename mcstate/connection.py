@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import requests
-
 from mcstate.client.account import AccountClient
 from mcstate.client.auth import Credentials, TokenSource
+from mcstate.client.debug_log import LoggingSession, remember_secret
 from mcstate.client.rest import RestClient
 from mcstate.client.soap import SoapClient
 from mcstate.config import AccountTarget, EmulatorTarget, Project, Target
@@ -28,7 +27,7 @@ def _embedded(database: Path) -> AccountClient:
     from mcstate.emulator.app import EmulatorApp
     from mcstate.emulator.inprocess import InProcessAdapter
 
-    session = requests.Session()
+    session = LoggingSession()
     session.mount(EMBEDDED_URL, InProcessAdapter(EmulatorApp(database)))
     tokens = TokenSource(session, EMBEDDED_URL, EMBEDDED_CREDENTIALS)
     return AccountClient(SoapClient(session, tokens), RestClient(session, tokens))
@@ -36,7 +35,8 @@ def _embedded(database: Path) -> AccountClient:
 
 def _account(target: AccountTarget) -> AccountClient:
     client_id, client_secret = target.secret_values()
-    session = requests.Session()
+    remember_secret(client_secret)
+    session = LoggingSession()
     session.headers["User-Agent"] = "mcstate"
     tokens = TokenSource(session, target.auth_url, Credentials(client_id, client_secret, target.account_id))
     return AccountClient(

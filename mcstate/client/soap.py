@@ -7,6 +7,8 @@ nothing else in mcstate depends on zeep's object model.
 from __future__ import annotations
 
 import functools
+import logging
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +20,7 @@ from lxml import etree
 
 from mcstate.client.auth import TokenSource
 from mcstate.client.filters import Complex, Filter, Simple
+from mcstate.client.responses import soap_problem, unreadable
 from mcstate.errors import ApiError, AuthError
 from mcstate.resources.base import Operation, SoapObject, WriteResult
 from mcstate.wsdl import wsdl_path
@@ -47,14 +50,65 @@ class _NoNetworkSession(requests.Session):
         raise RuntimeError("the packaged WSDL must load without network access")
 
 
+class _Unreadable(Exception):
+    """The service's answer is not a SOAP envelope holding the expected response or a fault."""
+
+
+class _CheckedTransport(zeep.Transport):
+    """Looks at every answer before zeep parses it: zeep turns some garbage into tracebacks from deep inside
+    its parser (an empty Body, an HTML page) or reads another operation's response as this one's."""
+
+    expected_element: str | None = None
+    received = False
+
+    def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> requests.Response:
+        response = super().post_xml(address, envelope, headers)
+        content_type = str(response.headers.get("Content-Type", ""))
+        problem = soap_problem(response.status_code, content_type, response.content, self.expected_element)
+        if problem is not None:
+            raise _Unreadable(problem)
+        self.received = True
+        return response
+
+
+class _TranslationErrors(logging.Handler):
+    """zeep reads a value that does not fit its type (ID "abc", a date "soon") as None and only logs the
+    error; this handler collects those errors so that the call fails rather than plan from a missing value."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self._local = threading.local()
+
+    def start(self) -> None:
+        self._local.errors = []
+
+    def errors(self) -> list[str]:
+        return list(getattr(self._local, "errors", []))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        frame = record.exc_info[2].tb_frame if record.exc_info and record.exc_info[2] else None
+        element = frame.f_locals.get("xmlelement") if frame is not None else None
+        where = f"<{etree.QName(element).localname}> " if isinstance(element, etree._Element) else ""
+        getattr(self._local, "errors", []).append(f"{where}{error or record.getMessage()}")
+
+
+_translation_errors = _TranslationErrors()
+for _name in ("zeep.xsd.types.simple", "zeep.xsd.elements.attribute"):
+    logging.getLogger(_name).addHandler(_translation_errors)
+    logging.getLogger(_name).propagate = False
+
+
 class SoapClient:
     def __init__(self, session: requests.Session, tokens: TokenSource, soap_url: str | None = None) -> None:
         self._tokens = tokens
         self._soap_url = soap_url
-        transport = zeep.Transport(
+        self._transport = _CheckedTransport(
             session=session, timeout=TIMEOUT_SECONDS, operation_timeout=TIMEOUT_SECONDS
         )
-        self._zeep = zeep.Client(_wsdl_document(), transport=transport, settings=zeep.Settings(strict=True))
+        self._zeep = zeep.Client(
+            _wsdl_document(), transport=self._transport, settings=zeep.Settings(strict=True)
+        )
         self._service: Any = None
         self._endpoint: str | None = None
 
@@ -77,6 +131,8 @@ class SoapClient:
             rows.extend(_plain(result) for result in response["Results"] or [])
             if status == "OK":
                 return rows
+            if not response["RequestID"]:
+                raise ApiError(call, "the service sent MoreDataAvailable without a RequestID to continue")
             request = {"ObjectType": object_type, "ContinueRequest": response["RequestID"]}
 
     def system_status(self) -> tuple[str, str]:
@@ -127,10 +183,15 @@ class SoapClient:
             token = self._tokens.token()
             header = etree.Element(FUELOAUTH)
             header.text = token.access_token
+            self._transport.expected_element = _response_element(operation)
+            self._transport.received = False
+            _translation_errors.start()
             try:
-                return getattr(self._bound(token.soap_instance_url), operation)(
+                answer = getattr(self._bound(token.soap_instance_url), operation)(
                     **arguments, _soapheaders=[header]
                 )
+            except _Unreadable as problem:
+                raise ApiError(call, str(problem)) from None
             except zeep.exceptions.Fault as fault:
                 if _is_login_failure(fault) and attempt == 1:
                     # The token may have lapsed early (revoked, clock skew): fetch a new one once.
@@ -146,9 +207,19 @@ class SoapClient:
                 zeep.exceptions.XMLParseError,
                 etree.XMLSyntaxError,
             ) as exc:
-                raise ApiError(call, f"the service sent a response that is not valid SOAP: {exc}") from None
+                raise ApiError(call, unreadable(str(exc))) from None
             except requests.RequestException as exc:
                 raise ApiError(call, f"cannot reach {self._endpoint}: {type(exc).__name__}") from None
+            except Exception as exc:
+                if not self._transport.received:
+                    raise
+                # Raised while zeep read an answer that passed the envelope check: the answer's content is
+                # wrong (an unknown xsi:type, ...), not mcstate.
+                raise ApiError(call, unreadable(f"{type(exc).__name__}: {exc}")) from None
+            errors = _translation_errors.errors()
+            if errors:
+                raise ApiError(call, unreadable(f"{errors[0]}"))
+            return answer
         raise AssertionError("unreachable")
 
     def _bound(self, soap_instance_url: str) -> Any:
@@ -211,9 +282,15 @@ def _is_login_failure(fault: zeep.exceptions.Fault) -> bool:
     return str(fault.code or "").endswith("Security") or str(fault.message or "").strip() == "Login failed"
 
 
+@functools.cache
+def _response_element(operation: str) -> str:
+    """The element the body of `operation`'s answer holds, e.g. {...partnerAPI}RetrieveResponseMsg."""
+    return str(_wsdl_document().bindings[BINDING].get(operation).output.body.qname)
+
+
 def _fault_code(fault: zeep.exceptions.Fault) -> str | None:
     detail = fault.detail
-    if detail is None:
+    if not isinstance(detail, etree._Element):
         return None
     code = detail.find(".//{*}Code")
     return code.text if code is not None else None

@@ -1,0 +1,204 @@
+"""`mcstate --debug`: every HTTP exchange with the account (token, SOAP, REST) on stderr, secrets redacted.
+
+Exchanges are logged by `LoggingSession`, the requests session every connection uses, on the logger
+`mcstate.client.http`; the client's retries are logged on other `mcstate.client` loggers. `enable()` sends the
+`mcstate` loggers to stderr through one handler whose every line passes through `redact`, so nothing logged
+under `mcstate` can show the client secret, an access token or a password, whoever logged it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import requests
+
+LOGGER_NAME = "mcstate.client.http"
+REDACTED = "<redacted>"
+
+# Names whose values are secret wherever they appear: JSON keys, XML elements (any prefix: wsse:Password),
+# XML attributes and form or query parameters. The token request carries client_secret, the token response
+# access_token (and refresh_token where the account issues one), SOAP calls the fueloauth header (or the older
+# oAuthToken), WS-Security a Password.
+SECRET_NAMES = (
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "password",
+    "fueloauth",
+    "oauthtoken",
+)
+# Headers whose whole value is secret; Authorization keeps its scheme ("Bearer <redacted>").
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+# Values learnt from the exchanges are also redacted wherever else they appear (an error message quoting the
+# token, a retry log line). Shorter values are left to the patterns: replacing a short string everywhere would
+# garble the log without protecting anything.
+MIN_REMEMBERED_LENGTH = 12
+# A body longer than this is shown as its beginning and its end (SOAP answers end with their status).
+BODY_HEAD_CHARACTERS = 6000
+BODY_TAIL_CHARACTERS = 1500
+
+_NAMES = "|".join(SECRET_NAMES)
+_JSON_VALUE = re.compile(rf'("(?:{_NAMES})"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^\s,}}\]]+)', re.IGNORECASE)
+_XML_ELEMENT = re.compile(
+    rf"(<(?:[\w.-]+:)?({_NAMES})(?:\s[^>]*)?(?<!/)>)(.*?)(</(?:[\w.-]+:)?\2\s*>|$)", re.IGNORECASE | re.DOTALL
+)
+_ATTRIBUTE = re.compile(rf"""(\b(?:{_NAMES})\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+_PARAMETER = re.compile(rf"""(\b(?:{_NAMES})=)([^&\s"'<>]+)""", re.IGNORECASE)
+_BEARER = re.compile(r"(\bBearer\s+)([^\s\"',;]+)", re.IGNORECASE)
+
+_remembered: set[str] = set()
+_remembered_lock = threading.Lock()
+
+
+def remember_secret(value: str | None) -> None:
+    """Redact `value` wherever it appears from now on (a client secret known before anything is sent)."""
+    if value and len(value) >= MIN_REMEMBERED_LENGTH and value != REDACTED:
+        with _remembered_lock:
+            _remembered.add(value)
+
+
+def redact(text: str) -> str:
+    """`text` without secrets: values of the secret names in JSON, XML, attributes and parameters, bearer
+    tokens, and every value remembered so far. The one redaction used for everything `--debug` prints."""
+    text = _JSON_VALUE.sub(_redacted_json, text)
+    text = _XML_ELEMENT.sub(_redacted_element, text)
+    text = _ATTRIBUTE.sub(_redacted_attribute, text)
+    text = _PARAMETER.sub(_redacted_parameter, text)
+    text = _BEARER.sub(_redacted_parameter, text)
+    with _remembered_lock:
+        remembered = sorted(_remembered, key=len, reverse=True)
+    for value in remembered:
+        text = text.replace(value, REDACTED)
+    return text
+
+
+def _redacted_json(match: re.Match[str]) -> str:
+    value = match.group(2)
+    if value.startswith('"'):
+        remember_secret(value.strip('"'))
+    elif value.lower() in ("null", "true", "false"):
+        return match.group(0)
+    return f'{match.group(1)}"{REDACTED}"'
+
+
+def _redacted_element(match: re.Match[str]) -> str:
+    if not match.group(3).strip():
+        return match.group(0)
+    remember_secret(match.group(3).strip())
+    return f"{match.group(1)}{REDACTED}{match.group(4)}"
+
+
+def _redacted_attribute(match: re.Match[str]) -> str:
+    remember_secret(match.group(3))
+    return f"{match.group(1)}{match.group(2)}{REDACTED}{match.group(2)}"
+
+
+def _redacted_parameter(match: re.Match[str]) -> str:
+    remember_secret(match.group(2))
+    return f"{match.group(1)}{REDACTED}"
+
+
+def redact_headers(headers: Mapping[str, str]) -> list[str]:
+    """`Name: value` lines, secret header values replaced."""
+    lines = []
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS:
+            scheme, _, credential = str(value).partition(" ")
+            keeps_scheme = bool(credential) and name.lower().endswith("authorization")
+            shown = f"{scheme} {REDACTED}" if keeps_scheme else REDACTED
+            remember_secret(credential or str(value))
+            lines.append(f"{name}: {shown}")
+        else:
+            lines.append(f"{name}: {redact(str(value))}")
+    return lines
+
+
+def shorten(text: str) -> str:
+    """A body as shown in the log: whole, or its beginning and end with the number of characters left out.
+    Called on redacted text only, so a cut can never leave part of a secret unrecognized."""
+    limit = BODY_HEAD_CHARACTERS + BODY_TAIL_CHARACTERS
+    if len(text) <= limit:
+        return text
+    hidden = len(text) - limit
+    head, tail = text[:BODY_HEAD_CHARACTERS], text[-BODY_TAIL_CHARACTERS:]
+    return f"{head}\n... ({hidden} characters not shown) ...\n{tail}"
+
+
+def _body_text(body: Any) -> str:
+    if body is None:
+        return ""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, bytes | bytearray):
+        return bytes(body).decode("utf-8", errors="replace")
+    return f"({type(body).__name__} body not shown)"
+
+
+def _indented(lines: Iterable[str], marker: str) -> str:
+    return "\n".join(f"  {marker} {line}" for line in lines)
+
+
+def _block(headers: Mapping[str, str], body: Any, marker: str) -> str:
+    parts = [_indented(redact_headers(headers), marker)]
+    text = _body_text(body)
+    if text:
+        parts.append(_indented(shorten(redact(text)).splitlines() or [""], marker))
+    return "\n".join(part for part in parts if part)
+
+
+class LoggingSession(requests.Session):
+    """A requests session that logs each request, its response or its failure when `--debug` is on.
+    Logging happens here rather than in the clients so that zeep's calls are seen exactly as sent."""
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        log = logging.getLogger(LOGGER_NAME)
+        if not log.isEnabledFor(logging.DEBUG):
+            return super().send(request, **kwargs)
+        call = f"{request.method} {redact(request.url or '')}"
+        log.debug("%s\n%s", call, _block(request.headers, request.body, ">"))
+        started = time.monotonic()
+        try:
+            response = super().send(request, **kwargs)
+        except Exception as exc:
+            log.debug("%s failed: %s: %s (%.2f s)", call, type(exc).__name__, exc, time.monotonic() - started)
+            raise
+        # A streamed body is left unread for its consumer.
+        body = None if kwargs.get("stream") else response.content
+        log.debug(
+            "%s %s for %s (%.2f s)\n%s",
+            response.status_code,
+            response.reason or "",
+            call,
+            time.monotonic() - started,
+            _block(response.headers, body, "<"),
+        )
+        return response
+
+
+class _RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+_handler: logging.Handler | None = None
+
+
+def enable(stream: Any = None) -> None:
+    """Log every exchange and retry of the `mcstate` loggers to `stream` (stderr), redacted."""
+    global _handler
+    if _handler is not None:
+        return
+    _handler = logging.StreamHandler(stream or sys.stderr)
+    _handler.setFormatter(_RedactingFormatter("[%(name)s] %(message)s"))
+    package = logging.getLogger("mcstate")
+    package.addHandler(_handler)
+    package.setLevel(logging.DEBUG)
+    # Kept out of any handler an application embedding mcstate configured: these lines are for --debug only.
+    package.propagate = False
