@@ -399,11 +399,40 @@ def emulator_serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     client_id: Annotated[str | None, typer.Option(help="Accept only this client id.")] = None,
     client_secret: Annotated[str | None, typer.Option(help="Accept only this client secret.")] = None,
+    faults: Annotated[
+        Path | None,
+        typer.Option(
+            "--faults",
+            help="Fault profile (YAML) to play: errors, resets, delays by operation and object type (see "
+            "README, Reliability).",
+            metavar="PROFILE.yaml",
+        ),
+    ] = None,
+    fault_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--fault-rate",
+            help="Share of all calls (0-1) answered with a transient fault: server fault, rate limit, "
+            "partial batch, connection reset before or after the write, expired token.",
+        ),
+    ] = None,
+    fault_seed: Annotated[
+        int | None, typer.Option("--fault-seed", help="Seed of the fault draws (same seed, same faults).")
+    ] = None,
+    latency_ms: Annotated[
+        int | None, typer.Option("--latency-ms", help="Delay every answer by this many milliseconds.")
+    ] = None,
 ) -> None:
     """Serve the emulated Marketing Cloud SOAP endpoint and /v2/token over HTTP."""
+    from mcstate.emulator.faults import NO_FAULTS, ProfileError, load_profile, with_options
     from mcstate.emulator.server import serve
 
-    serve(db, host, port, client_id=client_id, client_secret=client_secret)
+    try:
+        profile = load_profile(faults) if faults is not None else NO_FAULTS
+        profile = with_options(profile, seed=fault_seed, latency_ms=latency_ms, fault_rate=fault_rate)
+    except ProfileError as error:
+        raise ConfigError(str(error)) from None
+    serve(db, host, port, client_id=client_id, client_secret=client_secret, faults=profile)
 
 
 @emulator_app.command("reset")

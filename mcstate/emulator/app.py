@@ -8,17 +8,20 @@ Routes (paths case-insensitive, as on the real IIS host):
 * ``/automation/...``, ``/data/...`` - the REST API (Bearer token), answered by rest.py.
 * ``/_emulator/...`` - admin endpoints for tests and tooling, not part of the real API and not logged:
   ``POST reset``, ``PUT dataextensions/<customer key>/rows`` with ``{"count": N}``,
-  ``GET requests`` and ``DELETE requests``.
+  ``GET requests`` and ``DELETE requests``; ``GET|PUT|DELETE faults`` (the fault profile as JSON, see
+  faults.py; GET also lists the faults played so far).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -27,7 +30,9 @@ from mcstate.emulator.auth import Tokens
 from mcstate.emulator.automation import AutomationHandler
 from mcstate.emulator.codec import (
     SOAP_ENV_NS,
+    WSA_FAULT_ACTION,
     WSSE_NS,
+    XSI_NS,
     RequestReadError,
     Writer,
     envelope,
@@ -37,6 +42,15 @@ from mcstate.emulator.codec import (
 from mcstate.emulator.dataextension import DataExtensionFieldHandler, DataExtensionHandler
 from mcstate.emulator.dataextensionobject import DataExtensionObjectHandler
 from mcstate.emulator.datafolder import DataFolderHandler
+from mcstate.emulator.faults import (
+    NO_FAULTS,
+    Call,
+    ConnectionDropped,
+    Decision,
+    FaultInjector,
+    Profile,
+    parse_profile,
+)
 from mcstate.emulator.filterdefinition import FilterDefinitionHandler
 from mcstate.emulator.importdefinition import ImportDefinitionHandler
 from mcstate.emulator.querydefinition import QueryDefinitionHandler
@@ -52,6 +66,9 @@ Environ = dict[str, Any]
 SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 SOAP_ADDRESS = "{http://schemas.xmlsoap.org/wsdl/soap/}address"
+APIFAULT_NS = "urn:fault.partner.exacttarget.com"
+DROP_CONNECTION = "mcstate.drop_connection"
+"""WSGI environ key of a callable the HTTP server provides to reset the client's connection (server.py)."""
 
 ADMIN_PREFIX = "/_emulator/"
 
@@ -127,7 +144,7 @@ class EmulatorApp:
 
     Any client id and secret get a token unless ``client_id``/``client_secret`` are given; tokens announce
     and last ``token_lifetime`` seconds. ``wsdl`` overrides the WSDL the wire format is driven by (mcstate's
-    own by default).
+    own by default). ``faults`` is the fault profile played from the start (faults.py; none by default).
     """
 
     def __init__(
@@ -138,6 +155,7 @@ class EmulatorApp:
         client_secret: str | None = None,
         token_lifetime: int = 1079,
         wsdl: Path | None = None,
+        faults: Profile | None = None,
     ) -> None:
         self.db_path = Path(db_path)
         self.store = Store(self.db_path)
@@ -147,6 +165,7 @@ class EmulatorApp:
         self.tokens = Tokens(self.store, client_id, client_secret, token_lifetime)
         self.service = Service(self.store, self.writer, default_handlers())
         self.rest = RestApi(self.store, self.tokens)
+        self.faults = FaultInjector(faults or NO_FAULTS)
 
     def close(self) -> None:
         self.store.close()
@@ -157,22 +176,32 @@ class EmulatorApp:
         if path.startswith(ADMIN_PREFIX):
             reply = self._admin(method, path[len(ADMIN_PREFIX) :], environ)
         else:
-            reply = self._route(method, path, environ)
-            self.store.log_request(
-                method=method,
-                path=path,
-                status=reply.status,
-                operation=reply.operation,
-                object_types=reply.object_types,
-                object_count=reply.object_count,
-                result_count=reply.result_count,
-            )
+            try:
+                reply = self._route(method, path, environ)
+            except _Dropped as dropped:
+                self._log(method, path, dropped.reply)
+                drop = environ.get(DROP_CONNECTION)
+                if callable(drop):
+                    drop()
+                raise ConnectionDropped("connection reset by the fault profile") from None
+            self._log(method, path, reply)
         status = HTTPStatus(reply.status)
         start_response(
             f"{status.value} {status.phrase}",
             [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body)))],
         )
         return [reply.body]
+
+    def _log(self, method: str, path: str, reply: _Reply) -> None:
+        self.store.log_request(
+            method=method,
+            path=path,
+            status=reply.status,
+            operation=reply.operation,
+            object_types=reply.object_types,
+            object_count=reply.object_count,
+            result_count=reply.result_count,
+        )
 
     # -- routing ------------------------------------------------------------------------------------------
 
@@ -181,8 +210,11 @@ class EmulatorApp:
         if lowered == "/v2/token":
             if method != "POST":
                 return _json(405, rules.oauth_error("invalid_request", "Use POST."), operation="/v2/token")
+            decision = self._decide(Call("token", "Token"), "/v2/token")
+            if decision.effect == "server_fault":
+                return _json(500, rules.REST_SERVER_ERROR, operation="/v2/token")
             status, answer = self.tokens.issue(_read_body(environ), base_url(environ))
-            return _json(status, answer, operation="/v2/token")
+            return self._after(decision, _json(status, answer, operation="/v2/token"))
         if lowered == "/service.asmx":
             if method != "POST":
                 return _text(405, "The SOAP endpoint accepts POST only.")
@@ -197,6 +229,13 @@ class EmulatorApp:
 
     def _rest(self, method: str, path: str, environ: Environ) -> _Reply:
         # Logged with the HTTP method as the operation and the route as the object type.
+        decision = self._decide(Call("rest", method, path=path), method)
+        if decision.effect == "server_fault":
+            return _json(500, rules.REST_SERVER_ERROR, operation=method)
+        if decision.effect == "rate_limited":
+            return _json(429, rules.REST_RATE_LIMITED, operation=method)
+        if decision.effect == "token_expired":
+            return _json(401, rules.REST_NOT_AUTHORIZED, operation=method)
         answer = self.rest.handle(
             method,
             path,
@@ -205,7 +244,7 @@ class EmulatorApp:
             _read_body(environ),
         )
         routes = [answer.route] if answer.route else []
-        return _Reply(
+        reply = _Reply(
             answer.status,
             answer.body,
             answer.content_type,
@@ -214,6 +253,7 @@ class EmulatorApp:
             answer.object_count,
             answer.result_count,
         )
+        return self._after(decision, reply)
 
     def _wsdl(self, environ: Environ) -> _Reply:
         tree = etree.parse(str(self.wsdl_path), etree.XMLParser(no_network=True))
@@ -252,6 +292,19 @@ class EmulatorApp:
         operation = next((name for name in rules.KNOWN_OPERATIONS if name.lower() == action.lower()), None)
         if operation is None:
             return self._fault("soap:Client", rules.unrecognized_action(action), relates_to)
+        object_types, object_count = _soap_objects(request.body_element)
+        decision = self._decide(Call("soap", operation, object_types, object_count), operation, object_types)
+        if decision.effect == "server_fault":
+            return self._server_busy(relates_to, actor, operation)
+        if decision.effect == "token_expired":
+            expired = fault(
+                "q0:Security",
+                decision.message,
+                relates_to=relates_to,
+                actor=actor,
+                code_namespace=("q0", WSSE_NS),
+            )
+            return _Reply(500, expired, SOAP_CONTENT_TYPE)
         if operation not in Service.REQUEST_ELEMENTS:
             return self._fault("soap:Server", rules.unavailable_operation(operation), relates_to, operation)
         expected = Service.REQUEST_ELEMENTS[operation]
@@ -261,10 +314,11 @@ class EmulatorApp:
                     "" if request.body_element is None else etree.QName(request.body_element).namespace
                 )
                 raise RequestReadError(f"<{request.body_name} xmlns='{namespace or ''}'> was not expected.")
-            response = self.service.handle(operation, request.body(self.schema))
+            refusal = _refusal(decision, operation)
+            response = self.service.handle(operation, request.body(self.schema), refusal)
         except RequestReadError as error:
             return self._fault("soap:Client", rules.unreadable_request(str(error)), relates_to, operation)
-        return _Reply(
+        reply = _Reply(
             200,
             envelope(f"{operation}Response", response.body, relates_to),
             SOAP_CONTENT_TYPE,
@@ -273,6 +327,38 @@ class EmulatorApp:
             response.object_count,
             response.result_count,
         )
+        return self._after(decision, reply)
+
+    # -- injected faults -----------------------------------------------------------------------------------
+
+    def _decide(self, call: Call, operation: str, object_types: list[str] | None = None) -> Decision:
+        """The fault profile's decision for this call, after its delay; a reset before anything is done is
+        played here."""
+        decision = self.faults.decide(call)
+        if decision.delay > 0:
+            time.sleep(decision.delay)
+        if decision.effect == "reset_before":
+            raise _Dropped(_Reply(0, b"", SOAP_CONTENT_TYPE, operation, list(object_types or [])))
+        return decision
+
+    @staticmethod
+    def _after(decision: Decision, reply: _Reply) -> _Reply:
+        """The reply, unless the profile resets the connection after the call was carried out."""
+        if decision.effect == "reset_after":
+            raise _Dropped(reply)
+        return reply
+
+    @staticmethod
+    def _server_busy(relates_to: str | None, actor: str, operation: str) -> _Reply:
+        """The soap:Server fault with an apifault detail that the service answers when it sheds load."""
+        body = (
+            "<soap:Fault><faultcode>soap:Server</faultcode>"
+            f"<faultstring>{escape(rules.SERVER_BUSY_MESSAGE)}</faultstring>"
+            f"<faultactor>{escape(actor)}</faultactor>"
+            f'<detail><apifault xmlns="{APIFAULT_NS}"><Code>{rules.SERVER_BUSY_CODE}</Code>'
+            f"<Message>{escape(rules.SERVER_BUSY_MESSAGE)}</Message></apifault></detail></soap:Fault>"
+        )
+        return _Reply(500, envelope(WSA_FAULT_ACTION, body, relates_to), SOAP_CONTENT_TYPE, operation)
 
     @staticmethod
     def _fault(
@@ -303,6 +389,8 @@ class EmulatorApp:
             return _json(200, {"status": "ok"})
         if parts == ["requests"] and method == "GET":
             return _json(200, self.store.requests())
+        if parts == ["faults"]:
+            return self._admin_faults(method, environ)
         if parts == ["requests"] and method == "DELETE":
             self.store.clear_requests()
             return _json(200, {"status": "ok"})
@@ -319,3 +407,63 @@ class EmulatorApp:
                 return _json(404, {"error": f"No data extension has the CustomerKey {customer_key}."})
             return _json(200, {"customer_key": customer_key, "count": count})
         return _json(404, {"error": f"Unknown admin endpoint {method} {ADMIN_PREFIX}{route}"})
+
+    def _admin_faults(self, method: str, environ: Environ) -> _Reply:
+        if method == "GET":
+            return _json(200, self.faults.state())
+        if method == "DELETE":
+            self.faults.replace(NO_FAULTS)
+            return _json(200, self.faults.state())
+        if method == "PUT":
+            try:
+                profile = parse_profile(json.loads(_read_body(environ).decode("utf-8") or "null"), "profile")
+            except (ValueError, UnicodeDecodeError) as error:
+                # ProfileError is a ValueError, and so is a body that is not JSON.
+                return _json(400, {"error": str(error)})
+            self.faults.replace(profile)
+            return _json(200, self.faults.state())
+        return _json(405, {"error": "Use GET, PUT or DELETE on /_emulator/faults."})
+
+
+class _Dropped(Exception):
+    """The connection is to be reset; `reply` is what the request log records (status 0: no answer)."""
+
+    def __init__(self, reply: _Reply) -> None:
+        super().__init__("connection dropped")
+        self.reply = reply
+
+
+def _soap_objects(body: etree._Element | None) -> tuple[list[str], int]:
+    """The object types a SOAP request names (xsi:type of its Objects or Perform Definitions, or a
+    Retrieve's ObjectType) and how many objects it carries, for fault rules; read before validation."""
+    if body is None:
+        return [], 0
+    types: list[str] = []
+    count = 0
+    for child in body:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        items = [child] if name == "Objects" else [d for d in child if name == "Definitions"]
+        for item in items:
+            count += 1
+            local = (item.get(f"{{{XSI_NS}}}type") or "").rpartition(":")[2]
+            if local and local not in types:
+                types.append(local)
+        if name == "RetrieveRequest":
+            object_type = (child.findtext("{*}ObjectType") or "").strip()
+            if object_type:
+                types.append(object_type)
+    return types, count
+
+
+def _refusal(decision: Decision, operation: str) -> Callable[[int], rules.ApiError | None] | None:
+    """Which objects of a write the profile makes fail: all of them (rate limited) or some (partial)."""
+    if decision.effect == "rate_limited":
+        return lambda ordinal: rules.ApiError(rules.RATE_LIMITED_CODE, rules.RATE_LIMITED_MESSAGE)
+    if decision.effect == "partial":
+        failing = decision.failing
+        return lambda ordinal: (
+            rules.general_exception(operation, 100000 + ordinal) if ordinal in failing else None
+        )
+    return None

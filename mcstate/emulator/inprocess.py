@@ -82,7 +82,11 @@ class InProcessAdapter(BaseAdapter):
             captured["status"] = status
             captured["headers"] = headers
 
-        chunks: Iterable[bytes] = self.app(environ, start_response)
+        try:
+            chunks: Iterable[bytes] = self.app(environ, start_response)
+        except ConnectionResetError as reset:
+            # An injected fault reset the connection: what requests raises for a real one.
+            raise requests.ConnectionError(reset, request=request) from None
         content = b"".join(chunks)
 
         response = requests.Response()

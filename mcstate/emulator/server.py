@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import socket
+import struct
 import sys
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-from mcstate.emulator.app import EmulatorApp
+from mcstate.emulator.app import DROP_CONNECTION, EmulatorApp
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """Keeps test and CLI output clean: no access log lines."""
+    """Keeps test and CLI output clean: no access log lines. Offers the application a way to reset the
+    connection (injected faults)."""
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        environ[DROP_CONNECTION] = self._reset_connection
+        return environ
+
+    def _reset_connection(self) -> None:
+        # Linger 0: closing sends a TCP reset instead of an orderly end, as a dropped connection does.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
 
 class EmulatorServer(ThreadingMixIn, WSGIServer):

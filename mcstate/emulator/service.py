@@ -8,7 +8,7 @@ OverallStatus, property checks, filters, projection and paging.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -104,6 +104,9 @@ class Response:
     result_count: int = 0
 
 
+Refusal = Callable[[int], "rules.ApiError | None"]
+"""Injected failures of a write (faults.py): the error the object at a 0-based position fails with."""
+
 _WRITE_RESPONSES = {"Create": "CreateResponse", "Update": "UpdateResponse", "Delete": "DeleteResponse"}
 
 
@@ -124,12 +127,12 @@ class Service:
         self.writer = writer
         self.handlers = {handler.object_type: handler for handler in handlers}
 
-    def handle(self, operation: str, body: XNode) -> Response:
+    def handle(self, operation: str, body: XNode, refusal: Refusal | None = None) -> Response:
         if operation == "Retrieve":
             return self.retrieve(body)
         if operation == "GetSystemStatus":
             return self.system_status()
-        return self.write(operation, body)
+        return self.write(operation, body, refusal)
 
     # -- Create / Update / Delete -------------------------------------------------------------------------
 
@@ -137,7 +140,7 @@ class Service:
         name = object_type or "APIObject"
         return self.handlers.get(name) or _Unsupported(name)
 
-    def write(self, operation: str, body: XNode) -> Response:
+    def write(self, operation: str, body: XNode, refusal: Refusal | None = None) -> Response:
         element = _WRITE_RESPONSES[operation]
         objects = body.all("Objects")
         if not objects:
@@ -152,6 +155,9 @@ class Service:
         for ordinal, (handler, item) in enumerate(prepared):
             result: dict[str, Any] = {"OrdinalID": ordinal}
             try:
+                refused = refusal(ordinal) if refusal is not None else None
+                if refused is not None:
+                    raise refused
                 method = operation.lower()
                 if upsert & {"*", handler.object_type}:
                     method = "update_add"
