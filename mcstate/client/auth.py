@@ -75,6 +75,9 @@ class TokenSource:
         try:
             payload = response.json()
         except ValueError:
+            # Not the token endpoint speaking (a proxy's page, a cut-off answer): say what came instead.
+            raise ApiError("token request", _described(response)) from None
+        if not isinstance(payload, dict):
             payload = {}
         if response.status_code in (400, 401, 403):
             detail = payload.get("error_description") or payload.get("message") or payload.get("error")
@@ -82,14 +85,33 @@ class TokenSource:
                 f"the account refused the client credentials ({response.status_code}): "
                 f"{detail or 'no reason given'}. Check the client id and secret in the environment."
             )
-        if response.status_code != 200 or "access_token" not in payload:
+        access_token = payload.get("access_token")
+        if response.status_code != 200 or not isinstance(access_token, str) or not access_token:
+            detail = payload.get("error_description") or payload.get("message") or payload.get("error")
             raise ApiError(
-                "token request", f"unexpected answer from {self._url} (HTTP {response.status_code})"
+                "token request",
+                f"unexpected answer from {self._url} (HTTP {response.status_code}): "
+                f"{str(detail)[:200] if detail else 'no access_token'}",
             )
+        lifetime = payload.get("expires_in", 0)
+        try:
+            seconds = float(lifetime)
+        except (TypeError, ValueError):
+            raise ApiError(
+                "token request", f"the service sent an expires_in that is not a number: {lifetime!r:.40}"
+            ) from None
         started = self._clock()
         return Token(
-            access_token=str(payload["access_token"]),
+            access_token=access_token,
             soap_instance_url=str(payload.get("soap_instance_url") or ""),
             rest_instance_url=str(payload.get("rest_instance_url") or ""),
-            expires_at=started + float(payload.get("expires_in", 0)),
+            expires_at=started + seconds,
         )
+
+
+def _described(response: requests.Response) -> str:
+    from mcstate.client.responses import JSON_EXPECTED, describe
+
+    return describe(
+        response.status_code, str(response.headers.get("Content-Type", "")), response.content, JSON_EXPECTED
+    )

@@ -7,6 +7,7 @@ from typing import Any
 import requests
 
 from mcstate.client.auth import TokenSource
+from mcstate.client.responses import JSON_EXPECTED, describe
 from mcstate.errors import ApiError, AuthError
 from mcstate.resources.base import RestRequest, WriteResult
 
@@ -23,7 +24,9 @@ class RestClient:
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         response = self._request("GET", path, params=params)
         if response.status_code != 200:
-            raise ApiError(f"GET /{path}", _error_message(response), _error_code(response))
+            # The description of a body that is not JSON already names the HTTP status.
+            code = _error_code(response) if _is_json(response) else None
+            raise ApiError(f"GET /{path}", _error_message(response), code)
         return _json(response, f"GET /{path}")
 
     def items(self, path: str) -> list[dict[str, Any]]:
@@ -32,9 +35,9 @@ class RestClient:
         page = 1
         while True:
             body = self.get(path, {"$page": page, "$pageSize": PAGE_SIZE})
-            items = list(body.get("items") or [])
+            items, count = _page(body, f"GET /{path}")
             collected.extend(items)
-            if not items or len(collected) >= int(body.get("count") or 0):
+            if not items or len(collected) >= count:
                 return collected
             page += 1
 
@@ -45,7 +48,13 @@ class RestClient:
         try:
             body = response.json() if response.content.strip() else {}
         except ValueError:
-            body = {}  # a delete of a data extract answers the bare text OK
+            # A delete of a data extract answers the bare text OK. Anything else (a proxy's page in place of
+            # the answer) leaves unknown whether the write happened, so it is not taken as done (nor is a new
+            # id known); the next plan reads what is there.
+            if response.content.strip().upper() != b"OK":
+                unknown = f"{_described(response)}; whether the change was made is unknown: run plan to see"
+                return WriteResult(False, unknown)
+            body = {}
         if not isinstance(body, dict):
             body = {}
         new_id = body.get("id") or body.get("dataExtractDefinitionId")
@@ -81,16 +90,45 @@ def _json(response: requests.Response, call: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise ApiError(
-            call, f"the service answered HTTP {response.status_code} with a body that is not JSON"
-        ) from None
+        raise ApiError(call, _described(response)) from None
+
+
+def _is_json(response: requests.Response) -> bool:
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True
+
+
+def _page(body: Any, call: str) -> tuple[list[dict[str, Any]], int]:
+    """The items of one page of a collection and the collection's count, or an error naming the call."""
+    items = body.get("items") if isinstance(body, dict) else None
+    count = body.get("count") if isinstance(body, dict) else None
+    if items is None and isinstance(body, dict) and "count" in body and not count:
+        items = []
+    if (
+        not isinstance(items, list)
+        or not all(isinstance(item, dict) for item in items)
+        or isinstance(count, bool)
+        or not isinstance(count, int | None)
+    ):
+        shown = ", ".join(sorted(body)) if isinstance(body, dict) else type(body).__name__
+        raise ApiError(call, f"the service sent JSON that is not a page of items ({shown})")
+    return items, count or 0
+
+
+def _described(response: requests.Response) -> str:
+    return describe(
+        response.status_code, str(response.headers.get("Content-Type", "")), response.content, JSON_EXPECTED
+    )
 
 
 def _error_message(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return f"HTTP {response.status_code}"
+        return _described(response)
     if isinstance(body, dict):
         errors = body.get("validationErrors") or body.get("errors")
         if isinstance(errors, list) and errors:
@@ -107,7 +145,14 @@ def _error_code(response: requests.Response) -> int | None:
     if isinstance(body, dict):
         errors = body.get("validationErrors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict) and "errorcode" in errors[0]:
-            return int(errors[0]["errorcode"])
+            return _code(errors[0]["errorcode"], response.status_code)
         if "errorcode" in body:
-            return int(body["errorcode"])
+            return _code(body["errorcode"], response.status_code)
     return response.status_code
+
+
+def _code(value: Any, status: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return status
