@@ -448,6 +448,36 @@ def emulator_reset(
     typer.echo(f"Emulator account in {db} reset.")
 
 
+@emulator_app.command("seed")
+def emulator_seed(
+    db: Annotated[Path, typer.Option(help="SQLite file holding the emulated account.")] = Path(
+        ".mcstate/local.db"
+    ),
+    seed: Annotated[int, typer.Option(help="The same seed gives the same account.")] = 5,
+    size: Annotated[
+        int, typer.Option(help="Data extensions beyond the fixed catalogue; the other kinds in proportion.")
+    ] = 100,
+) -> None:
+    """Replace the emulated account with a generated, realistic one: every kind, odd names, deep folders,
+    and objects mcstate cannot manage (system, shared and synchronized data extensions)."""
+    from mcstate.emulator.generate import seed_account
+
+    report = seed_account(db, seed=seed, size=size)
+    counts = ", ".join(f"{count} {kind}" for kind, count in report.counts.items())
+    typer.echo(
+        f"Emulator account in {db} seeded (seed {seed}, size {size}): {report.total} objects: {counts}."
+    )
+
+
+def _debug_first(args: list[str]) -> list[str]:
+    """`--debug` is an option of mcstate itself; accepted after the command too (`mcstate plan --debug`),
+    where people naturally add it, by moving it to the front."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args
+    return ["--debug", *(arg for index, arg in enumerate(args) if index >= end or arg != "--debug")]
+
+
 def _debug_first(args: list[str]) -> list[str]:
     """`--debug` is an option of mcstate itself; accepted after the command too (`mcstate plan --debug`),
     where people naturally add it, by moving it to the front."""

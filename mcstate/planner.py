@@ -158,6 +158,15 @@ def _check_references(desired: DesiredState, live: LiveState) -> None:
     problems: list[Problem] = []
     for obj in desired:
         problems.extend(REGISTRY[obj.kind].check_live(obj, desired.objects, live))
+        current = live.get(obj.kind, {}).get(lookup_address(obj.kind, obj.key))
+        if obj.document is not None and current is not None and current.unmanageable:
+            problems.append(
+                obj.document.problem(
+                    ("path",) if "path" in obj.document.data else ("key",),
+                    f"{obj.kind} '{obj.key}' exists in the account, but mcstate cannot manage it: "
+                    f"{current.unmanageable}",
+                )
+            )
         for ref in obj.references:
             lookup = lookup_address(ref.kind, ref.key)
             if desired.get(ref.kind, ref.key) is not None or lookup in live.get(ref.kind, {}):

@@ -447,7 +447,9 @@ class DataExtensionHandler(ObjectHandler):
                     "ResetRetentionPeriodOnImport": de.reset_retention_on_import,
                     "DeleteAtEndOfRetentionPeriod": de.delete_at_end_of_retention,
                     "RetainUntil": de.retain_until,
-                    "CategoryID": de.category_id,
+                    "CategoryID": (
+                        None if de.category_id == rules.SYSTEM_DATA_EXTENSION_CATEGORY_ID else de.category_id
+                    ),
                 }
             )
         return rows

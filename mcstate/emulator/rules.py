@@ -354,6 +354,10 @@ DATA_EXTENSION_FOLDER_TYPES = frozenset({"dataextension"})
 DEFAULT_DATA_EXTENSION_FOLDER_KEY = "dataextension_default"
 """A data extension created without CategoryID goes to the root Data Extensions folder."""
 
+SYSTEM_DATA_EXTENSION_CATEGORY_ID = 0
+"""Emulator's choice: the platform's own (system) data extensions, which no API call creates, are stored
+with CategoryID 0 and retrieved without a CategoryID, as real accounts answer them (mcdev drops them)."""
+
 
 def check_key_change(changes_fields: bool) -> None:
     """A CustomerKey is changed by an Update that identifies the data extension by ObjectID, and never in

@@ -54,6 +54,10 @@ class Live:
     key: str
     attributes: dict[str, Any]
     ids: dict[str, Any] = field(default_factory=dict)
+    # Why mcstate cannot manage this object (a system or shared data extension, a folder whose name holds
+    # the path separator), None for the objects it manages. Such objects are still read: other objects
+    # may refer to them (a query filling a shared data extension), and retrieve lists them with this reason.
+    unmanageable: str | None = None
 
     @property
     def address(self) -> str:

@@ -239,6 +239,27 @@ def _fold(name: str) -> str:
     return name.casefold()
 
 
+# Folder content types of data extensions that another part of the platform owns, and why mcstate leaves them.
+OWNED_ELSEWHERE = {
+    "shared_dataextension": "a shared data extension: the parent business unit owns it (seen from this "
+    "one, it is read-only)",
+    "shared_salesforcedataextension": "a shared Salesforce data extension: the parent business unit owns it",
+    "synchronizeddataextension": "a synchronized data extension: Marketing Cloud Connect creates and changes "
+    "it from Salesforce",
+    "salesforcedataextension": "a Salesforce data extension: Marketing Cloud Connect creates and changes it",
+}
+
+
+def unmanageable_reason(category: int | None, folder: Live | None) -> str | None:
+    """Why a data extension cannot be managed: a system one (no folder), or one in a folder of a type that
+    another part of the platform owns. None for the data extensions definitions can declare."""
+    if category is None:
+        return "a system data extension: it has no folder, the platform creates and changes it"
+    if folder is None:
+        return None  # in a folder mcstate did not read; to_definition says so
+    return OWNED_ELSEWHERE.get(str(folder.attributes.get("content_type") or "").casefold())
+
+
 class DataExtensionType:
     kind: ClassVar[str] = KIND
     schema: ClassVar[str | None] = "data_extension.schema.json"
@@ -342,7 +363,7 @@ class DataExtensionType:
         return []
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
-        folders_by_id = {obj.ids["id"]: obj.key for obj in live.get(FOLDER, {}).values()}
+        folders = {obj.ids["id"]: obj for obj in live.get(FOLDER, {}).values()}
         rows = client.retrieve("DataExtension", DE_PROPERTIES)
         field_rows = client.retrieve("DataExtensionField", FIELD_PROPERTIES)
         fields_by_de: dict[str, list[Mapping[str, Any]]] = {}
@@ -353,13 +374,16 @@ class DataExtensionType:
         objects: list[Live] = []
         for row in rows:
             key = row.get("CustomerKey")
-            category = _int(row.get("CategoryID"))
-            if key is None or category is None:
-                continue  # system data extensions have no folder and cannot be managed
+            if key is None:
+                continue
             if key.casefold() == MANIFEST_KEY.casefold():
                 continue  # mcstate's record of what it manages (mcstate.manifest) is not itself managed
             field_rows_of_de = sorted(fields_by_de.get(key, []), key=lambda r: _int(r.get("Ordinal")) or 0)
-            objects.append(self.live_from_service(row, field_rows_of_de, folders_by_id.get(category)))
+            category = _int(row.get("CategoryID"))
+            folder = folders.get(category) if category is not None else None
+            obj = self.live_from_service(row, field_rows_of_de, folder.key if folder is not None else None)
+            obj.unmanageable = unmanageable_reason(category, folder)
+            objects.append(obj)
         return objects
 
     def live_from_service(

@@ -20,8 +20,16 @@ ROOT_CONTENT_TYPES: dict[str, str] = {
     "Data Filters": "filterdefinition",
     "my automations": "automations",
 }
-# Read as well, so that the paths of objects in shared folders (seen from a business unit) resolve.
-READ_CONTENT_TYPES = (*ROOT_CONTENT_TYPES.values(), "shared_data", "shared_dataextension")
+# Read as well, so that the paths of objects in shared folders (seen from a business unit) and of data
+# extensions other parts of the platform own resolve; those objects are listed, not managed.
+READ_CONTENT_TYPES = (
+    *ROOT_CONTENT_TYPES.values(),
+    "shared_data",
+    "shared_dataextension",
+    "shared_salesforcedataextension",
+    "salesforcedataextension",
+    "synchronizeddataextension",
+)
 
 SEPARATOR = "/"
 
@@ -96,6 +104,9 @@ class FolderType:
         )
         by_id = {int(row["ID"]): row for row in rows}
         paths: dict[int, str] = {}
+        # Folders whose path cannot be written: a name on it holds the separator (then the path names
+        # other folders than this one).
+        unwritable: dict[int, str] = {}
 
         def path_of(folder_id: int, seen: frozenset[int] = frozenset()) -> str | None:
             if folder_id in paths:
@@ -112,6 +123,13 @@ class FolderType:
                 if parent is None:
                     return None
                 paths[folder_id] = f"{parent}{SEPARATOR}{name}"
+                if parent_id in unwritable:
+                    unwritable[folder_id] = unwritable[parent_id]
+            if SEPARATOR in name:
+                unwritable[folder_id] = (
+                    f"the folder name '{name}' contains '{SEPARATOR}', which separates the folder names of a "
+                    "path in definitions"
+                )
             return paths[folder_id]
 
         folders: dict[str, Live] = {}
@@ -125,6 +143,7 @@ class FolderType:
                 path,
                 {"content_type": row.get("ContentType"), "description": row.get("Description") or ""},
                 {"id": folder_id, "customer_key": row.get("CustomerKey")},
+                unwritable.get(folder_id),
             )
         return list(folders.values())
 
