@@ -397,8 +397,16 @@ def emulator_serve(
         ".mcstate/local.db"
     ),
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    client_id: Annotated[str | None, typer.Option(help="Accept only this client id.")] = None,
-    client_secret: Annotated[str | None, typer.Option(help="Accept only this client secret.")] = None,
+    client_id: Annotated[
+        str | None, typer.Option(help="Accept only this client id.", envvar="MCSTATE_EMULATOR_CLIENT_ID")
+    ] = None,
+    client_secret: Annotated[
+        str | None,
+        typer.Option(
+            help="Accept only this client secret (from the environment, it stays out of process listings).",
+            envvar="MCSTATE_EMULATOR_CLIENT_SECRET",
+        ),
+    ] = None,
     faults: Annotated[
         Path | None,
         typer.Option(
