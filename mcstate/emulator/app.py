@@ -8,8 +8,9 @@ Routes (paths case-insensitive, as on the real IIS host):
 * ``/automation/...``, ``/data/...`` - the REST API (Bearer token), answered by rest.py.
 * ``/_emulator/...`` - admin endpoints for tests and tooling, not part of the real API and not logged:
   ``POST reset``, ``PUT dataextensions/<customer key>/rows`` with ``{"count": N}``,
-  ``GET requests`` and ``DELETE requests``; ``GET|PUT|DELETE faults`` (the fault profile as JSON, see
-  faults.py; GET also lists the faults played so far).
+  ``GET requests`` (each with its request and response body sizes) and ``DELETE requests``;
+  ``GET|PUT|DELETE faults`` (the fault profile as JSON, see faults.py; GET also lists the faults played so
+  far).
 """
 
 from __future__ import annotations
@@ -119,6 +120,14 @@ def base_url(environ: Environ) -> str:
     return f"{scheme}://{host}{script}/"
 
 
+def _content_length(environ: Environ) -> int:
+    """The size of the request body as the client announced it (0 when it announced none)."""
+    try:
+        return max(int(environ.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
 def _read_body(environ: Environ) -> bytes:
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -179,12 +188,12 @@ class EmulatorApp:
             try:
                 reply = self._route(method, path, environ)
             except _Dropped as dropped:
-                self._log(method, path, dropped.reply)
+                self._log(method, path, dropped.reply, _content_length(environ))
                 drop = environ.get(DROP_CONNECTION)
                 if callable(drop):
                     drop()
                 raise ConnectionDropped("connection reset by the fault profile") from None
-            self._log(method, path, reply)
+            self._log(method, path, reply, _content_length(environ))
         status = HTTPStatus(reply.status)
         start_response(
             f"{status.value} {status.phrase}",
@@ -192,7 +201,7 @@ class EmulatorApp:
         )
         return [reply.body]
 
-    def _log(self, method: str, path: str, reply: _Reply) -> None:
+    def _log(self, method: str, path: str, reply: _Reply, request_bytes: int) -> None:
         self.store.log_request(
             method=method,
             path=path,
@@ -201,6 +210,8 @@ class EmulatorApp:
             object_types=reply.object_types,
             object_count=reply.object_count,
             result_count=reply.result_count,
+            request_bytes=request_bytes,
+            response_bytes=len(reply.body),
         )
 
     # -- routing ------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from mcstate.emulator.model import (
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema.
@@ -247,6 +247,11 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (de_object_id, primary_key)
     );
     CREATE INDEX data_extension_rows_de ON data_extension_rows (de_object_id);
+    """,
+    # 5 -> 6: the size of every request and answer body in the request log (bytes on the wire).
+    """
+    ALTER TABLE requests ADD COLUMN request_bytes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE requests ADD COLUMN response_bytes INTEGER NOT NULL DEFAULT 0;
     """,
 )
 
@@ -942,12 +947,14 @@ class Store:
         object_types: Sequence[str],
         object_count: int,
         result_count: int,
+        request_bytes: int = 0,
+        response_bytes: int = 0,
     ) -> None:
         stamp = datetime.now().astimezone().isoformat(timespec="milliseconds")
         with self.transaction() as connection:
             connection.execute(
                 "INSERT INTO requests (time, method, path, status, operation, object_types, object_count, "
-                "result_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "result_count, request_bytes, response_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     stamp,
                     method,
@@ -957,6 +964,8 @@ class Store:
                     json.dumps(list(object_types)),
                     object_count,
                     result_count,
+                    request_bytes,
+                    response_bytes,
                 ),
             )
 
@@ -973,6 +982,8 @@ class Store:
                 "object_types": json.loads(row["object_types"]),
                 "object_count": row["object_count"],
                 "result_count": row["result_count"],
+                "request_bytes": row["request_bytes"],
+                "response_bytes": row["response_bytes"],
             }
             for row in rows
         ]
