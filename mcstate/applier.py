@@ -5,21 +5,34 @@ of one phase and operation go out together in batched calls of one kind. Deletes
 declares (--prune) come last, in reverse dependency order: a delete comes after the deletes of the objects
 that depend on it. A failed object stops only the changes that depend on it (for a delete: the deletes of
 what it depends on); every failure is reported.
+
+A write whose outcome is unknown (the connection dropped after the request went out: UnknownOutcome) is
+never sent again blindly. Once the other writes of its level are done, the account is read again (`replan`)
+and only what is still missing or different is sent, a bounded number of times. A create refused because
+the key is taken is checked the same way: when the fresh read finds the object as defined, it was done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from mcstate.errors import McstateError, ObjectFailure, PlanRefused
+from mcstate.errors import McstateError, ObjectFailure, PlanRefused, UnknownOutcome
 from mcstate.plan import Change, Plan
 from mcstate.planner import record_only
 from mcstate.resources import REGISTRY
 from mcstate.resources.base import ApplyContext, Operation, RestRequest, SoapObject, Step, WriteResult
 
 OPERATION_ORDER: tuple[Operation, ...] = ("delete", "create", "update")
+# How often, per level, the account is read again to settle writes whose outcome is unknown.
+SETTLE_ROUNDS = 3
+# Result codes of a create refused because the key is taken (data extension, import, filter, folder, the
+# general "already exists", REST): the object may be there already, from a write whose answer was lost.
+DUPLICATE_CODES = frozenset({1, 310003, 43030, 373005, 396002, 10011})
+
+# Reads the account again and plans the definitions against it; called with the addresses to settle.
+Replan = Callable[[Collection[str]], Plan]
 
 
 class Writer(Protocol):
@@ -69,19 +82,51 @@ def check_allowed(plan: Plan, allow_destructive: bool) -> None:
         )
 
 
-def apply_plan(plan: Plan, writer: Writer, *, allow_destructive: bool = False) -> ApplyReport:
+def apply_plan(
+    plan: Plan, writer: Writer, *, allow_destructive: bool = False, replan: Replan | None = None
+) -> ApplyReport:
+    """Carry out the plan. Without `replan`, writes whose outcome is unknown are reported as failures."""
     check_allowed(plan, allow_destructive)
     context = ApplyContext()
     for known_address, ids in plan.known_ids.items():
         kind, _, key = known_address.partition(":")
         context.remember(kind, key, ids)
-    report = ApplyReport()
-    failed: set[str] = set()
-    deletes = [c for c in plan.changes if c.action == "delete"]
+    run = _Run(writer, ApplyReport(), set(), context, replan, allow_destructive)
+    for level, dependents in _all_levels(plan.changes):
+        run.settle(run.level(level, dependents))
+    return run.report
+
+
+def _all_levels(changes: Sequence[Change]) -> list[tuple[list[Change], dict[str, list[Change]]]]:
+    """The levels to apply in order, each with the deleted objects that refer to each deleted object."""
+    deletes = [c for c in changes if c.action == "delete"]
     dependents = _dependents(deletes)
-    others = [c for c in plan.changes if c.action != "delete"]
-    levels = [*_levels(others), *_delete_levels(deletes, dependents)]
-    for level in levels:
+    others = [c for c in changes if c.action != "delete"]
+    return [(level, dependents) for level in [*_levels(others), *_delete_levels(deletes, dependents)]]
+
+
+@dataclass
+class _Unsettled:
+    """A change whose writes may or may not have been carried out, and what was reported for it."""
+
+    change: Change
+    failure: McstateError
+    # A create refused because its key is taken (not a lost answer): if a fresh read still wants to create
+    # the object, the refusal stands.
+    duplicate: bool = False
+
+
+@dataclass
+class _Run:
+    writer: Writer
+    report: ApplyReport
+    failed: set[str]
+    context: ApplyContext
+    replan: Replan | None
+    allow_destructive: bool
+
+    def level(self, level: Sequence[Change], dependents: dict[str, list[Change]]) -> list[_Unsettled]:
+        """Send the writes of one level; returns the changes whose outcome is not known yet."""
         runnable: list[Change] = []
         for change in level:
             if change.action == "delete":
@@ -89,64 +134,121 @@ def apply_plan(plan: Plan, writer: Writer, *, allow_destructive: bool = False) -
                 waits_for = [d.address for d in dependents.get(change.address, [])]
             else:
                 waits_for = list(change.depends_on)
-            blocker = next((d for d in waits_for if d in failed), None)
+            blocker = next((d for d in waits_for if d in self.failed), None)
             if blocker is None:
                 runnable.append(change)
             else:
-                failed.add(change.address)
-                report.skipped.append(change)
+                self.failed.add(change.address)
+                self.report.skipped.append(change)
         # A change of the record alone (prevent_destroy) is written with the manifest, after apply.
         steps = [
             step
             for change in runnable
             if not record_only(change)
-            for step in REGISTRY[change.kind].steps(change, context)
+            for step in REGISTRY[change.kind].steps(change, self.context)
         ]
+        unsettled: dict[str, _Unsettled] = {}
         for phase in sorted({s.phase for s in steps}):
             for operation in OPERATION_ORDER:
                 batch = [
                     s
                     for s in steps
-                    if s.phase == phase and s.operation == operation and s.change.address not in failed
+                    if s.phase == phase
+                    and s.operation == operation
+                    and s.change.address not in self.failed
+                    and s.change.address not in unsettled
                 ]
                 soap = [s for s in batch if isinstance(s.object, SoapObject)]
                 if soap:
-                    _send(soap, operation, writer, report, failed, context)
+                    self._send(soap, operation, unsettled)
                 for step in batch:
-                    if isinstance(step.object, RestRequest) and step.change.address not in failed:
-                        _record(step, writer.send(step.object), report, failed, context)
-        report.applied.extend(c for c in runnable if c.address not in failed)
-    return report
-
-
-def _send(
-    batch: list[Step],
-    operation: Operation,
-    writer: Writer,
-    report: ApplyReport,
-    failed: set[str],
-    context: ApplyContext,
-) -> None:
-    results = writer.write(operation, [s.object for s in batch if isinstance(s.object, SoapObject)])
-    for step, result in zip(batch, results, strict=True):
-        _record(step, result, report, failed, context)
-
-
-def _record(
-    step: Step, result: WriteResult, report: ApplyReport, failed: set[str], context: ApplyContext
-) -> None:
-    if not result.ok:
-        failed.add(step.change.address)
-        report.failures.append(ObjectFailure(step.change.kind, step.change.key, result.code, result.message))
-        return
-    # Objects created a moment ago are referred to by their new identifiers (folder IDs, ObjectIDs).
-    learnt = {"id": result.new_id, "object_id": result.new_object_id}
-    if step.operation == "create":
-        context.remember(
-            step.change.kind, step.change.key, {k: v for k, v in learnt.items() if v not in (None, 0, "")}
+                    if not isinstance(step.object, RestRequest) or step.change.address in self.failed:
+                        continue
+                    if step.change.address in unsettled:
+                        continue
+                    try:
+                        result = self.writer.send(step.object)
+                    except UnknownOutcome as unknown:
+                        unsettled[step.change.address] = _Unsettled(step.change, unknown)
+                        continue
+                    self._record(step, result, unsettled)
+        self.report.applied.extend(
+            c for c in runnable if c.address not in self.failed and c.address not in unsettled
         )
-    if step.on_success is not None:
-        step.on_success(result)
+        return list(unsettled.values())
+
+    def settle(self, unsettled: list[_Unsettled]) -> None:
+        """Read the account again and send only what the unsettled changes still lack, a bounded number of
+        times; what is still unknown then is reported as failed."""
+        for _ in range(SETTLE_ROUNDS):
+            if not unsettled or self.replan is None:
+                break
+            fresh = self.replan([u.change.address for u in unsettled])
+            for known_address, ids in fresh.known_ids.items():
+                kind, _, key = known_address.partition(":")
+                self.context.remember(kind, key, ids)
+            wanted = {c.address.casefold(): c for c in fresh.changes}
+            remaining: list[Change] = []
+            for item in unsettled:
+                again = wanted.get(item.change.address.casefold())
+                if again is None or record_only(again):
+                    # The account has the object as defined: the write was carried out.
+                    self.report.applied.append(item.change)
+                elif item.duplicate and again.action == "create":
+                    self._fail(item.change, item.failure)
+                elif again.destructive and (again.protected or not self.allow_destructive):
+                    reason = "; ".join(again.destructive_reasons)
+                    self._fail(
+                        item.change,
+                        McstateError(f"{item.failure}; finishing it now destroys data ({reason})"),
+                    )
+                else:
+                    remaining.append(again)
+            unsettled = []
+            for level, dependents in _all_levels(remaining):
+                unsettled += self.level(level, dependents)
+        for item in unsettled:
+            self._fail(item.change, item.failure)
+
+    def _fail(self, change: Change, failure: McstateError) -> None:
+        self.failed.add(change.address)
+        self.report.failures.append(failure)
+
+    def _send(self, batch: list[Step], operation: Operation, unsettled: dict[str, _Unsettled]) -> None:
+        objects = [s.object for s in batch if isinstance(s.object, SoapObject)]
+        try:
+            results = self.writer.write(operation, objects)
+        except UnknownOutcome as unknown:
+            # Results of the calls before the one whose answer was lost are known.
+            for step, result in zip(batch, unknown.done, strict=False):
+                self._record(step, result, unsettled)
+            for step in batch[len(unknown.done) :]:
+                unsettled.setdefault(step.change.address, _Unsettled(step.change, unknown))
+            return
+        for step, result in zip(batch, results, strict=True):
+            self._record(step, result, unsettled)
+
+    def _record(self, step: Step, result: WriteResult, unsettled: dict[str, _Unsettled]) -> None:
+        change = step.change
+        if not result.ok:
+            failure = ObjectFailure(change.kind, change.key, result.code, result.message)
+            if step.operation == "create" and _duplicate(result):
+                unsettled.setdefault(change.address, _Unsettled(change, failure, duplicate=True))
+                return
+            self._fail(change, failure)
+            return
+        # Objects created a moment ago are referred to by their new identifiers (folder IDs, ObjectIDs).
+        learnt = {"id": result.new_id, "object_id": result.new_object_id}
+        if step.operation == "create":
+            self.context.remember(
+                change.kind, change.key, {k: v for k, v in learnt.items() if v not in (None, 0, "")}
+            )
+        if step.on_success is not None:
+            step.on_success(result)
+
+
+def _duplicate(result: WriteResult) -> bool:
+    return result.code in DUPLICATE_CODES or "already exist" in result.message.casefold()
 
 
 def _levels(changes: Sequence[Change]) -> list[list[Change]]:

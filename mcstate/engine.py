@@ -75,8 +75,15 @@ def apply(
     plan_to_apply: Plan, desired: DesiredState, client: AccountClient, *, allow_destructive: bool
 ) -> ApplyOutcome:
     """Apply the plan, read the account again and compare it with the definitions, then record what was
-    applied in the manifest. An apply that changed nothing writes nothing, not even the manifest."""
-    report = apply_plan(plan_to_apply, client, allow_destructive=allow_destructive)
+    applied in the manifest. An apply that changed nothing writes nothing, not even the manifest. Writes
+    whose outcome is unknown are settled against a fresh read of the account (applier.Replan)."""
+
+    def replan(addresses: Collection[str]) -> Plan:
+        managed = read_manifest(client)
+        live = read_live(client, desired, undefined_kinds(desired, managed))
+        return make_plan(desired, live, plan_to_apply.target, managed, prune=True)
+
+    report = apply_plan(plan_to_apply, client, allow_destructive=allow_destructive, replan=replan)
     if not report.applied:
         return ApplyOutcome(report, ())
     managed = read_manifest(client)

@@ -6,8 +6,9 @@ Anything else that escapes is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -77,6 +78,18 @@ class ApiError(McstateError):
         self.detail = message
         prefix = f"{code} " if code not in (None, "") else ""
         super().__init__(f"{call}: {prefix}{message}")
+
+
+class UnknownOutcome(ApiError):
+    """A write went out but no answer came back (the connection dropped, the answer timed out): the service
+    may or may not have carried it out. It is never sent again blindly: the applier reads the account again
+    and sends only what is still missing. `done` holds the results of the objects of earlier calls of the
+    same write, whose outcome is known."""
+
+    def __init__(self, call: str, message: str, done: Sequence[Any] = ()) -> None:
+        super().__init__(call, f"{message}; whether the service carried it out is unknown")
+        self.reason = message
+        self.done = list(done)
 
 
 class ObjectFailure(McstateError):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import requests
 
+from mcstate.client.retry import DEFAULT_POLICY, RETRY_STATUSES, Retrier, RetryPolicy, describe_failure
 from mcstate.errors import ApiError, AuthError
 
 # Refresh this long before the token's end, so a call never starts with a token about to lapse.
@@ -45,12 +46,15 @@ class TokenSource:
         auth_url: str,
         credentials: Credentials,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        retry: RetryPolicy | Retrier = DEFAULT_POLICY,
     ) -> None:
         self._session = session
         self._url = auth_url.rstrip("/") + "/v2/token"
         self._credentials = credentials
         self._clock = clock
         self._token: Token | None = None
+        self._retrier = retry if isinstance(retry, Retrier) else Retrier(retry)
 
     def token(self) -> Token:
         if self._token is None or self._clock() >= self._token.expires_at - REFRESH_MARGIN_SECONDS:
@@ -60,6 +64,20 @@ class TokenSource:
     def invalidate(self) -> None:
         self._token = None
 
+    def _post(self, body: dict[str, str]) -> requests.Response:
+        """The token request, tried again after transient failures: asking for a token twice is harmless."""
+        attempts = self._retrier.start("token request")
+        while True:
+            try:
+                response = self._session.post(self._url, json=body, timeout=TOKEN_TIMEOUT_SECONDS)
+            except requests.RequestException as exc:
+                if attempts.retry(f"{describe_failure(exc)} ({type(exc).__name__})"):
+                    continue
+                raise ApiError("token request", f"cannot reach {self._url}: {type(exc).__name__}") from None
+            if response.status_code in RETRY_STATUSES and attempts.retry(f"HTTP {response.status_code}"):
+                continue
+            return response
+
     def _fetch(self) -> Token:
         body = {
             "grant_type": "client_credentials",
@@ -68,10 +86,7 @@ class TokenSource:
         }
         if self._credentials.account_id:
             body["account_id"] = self._credentials.account_id
-        try:
-            response = self._session.post(self._url, json=body, timeout=TOKEN_TIMEOUT_SECONDS)
-        except requests.RequestException as exc:
-            raise ApiError("token request", f"cannot reach {self._url}: {type(exc).__name__}") from None
+        response = self._post(body)
         try:
             payload = response.json()
         except ValueError:

@@ -8,18 +8,35 @@ import requests
 
 from mcstate.client.auth import TokenSource
 from mcstate.client.responses import JSON_EXPECTED, describe
-from mcstate.errors import ApiError, AuthError
+from mcstate.client.retry import (
+    DEFAULT_POLICY,
+    MAYBE_DONE_STATUSES,
+    RETRY_STATUSES,
+    Retrier,
+    RetryPolicy,
+    describe_failure,
+    never_sent,
+)
+from mcstate.errors import ApiError, AuthError, UnknownOutcome
 from mcstate.resources.base import RestRequest, WriteResult
 
-TIMEOUT_SECONDS = 120
 PAGE_SIZE = 500
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 
 class RestClient:
-    def __init__(self, session: requests.Session, tokens: TokenSource, rest_url: str | None = None) -> None:
+    def __init__(
+        self,
+        session: requests.Session,
+        tokens: TokenSource,
+        rest_url: str | None = None,
+        *,
+        retry: RetryPolicy | Retrier = DEFAULT_POLICY,
+    ) -> None:
         self._session = session
         self._tokens = tokens
         self._rest_url = rest_url
+        self._retrier = retry if isinstance(retry, Retrier) else Retrier(retry)
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         response = self._request("GET", path, params=params)
@@ -61,8 +78,14 @@ class RestClient:
         return WriteResult(True, f"{request.method} {response.status_code}", new_object_id=new_id)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One call, tried again after transient failures (mcstate.client.retry), with a fresh token once
+        when the account refuses the token. A write whose request went out without a definite answer raises
+        UnknownOutcome instead of being sent again."""
         call = f"{method} /{path}"
-        for attempt in (1, 2):
+        write = method in WRITE_METHODS
+        attempts = self._retrier.start(call)
+        refreshed = False
+        while True:
             token = self._tokens.token()
             base = self._rest_url or token.rest_instance_url
             if not base:
@@ -73,17 +96,29 @@ class RestClient:
             headers = {"Authorization": f"Bearer {token.access_token}"}
             try:
                 response = self._session.request(
-                    method, url, headers=headers, timeout=TIMEOUT_SECONDS, **kwargs
+                    method, url, headers=headers, timeout=self._retrier.policy.timeout, **kwargs
                 )
             except requests.RequestException as exc:
+                reason = f"{describe_failure(exc)} ({type(exc).__name__})"
+                if write and not never_sent(exc):
+                    raise UnknownOutcome(call, reason) from None
+                if attempts.retry(reason):
+                    continue
                 raise ApiError(call, f"cannot reach {base}: {type(exc).__name__}") from None
-            if response.status_code == 401 and attempt == 1:
+            status = response.status_code
+            if status == 401 and not refreshed:
+                # The token may have lapsed early (revoked, clock skew): fetch a new one once.
                 self._tokens.invalidate()
+                refreshed = True
                 continue
-            if response.status_code == 401:
+            if status == 401:
                 raise AuthError(f"{call}: the account refused the token")
+            if status in RETRY_STATUSES:
+                if write and status in MAYBE_DONE_STATUSES:
+                    raise UnknownOutcome(call, f"HTTP {status}")
+                if attempts.retry(f"HTTP {status}"):
+                    continue
             return response
-        raise AssertionError("unreachable")
 
 
 def _json(response: requests.Response, call: str) -> Any:

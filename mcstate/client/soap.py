@@ -21,7 +21,18 @@ from lxml import etree
 from mcstate.client.auth import TokenSource
 from mcstate.client.filters import Complex, Filter, Simple
 from mcstate.client.responses import soap_problem, unreadable
-from mcstate.errors import ApiError, AuthError
+from mcstate.client.retry import (
+    DEFAULT_POLICY,
+    MAYBE_DONE_STATUSES,
+    RATE_LIMITED_CODE,
+    RETRY_STATUSES,
+    Attempts,
+    Retrier,
+    RetryPolicy,
+    describe_failure,
+    never_sent,
+)
+from mcstate.errors import ApiError, AuthError, UnknownOutcome
 from mcstate.resources.base import Operation, SoapObject, WriteResult
 from mcstate.wsdl import wsdl_path
 
@@ -31,8 +42,6 @@ FUELOAUTH = "{http://exacttarget.com}fueloauth"
 BATCH_SIZE = 50
 # Options of an Update that adds the objects it does not find (SaveAction UpdateAdd for every type).
 UPSERT_OPTIONS = {"SaveOptions": {"SaveOption": [{"PropertyName": "*", "SaveAction": "UpdateAdd"}]}}
-TIMEOUT_SECONDS = 120
-RETRIEVE_TIMEOUT_SECONDS = 300
 
 
 @functools.cache
@@ -54,15 +63,28 @@ class _Unreadable(Exception):
     """The service's answer is not a SOAP envelope holding the expected response or a fault."""
 
 
+class _Transient(Exception):
+    """One try of a call failed for a reason that passes. `maybe_done`: the request went out and the
+    service may have carried it out (no answer came back); `error` is raised when no retry is left."""
+
+    def __init__(self, reason: str, error: ApiError, *, maybe_done: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
+        self.maybe_done = maybe_done
+
+
 class _CheckedTransport(zeep.Transport):
     """Looks at every answer before zeep parses it: zeep turns some garbage into tracebacks from deep inside
     its parser (an empty Body, an HTML page) or reads another operation's response as this one's."""
 
     expected_element: str | None = None
     received = False
+    status: int | None = None
 
     def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> requests.Response:
         response = super().post_xml(address, envelope, headers)
+        self.status = response.status_code
         content_type = str(response.headers.get("Content-Type", ""))
         problem = soap_problem(response.status_code, content_type, response.content, self.expected_element)
         if problem is not None:
@@ -100,12 +122,19 @@ for _name in ("zeep.xsd.types.simple", "zeep.xsd.elements.attribute"):
 
 
 class SoapClient:
-    def __init__(self, session: requests.Session, tokens: TokenSource, soap_url: str | None = None) -> None:
+    def __init__(
+        self,
+        session: requests.Session,
+        tokens: TokenSource,
+        soap_url: str | None = None,
+        *,
+        retry: RetryPolicy | Retrier = DEFAULT_POLICY,
+    ) -> None:
         self._tokens = tokens
         self._soap_url = soap_url
-        self._transport = _CheckedTransport(
-            session=session, timeout=TIMEOUT_SECONDS, operation_timeout=TIMEOUT_SECONDS
-        )
+        self._retrier = retry if isinstance(retry, Retrier) else Retrier(retry)
+        timeout = self._retrier.policy.timeout
+        self._transport = _CheckedTransport(session=session, timeout=timeout, operation_timeout=timeout)
         self._zeep = zeep.Client(
             _wsdl_document(), transport=self._transport, settings=zeep.Settings(strict=True)
         )
@@ -119,12 +148,29 @@ class SoapClient:
     ) -> list[dict[str, Any]]:
         """Every object of `object_type` matching `filter`, following MoreDataAvailable pages."""
         call = f"Retrieve {object_type}"
-        request: dict[str, Any] = {"ObjectType": object_type, "Properties": list(properties)}
+        first: dict[str, Any] = {"ObjectType": object_type, "Properties": list(properties)}
         if filter is not None:
-            request["Filter"] = self._filter(filter)
+            first["Filter"] = self._filter(filter)
+        attempts = self._retrier.start(call)
+        while True:
+            try:
+                return self._pages(call, object_type, first, attempts)
+            except _Transient as lost:
+                # A later page was lost: asking for the same continuation again could skip a page the
+                # service already handed out, so the whole Retrieve starts again.
+                if not attempts.retry(f"{lost.reason} (page {lost.error.call})"):
+                    raise lost.error from None
+
+    def _pages(
+        self, call: str, object_type: str, first: dict[str, Any], attempts: Attempts
+    ) -> list[dict[str, Any]]:
+        request = first
         rows: list[dict[str, Any]] = []
         while True:
-            response = self._call(call, "Retrieve", RetrieveRequest=request)
+            continued = request is not first
+            response = self._call(
+                call, "Retrieve", attempts=attempts, page=continued, RetrieveRequest=request
+            )
             status = str(response["OverallStatus"] or "")
             if status not in ("OK", "MoreDataAvailable"):
                 raise ApiError(call, status)
@@ -157,28 +203,76 @@ class SoapClient:
         options = UPSERT_OPTIONS if upsert else {}
         results: list[WriteResult] = []
         for start in range(0, len(objects), BATCH_SIZE):
-            results.extend(self._write_batch(operation, objects[start : start + BATCH_SIZE], options))
+            try:
+                # An upsert comes to the same whether it ran once or twice: it may simply be sent again.
+                batch = objects[start : start + BATCH_SIZE]
+                results.extend(self._write_batch(operation, batch, options, idempotent=upsert))
+            except UnknownOutcome as unknown:
+                raise UnknownOutcome(unknown.call, unknown.reason, results) from None
         return results
 
     def _write_batch(
-        self, operation: Operation, objects: Sequence[SoapObject], options: dict[str, Any]
+        self,
+        operation: Operation,
+        objects: Sequence[SoapObject],
+        options: dict[str, Any],
+        *,
+        idempotent: bool = False,
     ) -> list[WriteResult]:
         method = operation.capitalize()
         types = sorted({o.type for o in objects})
         call = f"{method} {', '.join(types)}"
-        built = [self._build(o) for o in objects]
-        response = self._call(call, method, Options=options, Objects=built)
-        answers = response["Results"] or []
-        if len(answers) != len(objects):
-            raise ApiError(
-                call, f"expected {len(objects)} results, got {len(answers)} ({response['OverallStatus']})"
+        attempts = self._retrier.start(call)
+        results: list[WriteResult | None] = [None] * len(objects)
+        pending = list(range(len(objects)))
+        while True:
+            built = [self._build(objects[index]) for index in pending]
+            response = self._call(
+                call, method, attempts=attempts, write=not idempotent, Options=options, Objects=built
             )
-        ordered = sorted(answers, key=lambda r: r["OrdinalID"] if r["OrdinalID"] is not None else 0)
-        return [_write_result(answer) for answer in ordered]
+            answers = response["Results"] or []
+            if len(answers) != len(pending):
+                raise ApiError(
+                    call, f"expected {len(pending)} results, got {len(answers)} ({response['OverallStatus']})"
+                )
+            ordered = sorted(answers, key=lambda r: r["OrdinalID"] if r["OrdinalID"] is not None else 0)
+            for index, answer in zip(pending, ordered, strict=True):
+                results[index] = _write_result(answer)
+            # Objects refused with code 17 were not written: they alone go again, after the pause.
+            limited = [i for i in pending if (r := results[i]) is not None and r.code == RATE_LIMITED_CODE]
+            if not limited or not attempts.retry(f"{len(limited)} object(s) rate limited (code 17)"):
+                return [result for result in results if result is not None]
+            pending = limited
 
     # -- plumbing -----------------------------------------------------------------------------------
 
-    def _call(self, call: str, operation: str, **arguments: Any) -> Any:
+    def _call(
+        self,
+        call: str,
+        operation: str,
+        *,
+        attempts: Attempts | None = None,
+        write: bool = False,
+        page: bool = False,
+        **arguments: Any,
+    ) -> Any:
+        """One call, tried again after transient failures. A `write` whose request went out without an
+        answer raises UnknownOutcome instead; a `page` (a Retrieve continuation) hands the failure to
+        retrieve(), which starts over."""
+        tries = attempts or self._retrier.start(call)
+        while True:
+            try:
+                return self._try(call, operation, **arguments)
+            except _Transient as transient:
+                if write and transient.maybe_done:
+                    raise UnknownOutcome(call, transient.error.detail) from None
+                if page:
+                    raise
+                if not tries.retry(transient.reason):
+                    raise transient.error from None
+
+    def _try(self, call: str, operation: str, **arguments: Any) -> Any:
+        """One try of a call (with a fresh token once when the service refuses the token)."""
         for attempt in (1, 2):
             token = self._tokens.token()
             header = etree.Element(FUELOAUTH)
@@ -191,6 +285,11 @@ class SoapClient:
                     **arguments, _soapheaders=[header]
                 )
             except _Unreadable as problem:
+                status = self._transport.status
+                if status in RETRY_STATUSES:
+                    # A gateway's error page: the service behind it is busy or unreachable for now.
+                    error = ApiError(call, str(problem))
+                    raise _Transient(str(problem), error, maybe_done=status in MAYBE_DONE_STATUSES) from None
                 raise ApiError(call, str(problem)) from None
             except zeep.exceptions.Fault as fault:
                 if _is_login_failure(fault) and attempt == 1:
@@ -199,9 +298,17 @@ class SoapClient:
                     continue
                 if _is_login_failure(fault):
                     raise AuthError(f"{call}: the account refused the token (Login failed)") from None
-                raise ApiError(call, str(fault.message), _fault_code(fault)) from None
+                error = ApiError(call, str(fault.message), _fault_code(fault))
+                if str(fault.code or "").endswith("Server"):
+                    # The service answers load it sheds with a Server fault: the call was not carried out.
+                    raise _Transient(f"server fault: {fault.message}", error, maybe_done=False) from None
+                raise error from None
             except zeep.exceptions.TransportError as exc:
-                raise ApiError(call, f"HTTP {exc.status_code} from {self._endpoint}") from None
+                error = ApiError(call, f"HTTP {exc.status_code} from {self._endpoint}")
+                if exc.status_code in RETRY_STATUSES:
+                    maybe_done = exc.status_code in MAYBE_DONE_STATUSES
+                    raise _Transient(f"HTTP {exc.status_code}", error, maybe_done=maybe_done) from None
+                raise error from None
             except (
                 zeep.exceptions.XMLSyntaxError,
                 zeep.exceptions.XMLParseError,
@@ -209,7 +316,9 @@ class SoapClient:
             ) as exc:
                 raise ApiError(call, unreadable(str(exc))) from None
             except requests.RequestException as exc:
-                raise ApiError(call, f"cannot reach {self._endpoint}: {type(exc).__name__}") from None
+                error = ApiError(call, f"cannot reach {self._endpoint}: {type(exc).__name__}")
+                reason = f"{describe_failure(exc)} ({type(exc).__name__})"
+                raise _Transient(reason, error, maybe_done=not never_sent(exc)) from None
             except Exception as exc:
                 if not self._transport.received:
                     raise
