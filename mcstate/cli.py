@@ -376,6 +376,86 @@ def drift(
 
 
 @app.command()
+def retrieve(
+    config: ConfigOption = None,
+    target: TargetOption = None,
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="Only this kind (repeatable), e.g. DataExtension.", metavar="KIND"),
+    ] = None,
+    keys: Annotated[
+        list[str] | None, typer.Option("--key", help="Only the object with this key (repeatable).")
+    ] = None,
+    folder: Annotated[
+        str | None,
+        typer.Option("--folder", help="Only objects in this folder or below it, e.g. 'Data Extensions/CRM'."),
+    ] = None,
+    like: Annotated[
+        str | None,
+        typer.Option(
+            "--like",
+            help="Only objects whose key or name matches this SQL LIKE pattern (% any text, _ one "
+            "character).",
+            metavar="PATTERN",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write the files here (default: the project's definitions folder).", metavar="DIR"
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Rewrite the definitions of objects that already have one.")
+    ] = False,
+) -> None:
+    """Write definitions for what the account already has: one YAML file per object, by kind and folder."""
+    from mcstate.connection import connect
+    from mcstate.retrieve import RetrieveOptions, load_existing
+    from mcstate.retrieve import retrieve as retrieve_definitions
+
+    project = _project(config)
+    destination = out if out is not None else project.definitions
+    schemas = project.root / "schemas"
+    options = RetrieveOptions(
+        out=destination,
+        kinds=tuple(kinds or ()),
+        keys=tuple(keys or ()),
+        folder=folder,
+        like=like,
+        overwrite=overwrite,
+        schemas_dir=schemas if schemas.is_dir() else None,
+    )
+    existing = load_existing(project.definitions, destination)
+    result = retrieve_definitions(connect(project, project.target(target)), options, existing)
+    for path, text in result.files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+    for written in result.written:
+        typer.echo(
+            f"{'~' if written.rewritten else '+'} {written.kind} {written.key}: {_shown(written.path)}"
+        )
+    unrepresented = len(result.unrepresentable)
+    typer.echo(
+        f"Retrieve complete: wrote {len(result.files)} file(s), skipped {len(result.skipped)} (already "
+        f"defined{'; --overwrite rewrites them' if result.skipped else ''}), could not represent "
+        f"{unrepresented}{':' if unrepresented else '.'}"
+    )
+    for item in result.unrepresentable:
+        typer.echo(f"  {item.kind} {item.key}: {item.reason}")
+    for note in result.notes:
+        typer.echo(f"Note: {note}")
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the current directory when it is below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@app.command()
 def status(config: ConfigOption = None, target: TargetOption = None) -> None:
     """Check the credentials and the account's availability (GetSystemStatus)."""
     from mcstate.connection import connect

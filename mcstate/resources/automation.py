@@ -24,15 +24,27 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mcstate.definitions.document import DocPath, Document
+from mcstate.definitions.writer import Flow, FlowList
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
-from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step
+from mcstate.resources.base import (
+    ApplyContext,
+    Definition,
+    Desired,
+    Live,
+    NotRepresentable,
+    Ref,
+    Retriever,
+    SoapObject,
+    Step,
+)
 from mcstate.resources.common import (
     account_name_conflicts,
     declared_name_conflicts,
     folder_path,
     folder_problems,
 )
+from mcstate.resources.definition_values import written_folder
 from mcstate.resources.folder import KIND as FOLDER
 from mcstate.resources.folder import folder_ref
 
@@ -223,6 +235,44 @@ def describe_schedule(schedule: Mapping[str, Any] | None) -> str | None:
     elif schedule.get("end_date"):
         text += f" until {schedule['end_date']}"
     return text
+
+
+def _written_moment(text: str) -> str:
+    """A moment as people write it: 2026-01-05T02:00, seconds only when there are some."""
+    return text.removesuffix(":00") if len(text) == len("YYYY-MM-DDTHH:MM:SS") else text
+
+
+def schedule_definition(schedule: Mapping[str, Any]) -> dict[str, Any]:
+    """A normalized schedule as a definition writes it (interval 1 and no end left out).
+    Raises ValueError with the reason when it cannot be written."""
+    recurrence = schedule["recurrence"]
+    if recurrence not in RECURRENCES:
+        raise ValueError(f"its schedule recurs '{recurrence}', which mcstate does not write")
+    if not schedule.get("start") or not _is_moment(str(schedule["start"])):
+        raise ValueError(f"its schedule starts at '{schedule.get('start')}', which is not a date and time")
+    if not schedule.get("time_zone"):
+        raise ValueError("its schedule has no time zone")
+    written: dict[str, Any] = {"recurrence": recurrence}
+    if schedule["interval"] != 1:
+        written["interval"] = schedule["interval"]
+    written["start"] = _written_moment(schedule["start"])
+    written["time_zone"] = schedule["time_zone"]
+    if schedule.get("occurrences") is not None:
+        written["occurrences"] = schedule["occurrences"]
+    elif schedule.get("end_date") is not None:
+        end = str(schedule["end_date"])
+        written["end_date"] = (
+            end.removesuffix("T00:00:00") if end.endswith("T00:00:00") else _written_moment(end)
+        )
+    if recurrence == "weekly":
+        if not schedule.get("days"):
+            raise ValueError("its weekly schedule runs on no day of the week")
+        written["days"] = FlowList(schedule["days"])
+    if recurrence == "monthly":
+        if not 1 <= int(schedule.get("day_of_month") or 0) <= 31:
+            raise ValueError(f"its monthly schedule runs on day {schedule.get('day_of_month')}")
+        written["day_of_month"] = schedule["day_of_month"]
+    return written
 
 
 # -- steps -------------------------------------------------------------------------------------------------
@@ -445,6 +495,38 @@ class AutomationType:
         return Change(
             KIND, desired.key, action, tuple(changes), before, after, live.ids, depends, tuple(reasons)
         )
+
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        attributes = live.attributes
+        folder = written_folder(attributes.get("folder"), ROOT_FOLDER)
+        if isinstance(folder, NotRepresentable):
+            return folder
+        steps = attributes.get("steps") or []
+        if not steps or not all(steps):
+            return NotRepresentable("it has a step without activities, or no steps at all")
+        for number, step in enumerate(steps, start=1):
+            for activity in step:
+                if activity.get("type") not in ACTIVITY_KINDS:
+                    return NotRepresentable(
+                        f"step {number} runs an activity mcstate does not manage ('{activity.get('key')}': "
+                        "not an import, query, filter, data extension extract or file transfer it read)"
+                    )
+        data: dict[str, Any] = {"kind": KIND, "key": live.key, "name": attributes["name"]}
+        if attributes.get("description"):
+            data["description"] = attributes["description"]
+        if folder is not None:
+            data["folder"] = folder
+        if attributes.get("active"):
+            data["active"] = True
+        if attributes.get("schedule") is not None:
+            try:
+                data["schedule"] = schedule_definition(attributes["schedule"])
+            except ValueError as error:
+                return NotRepresentable(str(error))
+        data["steps"] = [FlowList(Flow({a["type"]: a["key"]}) for a in step) for step in steps]
+        return Definition(data)
 
     def live_references(self, live: Live) -> tuple[str, ...]:
         folder = live.attributes.get("folder")

@@ -136,6 +136,49 @@ class ApplyContext:
         self.known.setdefault(address(kind, key).casefold(), {}).update(ids)
 
 
+@dataclass(frozen=True)
+class SideFile:
+    """Text a definition keeps in a file of its own beside the YAML file (a query's SQL). The writer names
+    the file (the YAML file's name with `suffix`) and puts that name in `data[attribute]`."""
+
+    attribute: str  # where the file name goes, e.g. "sql_file"
+    inline_attribute: str  # the attribute holding the text when it is written inline instead, e.g. "sql"
+    suffix: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Definition:
+    """What a person would write for a live object: the document's attributes (only those that differ from
+    the defaults `from_document` applies), in the order they are written, plus its side files."""
+
+    data: dict[str, Any]
+    side_files: tuple[SideFile, ...] = ()
+
+    def with_side_files(self, names: Mapping[str, str]) -> dict[str, Any]:
+        """The document with each side file's name (by attribute) in place, in the order of `data`."""
+        return {name: names.get(name, value) for name, value in self.data.items()}
+
+    def inline(self) -> dict[str, Any]:
+        """The document with the side files' texts written inline (`sql:` instead of `sql_file:`)."""
+        texts = {side.attribute: side for side in self.side_files}
+        inlined: dict[str, Any] = {}
+        for name, value in self.data.items():
+            side = texts.get(name)
+            if side is None:
+                inlined[name] = value
+            else:
+                inlined[side.inline_attribute] = side.text
+        return inlined
+
+
+@dataclass(frozen=True)
+class NotRepresentable:
+    """A live object no definition can describe so that plan shows no change, and why."""
+
+    reason: str
+
+
 class ResourceType(Protocol):
     kind: ClassVar[str]
     schema: ClassVar[str | None]
@@ -171,6 +214,14 @@ class ResourceType(Protocol):
 
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
         """The write calls that carry out `change`, built when its dependencies exist."""
+        ...
+
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        """The definition a person would write for `live` (`mcstate retrieve`), such that `from_document`
+        normalizes it back to `live` and plan shows no change; NotRepresentable with the reason when no
+        definition can; None when the object needs no definition (implied folders, kinds not declared)."""
         ...
 
 

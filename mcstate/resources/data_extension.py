@@ -17,16 +17,27 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from mcstate.definitions.document import Document
+from mcstate.definitions.writer import Flow
 from mcstate.errors import Problem
 from mcstate.manifest import MANIFEST_KEY
 from mcstate.plan import AttributeChange, Change
-from mcstate.resources.base import ApplyContext, Desired, Live, Retriever, SoapObject, Step
+from mcstate.resources.base import (
+    ApplyContext,
+    Definition,
+    Desired,
+    Live,
+    NotRepresentable,
+    Retriever,
+    SoapObject,
+    Step,
+)
 from mcstate.resources.common import (
     account_name_conflicts,
     declared_name_conflicts,
     folder_path,
     folder_problems,
 )
+from mcstate.resources.definition_values import written_folder, written_scalar
 from mcstate.resources.folder import KIND as FOLDER
 from mcstate.resources.folder import folder_ref
 
@@ -413,6 +424,45 @@ class DataExtensionType:
         }
         return Live(KIND, str(row["CustomerKey"]), attributes, ids)
 
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        attributes = live.attributes
+        folder = written_folder(attributes.get("folder"), DEFAULT_FOLDER)
+        if isinstance(folder, NotRepresentable):
+            return folder
+        data: dict[str, Any] = {"kind": KIND, "key": live.key, "name": attributes["name"]}
+        if attributes.get("description"):
+            data["description"] = attributes["description"]
+        if folder is not None:
+            data["folder"] = folder
+        sendable = attributes.get("sendable")
+        if sendable:
+            if sendable["subscriber_field"] not in ("Subscriber Key", "Email Address"):
+                return NotRepresentable(
+                    f"it is sendable by the subscriber attribute '{sendable['subscriber_field']}'; "
+                    "definitions relate a sendable data extension to Subscriber Key or Email Address"
+                )
+            data["sendable"] = Flow(field=sendable["field"], subscriber_field=sendable["subscriber_field"])
+        if attributes.get("testable"):
+            data["testable"] = True
+        retention = attributes.get("retention")
+        if retention is not None:
+            written = _retention_definition(retention)
+            if isinstance(written, NotRepresentable):
+                return written
+            data["retention"] = written
+        if not attributes.get("fields"):
+            return NotRepresentable("it has no fields; a data extension definition needs at least one")
+        fields = []
+        for field in attributes["fields"]:
+            spec = _field_definition(field)
+            if isinstance(spec, NotRepresentable):
+                return spec
+            fields.append(spec)
+        data["fields"] = fields
+        return Definition(data)
+
     def diff(self, desired: Desired, live: Live | None) -> Change | None:
         after = desired.attributes
         depends = tuple(ref.address for ref in desired.references)
@@ -552,6 +602,53 @@ class DataExtensionType:
         if len(props) > 1:
             steps.append(Step("update", SoapObject(KIND, props), change, phase=1))
         return steps
+
+
+def _retention_definition(retention: Mapping[str, Any]) -> Flow | NotRepresentable:
+    period, until = retention.get("period"), retention.get("until")
+    if period and until:
+        return NotRepresentable(
+            "its retention has both a period and a date; a definition gives one of them (the service refuses "
+            "both together)"
+        )
+    if not period and not until:
+        return NotRepresentable(
+            f"its retention policy ({retention['policy']}) has neither a period nor a date to delete at"
+        )
+    written = Flow()
+    if period:
+        written["period"] = Flow(length=period["length"], unit=period["unit"])
+    else:
+        written["until"] = until
+    written["policy"] = retention["policy"]
+    if retention.get("reset_on_import"):
+        written["reset_on_import"] = True
+    return written
+
+
+def _field_definition(field: Mapping[str, Any]) -> Flow | NotRepresentable:
+    """One field as the examples write it: name and type always, other attributes when not the default
+    (a Decimal's precision and scale always: together they are its type)."""
+    field_type = field["type"]
+    spec = Flow(name=field["name"], type=field_type)
+    length = field.get("length") if field_type in LENGTH_TYPES else None
+    if length is not None and length != DEFAULT_LENGTH.get(field_type):
+        spec["length"] = length
+    if field_type == "Decimal":
+        spec["precision"] = field["precision"]
+        spec["scale"] = field["scale"]
+    if field["primary_key"]:
+        if not field["required"]:
+            return NotRepresentable(
+                f"its primary key field '{field['name']}' accepts empty values; in a definition a primary "
+                "key field is always required"
+            )
+        spec["primary_key"] = True
+    elif field["required"]:
+        spec["required"] = True
+    if field.get("default") is not None:
+        spec["default"] = written_scalar(str(field["default"]), field_type)
+    return spec
 
 
 def _warnings(changes: list[AttributeChange]) -> tuple[str, ...]:

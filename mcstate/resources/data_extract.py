@@ -28,7 +28,18 @@ from typing import Any, ClassVar
 from mcstate.definitions.document import Document
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
-from mcstate.resources.base import ApplyContext, Desired, Live, Ref, RestRequest, Retriever, Step, address
+from mcstate.resources.base import (
+    ApplyContext,
+    Definition,
+    Desired,
+    Live,
+    NotRepresentable,
+    Ref,
+    RestRequest,
+    Retriever,
+    Step,
+    address,
+)
 from mcstate.resources.file_location import is_referenced
 
 KIND = "DataExtract"
@@ -137,6 +148,11 @@ class DataExtractTypeType:
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
         raise ValueError("extract types are not written by mcstate")
 
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        return None  # provided by the service, never declared
+
 
 class DataExtractType:
     kind: ClassVar[str] = KIND
@@ -239,6 +255,33 @@ class DataExtractType:
         if not changes:
             return None
         return Change(KIND, desired.key, "update", changes, before, after, live.ids, depends)
+
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        attributes = live.attributes
+        extract_type = attributes.get("extract_type")
+        if extract_type is not None and extract_type.casefold() != DATA_EXTENSION_EXTRACT.casefold():
+            return NotRepresentable(
+                f"it is a data extract of the type '{extract_type}'; mcstate manages data extension extracts"
+            )
+        if "data_extension" not in attributes:
+            return NotRepresentable("its details were not read (only the list of extracts was)")
+        if not attributes.get("data_extension"):
+            return NotRepresentable("it names no data extension to extract")
+        data: dict[str, Any] = {"kind": KIND, "key": live.key, "name": attributes["name"]}
+        if attributes.get("description"):
+            data["description"] = attributes["description"]
+        data["data_extension"] = attributes["data_extension"]
+        data["file_spec"] = attributes.get("file_spec")
+        if attributes.get("column_headers") != DEFAULT_COLUMN_HEADERS:
+            data["column_headers"] = attributes.get("column_headers")
+        if attributes.get("delimiter") != DEFAULT_DELIMITER:
+            data["delimiter"] = attributes.get("delimiter")
+        for name in ("text_qualified", "uses_line_feed"):
+            if attributes.get(name):
+                data[name] = True
+        return Definition(data)
 
     def live_references(self, live: Live) -> tuple[str, ...]:
         data_extension = live.attributes.get("data_extension")

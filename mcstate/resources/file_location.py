@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from mcstate.definitions.document import Document
 from mcstate.errors import Problem
 from mcstate.plan import Change
-from mcstate.resources.base import ApplyContext, Desired, Live, Retriever, Step
+from mcstate.resources.base import ApplyContext, Definition, Desired, Live, NotRepresentable, Retriever, Step
 
 KIND = "FileLocation"
 ENHANCED_FTP = "ExactTarget Enhanced FTP"
@@ -84,3 +84,8 @@ class FileLocationType:
 
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
         raise ValueError("file locations are not written by mcstate")
+
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        return None  # set up in the account, never declared

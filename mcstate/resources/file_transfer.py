@@ -24,7 +24,17 @@ from typing import Any, ClassVar
 from mcstate.definitions.document import Document
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
-from mcstate.resources.base import ApplyContext, Desired, Live, Ref, RestRequest, Retriever, Step
+from mcstate.resources.base import (
+    ApplyContext,
+    Definition,
+    Desired,
+    Live,
+    NotRepresentable,
+    Ref,
+    RestRequest,
+    Retriever,
+    Step,
+)
 from mcstate.resources.file_location import ENHANCED_FTP, is_referenced
 from mcstate.resources.file_location import KIND as LOCATION
 
@@ -143,6 +153,30 @@ class FileTransferType:
         if not changes:
             return None
         return Change(KIND, desired.key, "update", changes, before, after, live.ids, depends)
+
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        attributes = live.attributes
+        if "action" not in attributes:
+            return NotRepresentable("its details were not read (only the list of file transfers was)")
+        location = attributes.get("file_location")
+        if not location or not any(obj.key == location for obj in live_state.get(LOCATION, {}).values()):
+            return NotRepresentable(
+                f"its file location (ID {location}) is not one of the account's file locations"
+            )
+        data: dict[str, Any] = {"kind": KIND, "key": live.key, "name": attributes["name"]}
+        if attributes.get("description"):
+            data["description"] = attributes["description"]
+        data["file_spec"] = attributes.get("file_spec")
+        if location != ENHANCED_FTP:
+            data["file_location"] = location
+        if attributes["action"] != MOVE_FROM_SAFEHOUSE:
+            data["action"] = attributes["action"]
+        for name in ("compressed", "encrypted"):
+            if attributes.get(name):
+                data[name] = True
+        return Definition(data)
 
     def steps(self, change: Change, context: ApplyContext) -> list[Step]:
         if change.action == "delete":

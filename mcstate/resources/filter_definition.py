@@ -25,9 +25,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from mcstate.definitions.document import DocPath, Document
+from mcstate.definitions.writer import Flow, FlowList
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
-from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step
+from mcstate.resources.base import (
+    ApplyContext,
+    Definition,
+    Desired,
+    Live,
+    NotRepresentable,
+    Ref,
+    Retriever,
+    SoapObject,
+    Step,
+)
 from mcstate.resources.common import (
     account_name_conflicts,
     declared_name_conflicts,
@@ -35,6 +46,7 @@ from mcstate.resources.common import (
     folder_path,
     folder_problems,
 )
+from mcstate.resources.definition_values import written_folder, written_scalar
 from mcstate.resources.folder import KIND as FOLDER
 from mcstate.resources.folder import folder_ref
 
@@ -231,6 +243,39 @@ def describe_condition(condition: Mapping[str, Any] | None, nested: bool = False
     return f"{condition['field']} {condition['operator']} {quoted[0]}"
 
 
+KNOWN_OPERATORS = TEXT_OPERATORS | NUMBER_OPERATORS | DATE_OPERATORS | BOOLEAN_OPERATORS
+LIST_OPERATORS = frozenset({"in", "between"})
+
+
+def condition_definition(condition: Mapping[str, Any], field_types: Mapping[str, str]) -> Any:
+    """A normalized condition as a definition writes it: groups as block mappings of lists, comparisons on
+    one line with `value` (or `values` for in and between), values typed by the field's type.
+    Raises ValueError with the reason when the condition cannot be written."""
+    for group in GROUPS:
+        if group in condition:
+            return {group: [condition_definition(member, field_types) for member in condition[group]]}
+    field, operator, values = condition["field"], condition["operator"], condition["values"]
+    if not field:
+        raise ValueError("its filter compares a value without a field")
+    if operator not in KNOWN_OPERATORS:
+        raise ValueError(f"its filter uses the operator '{operator}', which definitions do not write")
+    written = Flow(field=field, operator=operator)
+    field_type = field_types.get(_fold(field))
+    typed = [written_scalar(value, field_type) for value in values]
+    if operator in NO_VALUE_OPERATORS:
+        if values:
+            raise ValueError(f"its filter compares '{field}' {operator} with a value")
+    elif operator in LIST_OPERATORS:
+        if not values or (operator == "between" and len(values) != 2):
+            raise ValueError(f"its filter compares '{field}' {operator} with {len(values)} value(s)")
+        written["values"] = FlowList(typed)
+    elif len(values) != 1:
+        raise ValueError(f"its filter compares '{field}' {operator} with {len(values)} values instead of one")
+    else:
+        written["value"] = typed[0]
+    return written
+
+
 def _comparisons(raw: Any, path: DocPath) -> Iterator[tuple[Mapping[str, Any], DocPath]]:
     """Every comparison of a condition as written, with its path in the document."""
     if not isinstance(raw, Mapping):
@@ -397,6 +442,30 @@ class FilterDefinitionType:
             ids = {"object_id": row.get("ObjectID")}
             objects.append(Live(KIND, str(row["CustomerKey"]), attributes, ids))
         return objects
+
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        attributes = live.attributes
+        folder = written_folder(attributes.get("folder"), ROOT_FOLDER)
+        if isinstance(folder, NotRepresentable):
+            return folder
+        source = live_state.get(DATA_EXTENSION, {}).get(_lookup(DATA_EXTENSION, attributes["source"]))
+        fields = (source.attributes.get("fields") or []) if source is not None else []
+        # Values are typed by their field where the source is known: `value: 0` for a Number field.
+        field_types = {_fold(str(field["name"])): str(field["type"]) for field in fields}
+        try:
+            condition = condition_definition(attributes["filter"], field_types)
+        except ValueError as error:
+            return NotRepresentable(str(error))
+        data: dict[str, Any] = {"kind": KIND, "key": live.key, "name": attributes["name"]}
+        if attributes.get("description"):
+            data["description"] = attributes["description"]
+        if folder is not None:
+            data["folder"] = folder
+        data["source"] = attributes["source"]
+        data["filter"] = condition
+        return Definition(data)
 
     def diff(self, desired: Desired, live: Live | None) -> Change | None:
         after = {name: desired.attributes[name] for name in ATTRIBUTES}

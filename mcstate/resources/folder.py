@@ -9,7 +9,17 @@ from mcstate.client.filters import is_in
 from mcstate.definitions.document import Document
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
-from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step
+from mcstate.resources.base import (
+    ApplyContext,
+    Definition,
+    Desired,
+    Live,
+    NotRepresentable,
+    Ref,
+    Retriever,
+    SoapObject,
+    Step,
+)
 
 KIND = "Folder"
 
@@ -165,6 +175,26 @@ class FolderType:
             ids=live.ids,
             depends_on=depends,
         )
+
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        """Only a description needs a definition: the folders other objects name are created from their
+        `folder:` paths, and root folders exist in every account."""
+        parts = live.key.split(SEPARATOR)
+        description = live.attributes.get("description") or ""
+        if len(parts) < 2 or not description:
+            return None
+        if parts[0] not in ROOT_CONTENT_TYPES:
+            return NotRepresentable(
+                f"it is below '{parts[0]}', a root folder definitions do not declare into"
+            )
+        if parts != split_path(live.key):
+            return NotRepresentable(
+                "a folder name on its path starts or ends with a space, which a folder path in a definition "
+                "cannot express"
+            )
+        return Definition({"kind": KIND, "path": live.key, "description": description})
 
     def live_references(self, live: Live) -> tuple[str, ...]:
         parts = split_path(live.key)

@@ -18,10 +18,22 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mcstate.definitions.document import DocPath, Document
+from mcstate.definitions.writer import Flow
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
-from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step
+from mcstate.resources.base import (
+    ApplyContext,
+    Definition,
+    Desired,
+    Live,
+    NotRepresentable,
+    Ref,
+    Retriever,
+    SoapObject,
+    Step,
+)
 from mcstate.resources.common import declared_object, definition_or_account
+from mcstate.resources.definition_values import written_scalar
 
 KIND = "ImportDefinition"
 DATA_EXTENSION = "DataExtension"
@@ -409,6 +421,97 @@ class ImportDefinitionType:
             "notification": _notification_from_service(row.get("Notification")),
         }
         return Live(KIND, str(row["CustomerKey"]), attributes, {"object_id": row.get("ObjectID")})
+
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        attributes = live.attributes
+        if not attributes.get("destination"):
+            return NotRepresentable(
+                "its destination is not a data extension of this account mcstate reads (a shared or system "
+                "data extension, a list, or one deleted since)"
+            )
+        for name, known in (
+            ("file_type", FILE_TYPES),
+            ("encoding", ENCODINGS),
+            ("field_mapping", FIELD_MAPPINGS),
+            ("update_type", UPDATE_TYPES),
+        ):
+            label = name.replace("_", " ")
+            if attributes.get(name) is None:
+                return NotRepresentable(f"it has no {label}")
+            if attributes.get(name) not in known:
+                return NotRepresentable(f"its {label} '{attributes.get(name)}' is not one mcstate writes")
+        data: dict[str, Any] = {"kind": KIND, "key": live.key, "name": attributes["name"]}
+        if attributes.get("description"):
+            data["description"] = attributes["description"]
+        data["destination"] = attributes["destination"]
+        if attributes.get("file_location") != DEFAULT_FILE_LOCATION:
+            data["file_location"] = attributes.get("file_location")
+        data["file_spec"] = attributes.get("file_spec")
+        file_type = attributes["file_type"]
+        if file_type != "csv":
+            data["file_type"] = file_type
+        delimiter = attributes.get("delimiter")
+        if file_type == "other":
+            data["delimiter"] = delimiter
+        elif delimiter != IMPLIED_DELIMITERS[file_type]:
+            return NotRepresentable(
+                f"it reads a {file_type} file with the delimiter {delimiter!r}; a definition gives a "
+                "delimiter only with file_type 'other'"
+            )
+        for name, default in (
+            ("header_lines", DEFAULT_HEADER_LINES),
+            ("encoding", DEFAULT_ENCODING),
+            ("date_locale", DEFAULT_DATE_LOCALE),
+            ("field_mapping", "infer_from_column_headings"),
+        ):
+            if attributes.get(name) != default:
+                data[name] = attributes.get(name)
+        field_map = attributes.get("field_map") or []
+        if attributes["field_mapping"] == "manual":
+            data["field_map"] = [
+                Flow(source=pair["source"], destination=pair["destination"]) for pair in field_map
+            ]
+        elif field_map:
+            return NotRepresentable(
+                f"it maps fields by hand although its field mapping is {attributes['field_mapping']}; a "
+                "definition gives field_map only with field_mapping 'manual'"
+            )
+        if attributes["update_type"] != "add_and_update":
+            data["update_type"] = attributes["update_type"]
+        control = attributes.get("control_column")
+        if (control is not None) != (attributes["update_type"] == "column_based"):
+            return NotRepresentable(
+                "its control column and its update type disagree; a definition gives control_column exactly "
+                "with update_type 'column_based'"
+            )
+        if control is not None:
+            actions = set(COLUMN_ACTIONS)
+            if control["default_action"] not in actions or any(
+                a["action"] not in actions for a in control["actions"]
+            ):
+                return NotRepresentable("its control column uses an action mcstate does not write")
+            written: dict[str, Any] = {"column": control["column"]}
+            if control["default_action"] != "skip":
+                written["default_action"] = control["default_action"]
+            if control["actions"]:
+                written["actions"] = [
+                    Flow(value=written_scalar(a["value"], "Number"), action=a["action"])
+                    for a in control["actions"]
+                ]
+            data["control_column"] = written
+        if attributes.get("allow_errors"):
+            data["allow_errors"] = True
+        notification = attributes.get("notification")
+        if notification is not None:
+            if notification["when"] not in NOTIFY_WHEN:
+                return NotRepresentable(f"it notifies '{notification['when']}', which mcstate does not write")
+            written_notification = Flow(email=notification["email"])
+            if notification["when"] != "always":
+                written_notification["when"] = notification["when"]
+            data["notification"] = written_notification
+        return Definition(data)
 
     def diff(self, desired: Desired, live: Live | None) -> Change | None:
         after = {name: desired.attributes[name] for name in ATTRIBUTES}

@@ -21,8 +21,20 @@ from mcstate.client.filters import equals
 from mcstate.definitions.document import Document
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
-from mcstate.resources.base import ApplyContext, Desired, Live, Ref, Retriever, SoapObject, Step
+from mcstate.resources.base import (
+    ApplyContext,
+    Definition,
+    Desired,
+    Live,
+    NotRepresentable,
+    Ref,
+    Retriever,
+    SideFile,
+    SoapObject,
+    Step,
+)
 from mcstate.resources.common import declared_object, definition_or_account, folder_path, folder_problems
+from mcstate.resources.definition_values import written_folder
 from mcstate.resources.folder import KIND as FOLDER
 from mcstate.resources.folder import folder_ref
 
@@ -196,6 +208,36 @@ class QueryDefinitionType:
         }
         ids = {"object_id": row.get("ObjectID"), "category_id": row.get("CategoryID")}
         return Live(KIND, str(row["CustomerKey"]), attributes, ids)
+
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        """The SQL goes to a file of its own beside the YAML file (`sql_file:`), where editors and
+        reviewers read it as SQL."""
+        attributes = live.attributes
+        folder = written_folder(attributes.get("folder"), ROOT_FOLDER)
+        if isinstance(folder, NotRepresentable):
+            return folder
+        if not attributes.get("target"):
+            return NotRepresentable("it writes to no data extension (its target is not a data extension)")
+        if attributes.get("update_type") not in UPDATE_TYPES:
+            return NotRepresentable(
+                f"its update type '{attributes.get('update_type')}' is not one mcstate writes"
+            )
+        sql = str(attributes.get("sql") or "")
+        if not sql.strip():
+            return NotRepresentable("its SQL is empty")
+        data: dict[str, Any] = {"kind": KIND, "key": live.key, "name": attributes["name"]}
+        if attributes.get("description"):
+            data["description"] = attributes["description"]
+        if folder is not None:
+            data["folder"] = folder
+        data["target"] = attributes["target"]
+        if attributes["update_type"] != "overwrite":
+            data["update_type"] = attributes["update_type"]
+        data["sql_file"] = None  # named by whoever writes the files
+        text = sql if sql.endswith("\n") else sql + "\n"
+        return Definition(data, (SideFile("sql_file", "sql", ".sql", text),))
 
     def diff(self, desired: Desired, live: Live | None) -> Change | None:
         after = desired.attributes
