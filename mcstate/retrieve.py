@@ -249,8 +249,17 @@ def round_trip_problem(
         return f"its definition would be refused: {problems[0].message}"
     for ref in desired.references:
         lookup = lookup_address(ref.kind, ref.key)
-        if lookup not in everything and lookup not in live.get(ref.kind, {}):
+        target = live.get(ref.kind, {}).get(lookup)
+        if lookup not in everything and target is None:
             return f"it refers to {ref.kind} '{ref.key}', which is neither in the account nor defined"
+        # A folder path names a folder by the folders above it: each one must be there, or plan would
+        # create it (a folder name holding "/" reads as two folders).
+        if ref.kind == "Folder" and target is not None and target.unmanageable:
+            return f"its folder '{ref.key}' cannot be named in a definition: {target.unmanageable}"
+        for implied in REGISTRY[ref.kind].implied(ref.key):
+            implied_lookup = lookup_address(implied.kind, implied.key)
+            if implied_lookup not in everything and implied_lookup not in live.get(implied.kind, {}):
+                return f"plan would create the {implied.kind} '{implied.key}' that its path '{ref.key}' names"
     change = rtype.diff(desired, obj)
     if change is not None:
         attributes = ", ".join(a.path for a in change.attributes) or change.action
@@ -455,7 +464,7 @@ def retrieve(
                 continue  # mcstate's own record of what it manages
             if not selected(obj, options, kinds, like):
                 continue
-            if getattr(obj, "unmanageable", None):
+            if obj.unmanageable:
                 continue  # system, shared and synchronized objects: definitions cannot declare them
             definition = REGISTRY[kind].to_definition(obj, live)
             if definition is None:
@@ -488,6 +497,8 @@ def retrieve(
                 UnrepresentableObject(candidate.obj.kind, candidate.obj.key, problem)
             )
 
+    order = list(REGISTRY)
+    result.unrepresentable.sort(key=lambda item: (order.index(item.kind), item.key))
     _write(kept, options, live, result)
     return result
 

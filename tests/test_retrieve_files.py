@@ -487,3 +487,35 @@ def test_the_example_definitions_come_back_as_they_were_written(tmp_path: Path) 
     assert folders == (REPOSITORY / "definitions" / "folders.yaml").read_text()
     customers = result.files[project.definitions / "data_extensions" / "customers.yaml"]
     assert customers == (REPOSITORY / "definitions" / "data_extensions" / "customers.yaml").read_text()
+
+
+def test_a_folder_path_must_lead_through_the_accounts_folders(tmp_path: Path) -> None:
+    folders = [
+        Live("Folder", "Data Extensions", {"content_type": "dataextension", "description": ""}),
+        Live(
+            "Folder",
+            "Data Extensions/Imports/Exports",
+            {"content_type": "dataextension", "description": ""},
+            unmanageable="the folder name 'Imports/Exports' contains '/'",
+        ),
+        Live("Folder", "Data Extensions/A/B", {"content_type": "dataextension", "description": ""}),
+    ]
+    live = {"Folder": {lookup_address("Folder", f.key): f for f in folders}}
+    fields = [{"name": "Id", "type": "Number", "primary_key": True, "required": True, "default": None}]
+
+    def in_folder(folder: str) -> str | None:
+        attributes = {"name": "X", "description": "", "folder": folder, "testable": False}
+        obj = Live(
+            "DataExtension", "x", {**attributes, "sendable": None, "retention": None, "fields": fields}
+        )
+        definition = REGISTRY["DataExtension"].to_definition(obj, live)
+        assert isinstance(definition, Definition)
+        return round_trip_problem(obj, definition, {}, live)
+
+    assert in_folder("Data Extensions/Imports/Exports") == (
+        "its folder 'Data Extensions/Imports/Exports' cannot be named in a definition: the folder name "
+        "'Imports/Exports' contains '/'"
+    )
+    assert in_folder("Data Extensions/A/B") == (
+        "plan would create the Folder 'Data Extensions/A' that its path 'Data Extensions/A/B' names"
+    )

@@ -400,6 +400,11 @@ def test_an_import_refers_to_its_destination_by_key_and_leaves_defaults_out(tmp_
         (an_import(**MANUAL_MAP), "maps fields by hand"),
         (an_import(EncodingCodePage=437), "encoding 'code page 437'"),
         (an_import(UpdateType="ColumnBased"), "control column and its update type disagree"),
+        (
+            an_import(FieldMappingType="ManualMap", FieldMaps={"FieldMap": [{"DestinationName": "Email"}]}),
+            "fills 'Email' from a column given neither by name nor by position",
+        ),
+        (an_import(EncodingCodePage=None), "it has no encoding"),
     ],
 )
 def test_imports_definitions_cannot_express(obj: Live, reason: str) -> None:
@@ -805,6 +810,7 @@ def test_an_automation_is_written_as_a_person_writes_it(tmp_path: Path) -> None:
         (automation(folder=None), "folder tree"),
         (automation(schedule("Yearly", {})), "recurs 'yearly'"),
         (automation(schedule("Weekly", {"WeekInterval": 1})), "runs on no day"),
+        (automation(schedule("Monthly", {"MonthlyInterval": 1})), "does not run on a day of the month"),
     ],
 )
 def test_automations_definitions_cannot_express(obj: Live, reason: str) -> None:

@@ -270,7 +270,10 @@ def schedule_definition(schedule: Mapping[str, Any]) -> dict[str, Any]:
         written["days"] = FlowList(schedule["days"])
     if recurrence == "monthly":
         if not 1 <= int(schedule.get("day_of_month") or 0) <= 31:
-            raise ValueError(f"its monthly schedule runs on day {schedule.get('day_of_month')}")
+            raise ValueError(
+                "its monthly schedule does not run on a day of the month (it may run on a weekday such as "
+                "the first Monday); definitions schedule monthly runs by the day of the month"
+            )
         written["day_of_month"] = schedule["day_of_month"]
     return written
 

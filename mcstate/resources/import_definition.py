@@ -469,6 +469,11 @@ class ImportDefinitionType:
             if attributes.get(name) != default:
                 data[name] = attributes.get(name)
         field_map = attributes.get("field_map") or []
+        unnamed = [pair["destination"] for pair in field_map if not pair["source"]]
+        if unnamed:
+            return NotRepresentable(
+                f"its field map fills '{unnamed[0]}' from a column given neither by name nor by position"
+            )
         if attributes["field_mapping"] == "manual":
             data["field_map"] = [
                 Flow(source=pair["source"], destination=pair["destination"]) for pair in field_map
