@@ -384,11 +384,16 @@ def retrieve(
         typer.Option("--kind", help="Only this kind (repeatable), e.g. DataExtension.", metavar="KIND"),
     ] = None,
     keys: Annotated[
-        list[str] | None, typer.Option("--key", help="Only the object with this key (repeatable).")
+        list[str] | None,
+        typer.Option("--key", help="Only the object with this key (repeatable).", metavar="KEY"),
     ] = None,
     folder: Annotated[
         str | None,
-        typer.Option("--folder", help="Only objects in this folder or below it, e.g. 'Data Extensions/CRM'."),
+        typer.Option(
+            "--folder",
+            help="Only objects in this folder or below it, e.g. 'Data Extensions/CRM'.",
+            metavar="PATH",
+        ),
     ] = None,
     like: Annotated[
         str | None,
