@@ -582,6 +582,11 @@ def _debug_first(args: list[str]) -> list[str]:
 
 def main() -> None:
     """Entry point: usage errors are typer's; the project's own errors become one message and exit 1."""
+    # Click exits 2 on a usage error (unknown option, bad value), the code that means "changes present" to
+    # plan --detailed-exitcode and "drift found" to drift: a typo in a CI job must read as a failure. Typer
+    # may bundle its own click, so the class is found from the public BadParameter, one of its subclasses.
+    usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+    usage_error.exit_code = 1  # type: ignore[misc]
     try:
         app(args=_debug_first(sys.argv[1:]))
     except DefinitionError as exc:
