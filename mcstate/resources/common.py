@@ -3,7 +3,8 @@ reference names (in the definitions first, else in the account)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mcstate.definitions.document import Document
@@ -40,12 +41,10 @@ def declared_name_conflicts(
         return []
     name = str(desired.attributes["name"]).casefold()
     prefix = f"{code}: " if code is not None else ""
-    for other in declared.values():
+    for other in _by_name(declared, lambda obj: obj.kind).get((desired.kind, name), ()):
         if (
-            other.kind == desired.kind
-            and other.key != desired.key
+            other.key != desired.key
             and other.document is not None
-            and str(other.attributes.get("name") or "").casefold() == name
             and (other.document.file, other.document.index) < (document.file, document.index)
         ):
             return [
@@ -67,8 +66,8 @@ def account_name_conflicts(
         return []
     name = str(desired.attributes["name"]).casefold()
     prefix = f"{code}: " if code is not None else ""
-    for other in live.get(desired.kind, {}).values():
-        if other.key != desired.key and str(other.attributes.get("name") or "").casefold() == name:
+    for other in _by_name(live.get(desired.kind, _NOTHING), lambda obj: "").get(("", name), ()):
+        if other.key != desired.key:
             return [
                 document.problem(
                     ("name",),
@@ -77,6 +76,31 @@ def account_name_conflicts(
                 )
             ]
     return []
+
+
+# The last few name indexes built, by the identity of the mapping they index (kept referenced, so that the
+# identity cannot be reused while cached). Every definition is checked against all the others: without an
+# index that is quadratic, minutes for ten thousand data extensions.
+_NAME_INDEXES: dict[int, tuple[Mapping[str, Any], int, dict[tuple[str, str], list[Any]]]] = {}
+_NAME_INDEX_LOCK = threading.Lock()
+_NOTHING: Mapping[str, Live] = {}
+
+
+def _by_name(
+    objects: Mapping[str, Desired | Live], group: Callable[[Any], str]
+) -> dict[tuple[str, str], list[Any]]:
+    """The objects of `objects` by (group, case-folded name), each list in the mapping's order."""
+    with _NAME_INDEX_LOCK:
+        cached = _NAME_INDEXES.get(id(objects))
+        if cached is not None and cached[0] is objects and cached[1] == len(objects):
+            return cached[2]
+        index: dict[tuple[str, str], list[Any]] = {}
+        for obj in objects.values():
+            index.setdefault((group(obj), str(obj.attributes.get("name") or "").casefold()), []).append(obj)
+        if len(_NAME_INDEXES) >= 8:
+            _NAME_INDEXES.clear()
+        _NAME_INDEXES[id(objects)] = (objects, len(objects), index)
+        return index
 
 
 def declared_object(kind: str, key: str, declared: Mapping[str, Desired]) -> Desired | None:
