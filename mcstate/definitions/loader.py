@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from mcstate.definitions.compiled_schema import compile_schema
 from mcstate.definitions.document import DocPath, Document, format_path
 from mcstate.definitions.schemas import load_schema
 from mcstate.errors import DefinitionError, Location, Problem
@@ -412,7 +413,8 @@ def _load_document(
         problems.append(document.problem(("kind",), message))
         return None, problems
     document.kind = kind
-    problems.extend(_schema_problems(document, builder.key_positions, _validator(schemas[kind])))
+    if not _certainly_valid(schemas[kind], data):
+        problems.extend(_schema_problems(document, builder.key_positions, _validator(schemas[kind])))
     return document, problems
 
 
@@ -424,6 +426,19 @@ def _validator(schema_file: str) -> Draft202012Validator:
     schema = load_schema(schema_file)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@cache
+def _compiled(schema_file: str) -> Callable[[Any], bool] | None:
+    _validator(schema_file)  # the schema itself is checked, as before
+    return compile_schema(load_schema(schema_file))
+
+
+def _certainly_valid(schema_file: str, data: Any) -> bool:
+    """Whether the document satisfies its schema, by the compiled schema (a tenth of jsonschema's time);
+    jsonschema then only runs to explain the documents that do not."""
+    predicate = _compiled(schema_file)
+    return predicate is not None and predicate(data)
 
 
 def _schema_problems(
