@@ -469,6 +469,18 @@ class DataExtensionFieldHandler(ObjectHandler):
     def rows_by_keys(self, store: Store, keys: Sequence[str]) -> list[Row]:
         return self._rows(store.fields_with_keys(keys))
 
+    indexed_properties = ("DataExtension.CustomerKey",)
+
+    def rows_where(self, store: Store, name: str, values: Sequence[str]) -> list[Row]:
+        # Keys compare case-insensitively (rules.FILTER_STRINGS_CASE_INSENSITIVE): casefold both sides.
+        wanted = {str(value or "").casefold() for value in values}
+        data_extensions = [
+            de.object_id for de in store.data_extensions() if de.customer_key.casefold() in wanted
+        ]
+        rows = self._rows(store.fields_of_data_extensions(data_extensions)) if data_extensions else []
+        rows.sort(key=lambda row: row[rules.FIELD_RESULTS_ORDER])
+        return rows
+
     @staticmethod
     def _rows(fields: Sequence[tuple[Field, str]]) -> list[Row]:
         return [

@@ -79,6 +79,8 @@ def _compile_simple(node: XNode, properties: rules.RetrieveProperties) -> Predic
         raise FilterError(f"Error: The {operator} operator requires one value for filter property '{name}'")
     elif operator == "IN" and not values:
         raise FilterError(f"Error: The IN operator requires at least one value for filter property '{name}'")
+    elif operator == "IN" and len(",".join(text or "" for text in raw)) > rules.FILTER_VALUES_MAX_CHARACTERS:
+        raise FilterError(rules.FILTER_VALUES_TOO_LONG)
     test = _operator(operator, values, kind)
 
     def predicate(row: Row) -> bool:
@@ -181,3 +183,29 @@ def _operator(operator: str, values: list[Any], kind: str) -> Callable[[Any], bo
         word = re.compile(rf"\b{re.escape(text)}\b")
         return lambda value: word.search(_normalize(value, rules.STRING)) is not None
     raise FilterError(f"Error: The operator {operator} is not supported")
+
+
+def restricted_values(node: XNode, name: str) -> list[str] | None:
+    """The values a filter restricts property `name` to (equals or IN, through ANDs and ORs), None when it
+    does not restrict it to a list. A superset is fine: it only chooses which rows the predicate looks at."""
+    kind = node.xsi_type or ("ComplexFilterPart" if node.has("LeftOperand") else "SimpleFilterPart")
+    if kind == "SimpleFilterPart":
+        if (node.text_of("Property") or "").strip() != name:
+            return None
+        if (node.text_of("SimpleOperator") or "").strip() not in ("equals", "IN"):
+            return None
+        return [value.text for value in node.all("Value")]
+    if kind != "ComplexFilterPart":
+        return None
+    operands = [child for child in (node.get("LeftOperand"), node.get("RightOperand")) if child is not None]
+    additional = node.get("AdditionalOperands")
+    if additional is not None:
+        operands += additional.all("Operand")
+    restrictions = [restricted_values(operand, name) for operand in operands]
+    logical = (node.text_of("LogicalOperator") or "").strip()
+    if logical == "AND":
+        # Every operand must hold: any one restriction is a superset of the result.
+        return next((values for values in restrictions if values is not None), None)
+    if logical == "OR" and restrictions and all(values is not None for values in restrictions):
+        return [value for values in restrictions for value in values or []]
+    return None

@@ -2012,3 +2012,14 @@ REST_SERVER_ERROR: dict[str, Any] = {"message": "An error has occurred.", "error
 
 REST_RATE_LIMITED: dict[str, Any] = {"message": RATE_LIMITED_MESSAGE, "errorcode": RATE_LIMITED_CODE}
 """Emulator's choice: a rate-limited REST call is answered HTTP 429 with this body."""
+
+
+# -- Retrieve filters: long value lists ----------------------------------------------------------------------
+
+FILTER_VALUES_MAX_CHARACTERS = 4000
+"""Emulator's choice: the values of one IN filter, joined by commas, may be at most this long. The service
+has refused long IN lists on DataExtensionField with a SQL truncation error (limit not documented; 4000 is
+SQL Server's nvarchar(4000)); the emulator applies the limit to every Retrieve."""
+
+FILTER_VALUES_TOO_LONG = "Error: String or binary data would be truncated. The statement has been terminated."
+"""The OverallStatus of a Retrieve whose IN list is too long (the reported text)."""

@@ -731,6 +731,16 @@ class Store:
             parameters = (json.dumps(list(object_ids)),)
         return [(_field(row), row["de_key"]) for row in self._query(sql, parameters)]
 
+    def fields_of_data_extensions(self, de_object_ids: Sequence[str]) -> list[tuple[Field, str]]:
+        """The fields of the given data extensions, with their data extension's CustomerKey."""
+        columns = ", ".join(f"f.{column}" for column in _FIELD_COLUMNS.split(", "))
+        sql = (
+            f"SELECT {columns}, d.customer_key AS de_key "
+            "FROM fields f JOIN data_extensions d ON d.object_id = f.de_object_id "
+            "WHERE f.de_object_id IN (SELECT value FROM json_each(?))"
+        )
+        return [(_field(row), row["de_key"]) for row in self._query(sql, (json.dumps(list(de_object_ids)),))]
+
     def insert_field(self, field: Field) -> None:
         self._execute(
             f"INSERT INTO fields ({_FIELD_COLUMNS}) VALUES ({_placeholders(_FIELD_COLUMNS)})",
