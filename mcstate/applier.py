@@ -183,7 +183,15 @@ class _Run:
         for _ in range(SETTLE_ROUNDS):
             if not unsettled or self.replan is None:
                 break
-            fresh = self.replan([u.change.address for u in unsettled])
+            try:
+                fresh = self.replan([u.change.address for u in unsettled])
+            except McstateError as error:
+                # The account cannot be read (or planned against) now: what is unknown stays unknown.
+                for item in unsettled:
+                    self._fail(
+                        item.change, McstateError(f"{item.failure}; reading the account failed: {error}")
+                    )
+                return
             for known_address, ids in fresh.known_ids.items():
                 kind, _, key = known_address.partition(":")
                 self.context.remember(kind, key, ids)

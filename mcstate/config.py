@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from mcstate.client.retry import DEFAULT_POLICY, SETTINGS, RetryPolicy
 from mcstate.errors import ConfigError
 
 CONFIG_FILE = "mcstate.yaml"
 ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 SECRET_FIELDS = ("client_id", "client_secret")
-ACCOUNT_FIELDS = {"auth_url", "account_id", "client_id", "client_secret", "soap_url", "rest_url"}
+ACCOUNT_FIELDS = {"auth_url", "account_id", "client_id", "client_secret", "soap_url", "rest_url", "retries"}
+# Upper bound of retries.attempts: beyond it a failing call keeps an apply waiting for no benefit.
+MAX_ATTEMPTS = 20
 EMULATOR_FIELDS = {"emulator"}
 
 
@@ -35,6 +38,8 @@ class AccountTarget:
     account_id: str | None = None
     soap_url: str | None = None
     rest_url: str | None = None
+    # How calls to this account are tried again (mcstate.client.retry).
+    retries: RetryPolicy = field(default=DEFAULT_POLICY)
 
     def secret_values(self) -> tuple[str, str]:
         """Read the credentials from the environment, at the moment they are needed."""
@@ -193,7 +198,36 @@ def _target(where: _Where, name: str, spec: Any) -> Target:
         str(account_id) if account_id is not None else None,
         str(spec["soap_url"]) if spec.get("soap_url") else None,
         str(spec["rest_url"]) if spec.get("rest_url") else None,
+        _retries(at, spec.get("retries")) if "retries" in spec else DEFAULT_POLICY,
     )
+
+
+def _retries(at: Callable[..., str], spec: Any) -> RetryPolicy:
+    """`retries:` of a target: each setting optional, the others keep their defaults."""
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{at('retries')}: expected a mapping of {', '.join(SETTINGS)}")
+    unknown = sorted(set(map(str, spec)) - set(SETTINGS))
+    if unknown:
+        raise ConfigError(
+            f"{at('retries', unknown[0])}: unknown setting (retries take: {', '.join(SETTINGS)})"
+        )
+    values: dict[str, Any] = {}
+    for name, value in spec.items():
+        if name == "attempts":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ATTEMPTS:
+                raise ConfigError(f"{at('retries', name)}: expected a whole number from 1 to {MAX_ATTEMPTS}")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"{at('retries', name)}: expected a number of seconds, 0 or more")
+        elif name in ("total_seconds", "timeout") and value == 0:
+            raise ConfigError(f"{at('retries', name)}: expected a number of seconds above 0")
+        values[str(name)] = value
+    policy = RetryPolicy(**values)
+    if policy.max_delay < policy.initial_delay:
+        raise ConfigError(
+            f"{at('retries', 'max_delay' if 'max_delay' in values else 'initial_delay')}: max_delay "
+            f"({policy.max_delay:g}) must not be below initial_delay ({policy.initial_delay:g})"
+        )
+    return policy
 
 
 def _display(path: Path) -> str:

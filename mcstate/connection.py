@@ -8,6 +8,7 @@ from mcstate.client.account import AccountClient
 from mcstate.client.auth import Credentials, TokenSource
 from mcstate.client.debug_log import LoggingSession, remember_secret
 from mcstate.client.rest import RestClient
+from mcstate.client.retry import Retrier
 from mcstate.client.soap import SoapClient
 from mcstate.config import AccountTarget, EmulatorTarget, Project, Target
 
@@ -38,7 +39,10 @@ def _account(target: AccountTarget) -> AccountClient:
     remember_secret(client_secret)
     session = LoggingSession()
     session.headers["User-Agent"] = "mcstate"
-    tokens = TokenSource(session, target.auth_url, Credentials(client_id, client_secret, target.account_id))
+    retrier = Retrier(target.retries)
+    credentials = Credentials(client_id, client_secret, target.account_id)
+    tokens = TokenSource(session, target.auth_url, credentials, retry=retrier)
     return AccountClient(
-        SoapClient(session, tokens, target.soap_url), RestClient(session, tokens, target.rest_url)
+        SoapClient(session, tokens, target.soap_url, retry=retrier),
+        RestClient(session, tokens, target.rest_url, retry=retrier),
     )

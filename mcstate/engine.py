@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
-from mcstate.applier import ApplyReport, apply_plan
+from mcstate.applier import ApplyReport, Replan, apply_plan
 from mcstate.client.account import AccountClient
 from mcstate.config import Project
 from mcstate.definitions.loader import load_documents
@@ -78,11 +79,7 @@ def apply(
     applied in the manifest. An apply that changed nothing writes nothing, not even the manifest. Writes
     whose outcome is unknown are settled against a fresh read of the account (applier.Replan)."""
 
-    def replan(addresses: Collection[str]) -> Plan:
-        managed = read_manifest(client)
-        live = read_live(client, desired, undefined_kinds(desired, managed))
-        return make_plan(desired, live, plan_to_apply.target, managed, prune=True)
-
+    replan = replanner(desired, client, plan_to_apply.target)
     report = apply_plan(plan_to_apply, client, allow_destructive=allow_destructive, replan=replan)
     if not report.applied:
         return ApplyOutcome(report, ())
@@ -97,6 +94,26 @@ def apply(
     except McstateError as error:
         return ApplyOutcome(report, mismatches, error)
     return ApplyOutcome(report, mismatches)
+
+
+def replanner(desired: DesiredState, client: AccountClient, target: str) -> Replan:
+    """How apply settles writes whose outcome is unknown: read the account again (manifest included) and
+    plan the definitions against it; the plan also carries the identifiers of the objects asked about."""
+
+    def replan(addresses: Collection[str]) -> Plan:
+        managed = read_manifest(client)
+        live = read_live(client, desired, undefined_kinds(desired, managed))
+        fresh = make_plan(desired, live, target, managed, prune=True)
+        # The identifiers of the objects asked about: ones found done are referred to by later changes.
+        found: dict[str, dict[str, Any]] = {}
+        for kind_key in addresses:
+            kind, _, key = kind_key.partition(":")
+            current = live.get(kind, {}).get(lookup_address(kind, key))
+            if current is not None:
+                found[current.address] = dict(current.ids)
+        return replace(fresh, known_ids={**fresh.known_ids, **found})
+
+    return replan
 
 
 def record_applied(

@@ -18,9 +18,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import requests
-import urllib3.exceptions
+if TYPE_CHECKING:
+    import requests
 
 logger = logging.getLogger("mcstate.client")
 
@@ -106,6 +107,10 @@ class Attempts:
 def never_sent(error: requests.RequestException) -> bool:
     """Whether the request certainly did not reach the service (the connection could not be opened), so
     that even a write can be sent again."""
+    # Imported here: the project file (config.py) reads RetryPolicy without loading the HTTP stack.
+    import requests
+    import urllib3.exceptions
+
     if isinstance(error, requests.ConnectTimeout):
         return True
     if not isinstance(error, requests.ConnectionError):
@@ -116,6 +121,8 @@ def never_sent(error: requests.RequestException) -> bool:
 
 
 def describe_failure(error: requests.RequestException) -> str:
+    import requests
+
     if isinstance(error, requests.Timeout):
         return "no answer in time"
     if never_sent(error):

@@ -265,7 +265,7 @@ class SoapClient:
                 return self._try(call, operation, **arguments)
             except _Transient as transient:
                 if write and transient.maybe_done:
-                    raise UnknownOutcome(call, transient.error.detail) from None
+                    raise UnknownOutcome(call, transient.reason) from None
                 if page:
                     raise
                 if not tries.retry(transient.reason):

@@ -315,7 +315,7 @@ class EmulatorApp:
                 actor=actor,
                 code_namespace=("q0", WSSE_NS),
             )
-            return _Reply(500, expired, SOAP_CONTENT_TYPE)
+            return _Reply(500, expired, SOAP_CONTENT_TYPE, operation, object_types)
         if operation not in Service.REQUEST_ELEMENTS:
             return self._fault("soap:Server", rules.unavailable_operation(operation), relates_to, operation)
         expected = Service.REQUEST_ELEMENTS[operation]
