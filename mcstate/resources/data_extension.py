@@ -16,9 +16,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from mcstate.client.filters import is_in
+from mcstate.client.parallel import map_calls
 from mcstate.definitions.document import Document
 from mcstate.definitions.writer import Flow
-from mcstate.errors import Problem
+from mcstate.errors import ApiError, Problem
 from mcstate.manifest import MANIFEST_KEY
 from mcstate.plan import AttributeChange, Change
 from mcstate.resources.base import (
@@ -203,6 +205,56 @@ def retention_to_service(retention: Mapping[str, Any] | None) -> dict[str, Any]:
     return props
 
 
+# Fields of at most this many data extensions per call, their keys at most this long together: 100 data
+# extensions of 25 fields fill one page (2,500 objects), and the keys stay well below the length at which
+# the service refuses an IN list (SEMANTICS §3: long IN lists on DataExtensionField fail with a truncation
+# error; the limit is not documented).
+FIELD_KEYS_PER_CALL = 100
+FIELD_KEYS_MAX_CHARACTERS = 2000
+
+
+def _field_rows(client: Retriever, keys: list[str]) -> list[dict[str, Any]]:
+    """The fields of the data extensions with `keys`: one paged Retrieve of every field for a small account;
+    for a larger one, Retrieves of the fields of batches of data extensions, side by side (the pages of one
+    Retrieve can only be fetched one after the other). Each row keeps only what was asked for."""
+    batches = _key_batches(keys)
+    if len(batches) <= 1:
+        return [_slim(row) for row in client.retrieve("DataExtensionField", FIELD_PROPERTIES)]
+
+    def fields_of(batch: list[str]) -> list[dict[str, Any]]:
+        selected = is_in("DataExtension.CustomerKey", batch)
+        return [_slim(row) for row in client.retrieve("DataExtensionField", FIELD_PROPERTIES, selected)]
+
+    try:
+        return [row for rows in map_calls(client, fields_of, batches) for row in rows]
+    except ApiError as error:
+        if "truncated" not in error.detail:
+            raise
+        # The service refused an IN list after all (long keys): every field in one paged Retrieve.
+        return [_slim(row) for row in client.retrieve("DataExtensionField", FIELD_PROPERTIES)]
+
+
+def _key_batches(keys: list[str]) -> list[list[str]]:
+    batches: list[list[str]] = []
+    length = 0
+    for key in keys:
+        full = bool(batches) and len(batches[-1]) >= FIELD_KEYS_PER_CALL
+        if not batches or full or length + len(key) > FIELD_KEYS_MAX_CHARACTERS:
+            batches.append([])
+            length = 0
+        batches[-1].append(key)
+        length += len(key) + 1
+    return batches
+
+
+def _slim(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A field row with only the properties read (a Retrieve answers every element of the type, most of
+    them empty: for 250,000 fields that is most of a plan's memory)."""
+    slim = {name: row.get(name) for name in FIELD_PROPERTIES if "." not in name}
+    slim["DataExtension"] = {"CustomerKey": (row.get("DataExtension") or {}).get("CustomerKey")}
+    return slim
+
+
 def field_from_service(row: Mapping[str, Any]) -> dict[str, Any]:
     field_type = row.get("FieldType") or "Text"
     field: dict[str, Any] = {"name": row["Name"], "type": field_type}
@@ -374,9 +426,12 @@ class DataExtensionType:
         return []
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
-        folders = {obj.ids["id"]: obj for obj in live.get(FOLDER, {}).values()}
         rows = client.retrieve("DataExtension", DE_PROPERTIES)
-        field_rows = client.retrieve("DataExtensionField", FIELD_PROPERTIES)
+        keys = [str(row["CustomerKey"]) for row in rows if row.get("CustomerKey")]
+        field_rows = _field_rows(client, [key for key in keys if key.casefold() != MANIFEST_KEY.casefold()])
+        # Folders are looked at only now: with kinds read side by side (engine.read_live), the two
+        # Retrieves above do not wait for the folders.
+        folders = {obj.ids["id"]: obj for obj in live.get(FOLDER, {}).values()}
         fields_by_de: dict[str, list[Mapping[str, Any]]] = {}
         for row in field_rows:
             de_key = (row.get("DataExtension") or {}).get("CustomerKey")
