@@ -169,7 +169,7 @@ class _Run:
                     try:
                         result = self.writer.send(step.object)
                     except UnknownOutcome as unknown:
-                        unsettled[step.change.address] = _Unsettled(step.change, unknown)
+                        unsettled[step.change.address] = _Unsettled(step.change, _lost(step.change, unknown))
                         continue
                     self._record(step, result, unsettled)
         self.report.applied.extend(
@@ -231,7 +231,9 @@ class _Run:
             for step, result in zip(batch, unknown.done, strict=False):
                 self._record(step, result, unsettled)
             for step in batch[len(unknown.done) :]:
-                unsettled.setdefault(step.change.address, _Unsettled(step.change, unknown))
+                unsettled.setdefault(
+                    step.change.address, _Unsettled(step.change, _lost(step.change, unknown))
+                )
             return
         for step, result in zip(batch, results, strict=True):
             self._record(step, result, unsettled)
@@ -253,6 +255,11 @@ class _Run:
             )
         if step.on_success is not None:
             step.on_success(result)
+
+
+def _lost(change: Change, unknown: UnknownOutcome) -> ObjectFailure:
+    """The failure reported for the object when its write's outcome stays unknown."""
+    return ObjectFailure(change.kind, change.key, None, str(unknown))
 
 
 def _duplicate(result: WriteResult) -> bool:

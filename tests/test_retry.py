@@ -385,9 +385,9 @@ def test_an_outcome_that_stays_unknown_is_reported(project: Path, faulty: Faulty
         {"rules": [{"operation": "Create", "object_type": "DataExtension", "effect": "reset_before"}]}
     )
     outcome = apply(project, faulty)
-    assert sorted(str(f).split(":")[0] for f in outcome.report.failures) == [
-        "Create DataExtension",
-        "Create DataExtension",
+    assert sorted(str(f).split(": ")[:2] for f in outcome.report.failures) == [
+        ["DataExtension customers", "Create DataExtension"],
+        ["DataExtension orders", "Create DataExtension"],
     ]
     assert "whether the service carried it out is unknown" in str(outcome.report.failures[0])
     assert [c.kind for c in outcome.report.skipped] == ["DataExtract"]
