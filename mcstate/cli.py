@@ -416,6 +416,8 @@ def retrieve(
 ) -> None:
     """Write definitions for what the account already has: one YAML file per object, by kind and folder."""
     from mcstate.connection import connect
+    from mcstate.render.progress import ReadProgress
+    from mcstate.render.retrieve_view import cannot_manage_lines, summary_table
     from mcstate.retrieve import RetrieveOptions, load_existing
     from mcstate.retrieve import retrieve as retrieve_definitions
 
@@ -432,7 +434,9 @@ def retrieve(
         schemas_dir=schemas if schemas.is_dir() else None,
     )
     existing = load_existing(project.definitions, destination)
-    result = retrieve_definitions(connect(project, project.target(target)), options, existing)
+    client = connect(project, project.target(target))
+    with ReadProgress() as progress:
+        result = retrieve_definitions(progress.counting(client), options, existing, progress=progress.kind)
     for path, text in result.files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
@@ -440,6 +444,7 @@ def retrieve(
         typer.echo(
             f"{'~' if written.rewritten else '+'} {written.kind} {written.key}: {_shown(written.path)}"
         )
+    typer.echo(summary_table(result), nl=False)
     unrepresented = len(result.unrepresentable)
     typer.echo(
         f"Retrieve complete: wrote {len(result.files)} file(s), skipped {len(result.skipped)} (already "
@@ -448,6 +453,8 @@ def retrieve(
     )
     for item in result.unrepresentable:
         typer.echo(f"  {item.kind} {item.key}: {item.reason}")
+    for line in cannot_manage_lines(result):
+        typer.echo(line)
     for note in result.notes:
         typer.echo(f"Note: {note}")
 

@@ -124,6 +124,9 @@ class RetrieveResult:
     written: list[WrittenObject] = field(default_factory=list)
     skipped: list[SkippedObject] = field(default_factory=list)
     unrepresentable: list[UnrepresentableObject] = field(default_factory=list)
+    # Objects mcstate reads but cannot manage (Live.unmanageable: system, shared and synchronized data
+    # extensions, folders of other parts of the platform), with why: listed, never written.
+    cannot_manage: list[UnrepresentableObject] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the user still has to do by hand
     live: LiveState = field(default_factory=dict)  # everything read, for listings of what was not retrieved
 
@@ -465,7 +468,8 @@ def retrieve(
             if not selected(obj, options, kinds, like):
                 continue
             if obj.unmanageable:
-                continue  # system, shared and synchronized objects: definitions cannot declare them
+                result.cannot_manage.append(UnrepresentableObject(kind, obj.key, obj.unmanageable))
+                continue
             definition = REGISTRY[kind].to_definition(obj, live)
             if definition is None:
                 continue

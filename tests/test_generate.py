@@ -151,14 +151,22 @@ def test_objects_mcstate_cannot_manage_are_read_with_why(account: tuple[SeedRepo
     assert flagged[("DataExtension", "MobileAddress")].startswith("a system data extension")
     assert flagged[("DataExtension", "shared_preferences")].startswith("a shared data extension")
     assert flagged[("DataExtension", "Contact_Salesforce")].startswith("a synchronized data extension")
+    assert flagged[("Folder", "Shared Data Extensions/Brand Assets")].startswith("a folder of shared data")
     assert "contains '/'" in flagged[("Folder", "Data Extensions/Imports/Exports")]
-    expected = {
-        (kind, key) for kind, key, _ in report.unmanageable if kind in ("DataExtension", "Folder")
-    } - {("DataExtension", "in_slashed_folder")}  # a plain data extension, in an unwritable folder
-    assert set(flagged) == expected
+    assert flagged[("Automation", "automation_file_drop")].startswith("a triggered automation")
+    assert set(flagged) == {(kind, key) for kind, key, _ in report.cannot_manage}
     # Still read, so that what refers to them resolves: a query fills a shared data extension.
     targets = {q.attributes["target"] for q in live["QueryDefinition"].values()}
     assert "shared_preferences" in targets
+
+
+def test_schedules_mcstate_does_not_write_never_equal_a_definition(
+    account: tuple[SeedReport, LiveState],
+) -> None:
+    schedules = {key: obj.attributes["schedule"] for key, obj in account[1]["Automation"].items()}
+    assert schedules["Automation:automation_every_weekday"]["pattern"] == "EveryWeekDay"
+    assert schedules["Automation:automation_first_monday"]["pattern"] == "ByWeek First Monday"
+    assert "pattern" not in schedules["Automation:automation_weekly"]
 
 
 def test_a_definition_of_an_unmanageable_object_is_refused_before_any_call() -> None:

@@ -331,7 +331,7 @@ MANUAL_MAP = {
         "FieldMap": [
             {"SourceName": "customer_id", "DestinationName": "SubscriberKey"},
             {"SourceName": "e-mail: work", "DestinationName": "Email"},
-            {"SourceOrdinal": 3, "DestinationName": "City"},
+            {"SourceName": "3", "DestinationName": "City"},
         ]
     }
 }
@@ -405,6 +405,13 @@ def test_an_import_refers_to_its_destination_by_key_and_leaves_defaults_out(tmp_
             "fills 'Email' from a column given neither by name nor by position",
         ),
         (an_import(EncodingCodePage=None), "it has no encoding"),
+        (
+            an_import(
+                FieldMappingType="ManualMap",
+                FieldMaps={"FieldMap": [{"SourceOrdinal": 3, "DestinationName": "City"}]},
+            ),
+            "fills 'City' from the column at position 3 (SourceOrdinal); definitions name the file's columns",
+        ),
     ],
 )
 def test_imports_definitions_cannot_express(obj: Live, reason: str) -> None:

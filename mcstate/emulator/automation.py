@@ -220,6 +220,7 @@ class AutomationHandler(ObjectHandler):
         else:
             category_id = store.folders_by_key(rules.DEFAULT_AUTOMATION_FOLDER_KEY)[0].id
         is_active = bool(item.is_active)
+        automation_type = rules.check_automation_type(item.automation_type or "scheduled")
         now = rules.server_now()
         automation = Automation(
             object_id=str(uuid.uuid4()),
@@ -228,8 +229,8 @@ class AutomationHandler(ObjectHandler):
             description=item.description or "",
             category_id=category_id,
             is_active=is_active,
-            automation_type=rules.check_automation_type(item.automation_type or "scheduled"),
-            status=rules.automation_status(is_active, item.schedule is not None),
+            automation_type=automation_type,
+            status=rules.automation_status(is_active, item.schedule is not None, automation_type),
             schedule=item.schedule,
             tasks=tasks,
             created=now,
@@ -278,7 +279,9 @@ class AutomationHandler(ObjectHandler):
             automation.is_active = item.is_active
         if item.automation_type is not None:
             automation.automation_type = rules.check_automation_type(item.automation_type)
-        automation.status = rules.automation_status(automation.is_active, automation.schedule is not None)
+        automation.status = rules.automation_status(
+            automation.is_active, automation.schedule is not None, automation.automation_type
+        )
         automation.modified = rules.server_now()
         store.update_automation(automation)
         return Outcome(rules.AUTOMATION_UPDATED)

@@ -15,7 +15,7 @@ Two parts:
   accents, CJK, right-to-left scripts, emoji, the longest keys), folders seven levels deep, imports of every
   mapping and update type, multi-line queries of every update type, filters using every operator each
   field type allows in nested all/any trees, extracts, file transfers, automations with every recurrence and
-  multi-activity steps; plus the objects mcstate cannot manage (see `SeedReport.unmanageable`);
+  multi-activity steps; plus objects mcstate cannot manage or represent (see `SeedReport`);
 * random objects in the same styles, `size` data extensions and the other kinds in proportion.
 
 The content (keys, names, attributes, order) depends only on `seed` and `size`; the identifiers and
@@ -178,8 +178,11 @@ class SeedReport:
     seed: int
     size: int
     counts: dict[str, int] = field(default_factory=dict)
-    unmanageable: list[tuple[str, str, str]] = field(default_factory=list)
-    """(kind, key, why) of objects no definition can represent, created on purpose."""
+    cannot_manage: list[tuple[str, str, str]] = field(default_factory=list)
+    """(kind, key, why) of objects another part of the platform owns (system, shared and synchronized data
+    extensions, their folders) or that mcstate cannot address (a folder whose name holds "/")."""
+    not_representable: list[tuple[str, str, str]] = field(default_factory=list)
+    """(kind, key, why) of objects made with options no definition can express, created on purpose."""
 
     def count(self, kind: str) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1
@@ -665,7 +668,7 @@ class _Generator:
         return _DataExtension(key, name, de.object_id, specs)
 
     def unmanageable(self) -> None:
-        report = self.report.unmanageable
+        report = self.report.cannot_manage
         system = ("MobileAddress", "MobileSubscription", "PushAddress", "ChatMessagingSubscription")
         for name in system:
             self._platform_data_extension(
@@ -673,6 +676,7 @@ class _Generator:
             )
             report.append(("DataExtension", name, "system data extension"))
         brand = self.folder(SHARED_DE_ROOT, "Brand Assets", "shared_dataextension", "shared by the parent")
+        report.append(("Folder", "Shared Data Extensions/Brand Assets", "folder of shared data extensions"))
         for key, name, folder in (
             ("global_suppression", "Global Suppression", SHARED_DE_ROOT),
             ("shared_preferences", "Shared Preferences", brand),
@@ -698,7 +702,7 @@ class _Generator:
             [{"Name": "Id", "FieldType": "Number", "IsPrimaryKey": True}],
             folder=slashed,
         )
-        report.append(("DataExtension", inside.key, "folder name contains '/'"))
+        self.report.not_representable.append(("DataExtension", inside.key, "folder name contains '/'"))
 
     def _platform_folder(self, name: str, content_type: str) -> int:
         now = rules.server_now()
@@ -765,8 +769,9 @@ class _Generator:
             for ordinal, spec in enumerate(destination.fields):
                 mapped = spec.get("IsRequired") or spec.get("IsPrimaryKey") or ordinal == 0
                 if mapped or self.rng.random() < 0.6:
+                    # Positions count from 1 for data extensions (from 0 for lists).
                     source: dict[str, Any] = (
-                        {"SourceOrdinal": ordinal}
+                        {"SourceOrdinal": ordinal + 1}
                         if by_ordinal
                         else {"SourceName": self._slug(spec["Name"]) or f"column{ordinal}"}
                     )
@@ -842,6 +847,17 @@ class _Generator:
                 self.rng.choice(self.data_extensions),
                 **options,
             )
+        # A manual map that names the file's columns by position (SourceOrdinal), as other tools write it.
+        self.import_definition(
+            "import_manual_by_position",
+            "Import Manual Map by Column Position",
+            self.rng.choice(self.data_extensions),
+            mapping="ManualMap",
+            by_ordinal=True,
+        )
+        self.report.not_representable.append(
+            ("ImportDefinition", "import_manual_by_position", "manual map by column position")
+        )
         odd = self.rng.choice([de for de in self.data_extensions if not de.key.isascii()])
         self.import_definition("Import ünïcödé 🚚", "Import ünïcödé 🚚", odd, mapping="ManualMap")
         for index in range(self.size // 3):
@@ -1129,7 +1145,7 @@ class _Generator:
                 },
             )
             self.report.count("DataExtract")
-            self.report.unmanageable.append(("DataExtract", key, f"extract type {type_name}"))
+            self.report.not_representable.append(("DataExtract", key, f"extract type {type_name}"))
             self.activities.append(
                 _Activity("DataExtractActivity", key, str(created["dataExtractDefinitionId"]))
             )
@@ -1341,7 +1357,10 @@ class _Generator:
             self.automation(
                 key, key.replace("_", " ").title(), self._steps(2), schedule, False, None, automation_type
             )
-            self.report.unmanageable.append(("Automation", key, why))
+            listing = (
+                self.report.cannot_manage if automation_type == "triggered" else self.report.not_representable
+            )
+            listing.append(("Automation", key, why))
 
     # -- everything -------------------------------------------------------------------------------------
 

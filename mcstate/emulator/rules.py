@@ -1656,8 +1656,12 @@ DEFAULT_AUTOMATION_FOLDER_KEY = "automations_default"
 
 AUTOMATION_STATUS_READY = 2
 AUTOMATION_STATUS_SCHEDULED = 6
-"""Emulator's choice: an active automation with a schedule is Scheduled (6); any other is Ready (2). The
-emulator never runs automations, so Running, Paused and the error states do not occur."""
+AUTOMATION_STATUS_AWAITING_TRIGGER = 7
+AUTOMATION_STATUS_INACTIVE_TRIGGER = 8
+"""Emulator's choice: an active automation with a schedule is Scheduled (6); any other is Ready (2); a
+triggered automation (started by a file drop) is AwaitingTrigger (7) when active, InactiveTrigger (8) when
+not (the documented codes). The emulator never runs automations, so Running, Paused and the error states do
+not occur."""
 
 ACTIVITY_OBJECT_TYPES = frozenset(
     {"ImportDefinition", "QueryDefinition", "FilterDefinition", "DataExtractActivity", "FileTransferActivity"}
@@ -1720,7 +1724,9 @@ def check_automation_type(automation_type: str) -> str:
     return automation_type.strip().casefold()
 
 
-def automation_status(is_active: bool, has_schedule: bool) -> int:
+def automation_status(is_active: bool, has_schedule: bool, automation_type: str = "scheduled") -> int:
+    if automation_type == "triggered":
+        return AUTOMATION_STATUS_AWAITING_TRIGGER if is_active else AUTOMATION_STATUS_INACTIVE_TRIGGER
     return AUTOMATION_STATUS_SCHEDULED if is_active and has_schedule else AUTOMATION_STATUS_READY
 
 

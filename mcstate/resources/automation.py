@@ -85,6 +85,8 @@ RECURRENCE_NAMES = {service: name for name, (service, *_rest) in RECURRENCES.ite
 # Every pattern mcstate writes repeats at an interval; weekly runs on chosen days, monthly on a day number.
 PATTERNS = {"weekly": "ByDay", "monthly": "ByDay"}
 DEFAULT_PATTERN = "Interval"
+# What other patterns run on (a monthly ByWeek pattern: the first Monday).
+PATTERN_DETAILS = ("ScheduledWeek", "ScheduledDayOfWeek")
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 # A schedule without an end ends on the last day the service stores (SQL Server smalldatetime), which is
@@ -102,9 +104,13 @@ PROPERTIES = [
     "Description",
     "CategoryID",
     "IsActive",
+    "Status",
     "Schedule",
     "AutomationTasks",
 ]
+# Status codes of automations that a file drop starts (AwaitingTrigger, InactiveTrigger): definitions
+# describe scheduled automations only.
+TRIGGERED_STATUSES = frozenset({7, 8})
 
 
 def _fold(text: str) -> str:
@@ -206,6 +212,12 @@ def schedule_from_service(row: Mapping[str, Any] | None) -> dict[str, Any] | Non
         "end_date": None,
         "occurrences": None,
     }
+    repeats = str(pattern.get(RECURRENCES[recurrence][2]) or "") if recurrence in RECURRENCES else ""
+    if repeats and repeats != PATTERNS.get(recurrence, DEFAULT_PATTERN):
+        # A pattern mcstate does not write (every week day, the first Monday of each month): kept, so the
+        # schedule never equals a definition's (whose apply would change it) and the plan shows it.
+        details = " ".join(str(pattern[name]) for name in PATTERN_DETAILS if pattern.get(name))
+        schedule["pattern"] = f"{repeats} {details}".strip()
     if row.get("RecurrenceRangeType") == "EndAfter" and row.get("Occurrences") is not None:
         schedule["occurrences"] = int(row["Occurrences"])
     elif row.get("EndDateTime") not in (None, ""):
@@ -225,6 +237,8 @@ def describe_schedule(schedule: Mapping[str, Any] | None) -> str | None:
         return None
     unit = {"minutely": "minute", "hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month"}
     text = f"every {schedule['interval']} {unit.get(schedule['recurrence'], schedule['recurrence'])}"
+    if schedule.get("pattern"):
+        text += f" ({schedule['pattern']})"
     if schedule.get("days"):
         text += f" on {', '.join(schedule['days'])}"
     if schedule.get("day_of_month"):
@@ -248,6 +262,13 @@ def schedule_definition(schedule: Mapping[str, Any]) -> dict[str, Any]:
     recurrence = schedule["recurrence"]
     if recurrence not in RECURRENCES:
         raise ValueError(f"its schedule recurs '{recurrence}', which mcstate does not write")
+    if schedule.get("pattern"):
+        raise ValueError(
+            f"its {recurrence} schedule follows the pattern '{schedule['pattern']}'; definitions repeat a "
+            f"{recurrence} schedule at an interval"
+            + (" on chosen days" if recurrence == "weekly" else "")
+            + (" on a day of the month" if recurrence == "monthly" else "")
+        )
     if not schedule.get("start") or not _is_moment(str(schedule["start"])):
         raise ValueError(f"its schedule starts at '{schedule.get('start')}', which is not a date and time")
     if not schedule.get("time_zone"):
@@ -457,8 +478,15 @@ class AutomationType:
                 "schedule": schedule_from_service(row.get("Schedule")),
                 "steps": steps_from_service(row.get("AutomationTasks"), activities_by_object_id),
             }
+            status = row.get("Status")
+            triggered = status not in (None, "") and int(status) in TRIGGERED_STATUSES
+            reason = (
+                "a triggered automation (a file drop starts it): definitions describe scheduled automations"
+                if triggered
+                else None
+            )
             objects.append(
-                Live(KIND, str(row["CustomerKey"]), attributes, {"object_id": row.get("ObjectID")})
+                Live(KIND, str(row["CustomerKey"]), attributes, {"object_id": row.get("ObjectID")}, reason)
             )
         return objects
 

@@ -40,6 +40,15 @@ READ_CONTENT_TYPES = (
     "salesforcedataextension",
     "synchronizeddataextension",
 )
+# Folders of these types belong to another part of the platform: read, listed, never managed.
+FOLDERS_OWNED_ELSEWHERE = {
+    "shared_data": "a shared folder: the parent business unit owns it",
+    "shared_dataextension": "a folder of shared data extensions: the parent business unit owns it",
+    "shared_salesforcedataextension": "a folder of shared data extensions: the parent business unit owns it",
+    "salesforcedataextension": "a folder of Salesforce data extensions: Marketing Cloud Connect manages it",
+    "synchronizeddataextension": "a folder of synchronized data extensions: Marketing Cloud Connect manages "
+    "it",
+}
 
 SEPARATOR = "/"
 
@@ -50,6 +59,14 @@ def split_path(path: str) -> list[str]:
 
 def folder_ref(path: str, doc_path: tuple[str | int, ...]) -> Ref:
     return Ref(KIND, SEPARATOR.join(split_path(path)), doc_path)
+
+
+def _owned_elsewhere(row: Mapping[str, Any]) -> str | None:
+    """Why a folder below a root of another part of the platform is not managed (roots are never declared,
+    so they need no reason)."""
+    if not int((row.get("ParentFolder") or {}).get("ID") or 0):
+        return None
+    return FOLDERS_OWNED_ELSEWHERE.get(str(row.get("ContentType") or "").casefold())
 
 
 class FolderType:
@@ -153,7 +170,7 @@ class FolderType:
                 path,
                 {"content_type": row.get("ContentType"), "description": row.get("Description") or ""},
                 {"id": folder_id, "customer_key": row.get("CustomerKey")},
-                unwritable.get(folder_id),
+                unwritable.get(folder_id) or _owned_elsewhere(row),
             )
         return list(folders.values())
 

@@ -287,14 +287,20 @@ def _service_properties(attribute: str, after: Mapping[str, Any]) -> dict[str, A
     raise KeyError(attribute)
 
 
-def _field_map_from_service(value: Any) -> list[dict[str, str]]:
+def _field_map_from_service(value: Any) -> list[dict[str, Any]]:
+    """The pairs as the definitions spell them. A column named by its position (SourceOrdinal) keeps
+    `position: True`: definitions name columns by heading, so it never equals a definition's pair (mcstate
+    would write the number as a heading)."""
     pairs = (value or {}).get("FieldMap") or []
-    result = []
+    result: list[dict[str, Any]] = []
     for pair in pairs:
+        destination = str(pair.get("DestinationName") or "")
         source = pair.get("SourceName")
         if source is None and pair.get("SourceOrdinal") is not None:
-            source = str(pair["SourceOrdinal"])
-        result.append({"source": str(source or ""), "destination": str(pair.get("DestinationName") or "")})
+            position = str(pair["SourceOrdinal"])
+            result.append({"source": position, "destination": destination, "position": True})
+        else:
+            result.append({"source": str(source or ""), "destination": destination})
     return result
 
 
@@ -473,6 +479,12 @@ class ImportDefinitionType:
         if unnamed:
             return NotRepresentable(
                 f"its field map fills '{unnamed[0]}' from a column given neither by name nor by position"
+            )
+        by_position = [pair for pair in field_map if pair.get("position")]
+        if by_position:
+            return NotRepresentable(
+                f"its field map fills '{by_position[0]['destination']}' from the column at position "
+                f"{by_position[0]['source']} (SourceOrdinal); definitions name the file's columns by heading"
             )
         if attributes["field_mapping"] == "manual":
             data["field_map"] = [
