@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import subprocess
 import sys
 import textwrap
@@ -126,7 +127,9 @@ def test_the_session_logs_request_and_answer_redacted(caplog: pytest.LogCaptureF
     session.post("http://account/v2/token", json={"client_id": "the-id", "client_secret": SECRET})
     session.get("http://account/data/v1/x", headers={"Authorization": f"Bearer {TOKEN}"})
     log = caplog.text
-    assert "POST http://account/v2/token" in log and "200 OK for POST http://account/v2/token" in log
+    assert re.search(
+        r"#(\d+) POST http://account/v2/token\n.*#\1 200 OK for POST http://account/v2/token", log, re.S
+    )
     assert '"client_id": "the-id"' in log and f"Authorization: Bearer {REDACTED}" in log
     assert SECRET not in log and TOKEN not in log
 

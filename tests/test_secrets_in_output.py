@@ -187,10 +187,10 @@ def assert_logged_redacted(
 ) -> None:
     """The debug log shows the exchanges, with the places secrets travel in redacted."""
     log = result.stderr
-    assert f"{HTTP_LOG} POST " in log and "/v2/token" in log
+    assert re.search(rf"{re.escape(HTTP_LOG)} #\d+ POST \S+/v2/token", log)
     assert '"client_secret": "<redacted>"' in log and '"access_token": "<redacted>"' in log
     assert re.search(r"<(\w+:)?fueloauth[^>]*><redacted></(\w+:)?fueloauth>", log), log[:3000]
-    assert re.search(rf"{re.escape(HTTP_LOG)} {soap_status} for POST \S+/Service.asmx", log)
+    assert re.search(rf"{re.escape(HTTP_LOG)} #\d+ {soap_status} for POST \S+/Service.asmx", log)
     if rest:
         assert "Authorization: Bearer <redacted>" in log
 

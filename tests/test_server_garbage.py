@@ -25,6 +25,7 @@ from requests.structures import CaseInsensitiveDict
 
 from mcstate.client.auth import Credentials, TokenSource
 from mcstate.client.rest import RestClient
+from mcstate.client.retry import Retrier, RetryPolicy
 from mcstate.client.soap import SoapClient
 from mcstate.errors import ApiError
 from mcstate.resources.base import RestRequest, SoapObject
@@ -100,8 +101,10 @@ class _Canned(BaseAdapter):
 def _clients(answer: Answer, token: Answer | None = None) -> tuple[SoapClient, RestClient, TokenSource]:
     session = requests.Session()
     session.mount("http://canned/", _Canned(answer, token))
-    tokens = TokenSource(session, "http://canned/", Credentials("id", "secret"))
-    return SoapClient(session, tokens), RestClient(session, tokens), tokens
+    # Garbage with a status that passes (502, 503) is tried again: without the pauses, here.
+    retrier = Retrier(RetryPolicy(attempts=3), sleep=lambda seconds: None)
+    tokens = TokenSource(session, "http://canned/", Credentials("id", "secret"), retry=retrier)
+    return SoapClient(session, tokens, retry=retrier), RestClient(session, tokens, retry=retrier), tokens
 
 
 def _error(call: Callable[[], Any]) -> str:
@@ -356,6 +359,7 @@ def proxy(project: Project) -> Iterator[Callable[[Rule], None]]:
                 auth_url: {server.base_url}
                 client_id: ${{MC_CLIENT_ID}}
                 client_secret: ${{MC_CLIENT_SECRET}}
+                retries: {{attempts: 2, initial_delay: 0.05, max_delay: 0.05}}
             """,
         )
 

@@ -8,6 +8,7 @@ under `mcstate` can show the client secret, an access token or a password, whoev
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import sys
@@ -53,6 +54,8 @@ _ATTRIBUTE = re.compile(rf"""(\b(?:{_NAMES})\s*=\s*)(["'])(.*?)\2""", re.IGNOREC
 _PARAMETER = re.compile(rf"""(\b(?:{_NAMES})=)([^&\s"'<>]+)""", re.IGNORECASE)
 _BEARER = re.compile(r"(\bBearer\s+)([^\s\"',;]+)", re.IGNORECASE)
 
+# Exchanges are numbered so that a request and its answer can be paired when calls run side by side.
+_exchange_numbers = itertools.count(1)
 _remembered: set[str] = set()
 _remembered_lock = threading.Lock()
 
@@ -161,18 +164,21 @@ class LoggingSession(requests.Session):
         log = logging.getLogger(LOGGER_NAME)
         if not log.isEnabledFor(logging.DEBUG):
             return super().send(request, **kwargs)
+        number = next(_exchange_numbers)
         call = f"{request.method} {redact(request.url or '')}"
-        log.debug("%s\n%s", call, _block(request.headers, request.body, ">"))
+        log.debug("#%d %s\n%s", number, call, _block(request.headers, request.body, ">"))
         started = time.monotonic()
         try:
             response = super().send(request, **kwargs)
         except Exception as exc:
-            log.debug("%s failed: %s: %s (%.2f s)", call, type(exc).__name__, exc, time.monotonic() - started)
+            elapsed = time.monotonic() - started
+            log.debug("#%d %s failed: %s: %s (%.2f s)", number, call, type(exc).__name__, exc, elapsed)
             raise
         # A streamed body is left unread for its consumer.
         body = None if kwargs.get("stream") else response.content
         log.debug(
-            "%s %s for %s (%.2f s)\n%s",
+            "#%d %s %s for %s (%.2f s)\n%s",
+            number,
             response.status_code,
             response.reason or "",
             call,
