@@ -11,16 +11,28 @@ from typing import Any
 
 import yaml
 
+from mcstate.client.parallel import DEFAULT_MAX_CONCURRENCY
 from mcstate.client.retry import DEFAULT_POLICY, SETTINGS, RetryPolicy
 from mcstate.errors import ConfigError
 
 CONFIG_FILE = "mcstate.yaml"
 ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 SECRET_FIELDS = ("client_id", "client_secret")
-ACCOUNT_FIELDS = {"auth_url", "account_id", "client_id", "client_secret", "soap_url", "rest_url", "retries"}
+ACCOUNT_FIELDS = {
+    "auth_url",
+    "account_id",
+    "client_id",
+    "client_secret",
+    "soap_url",
+    "rest_url",
+    "retries",
+    "max_concurrency",
+}
 # Upper bound of retries.attempts: beyond it a failing call keeps an apply waiting for no benefit.
 MAX_ATTEMPTS = 20
 EMULATOR_FIELDS = {"emulator"}
+# Upper bound of max_concurrency: the service watches for call spikes and throttles accounts that cause them.
+MAX_CONCURRENCY = 32
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,8 @@ class AccountTarget:
     rest_url: str | None = None
     # How calls to this account are tried again (mcstate.client.retry).
     retries: RetryPolicy = field(default=DEFAULT_POLICY)
+    # How many calls may be in flight at once (mcstate.client.parallel).
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
 
     def secret_values(self) -> tuple[str, str]:
         """Read the credentials from the environment, at the moment they are needed."""
@@ -199,7 +213,14 @@ def _target(where: _Where, name: str, spec: Any) -> Target:
         str(spec["soap_url"]) if spec.get("soap_url") else None,
         str(spec["rest_url"]) if spec.get("rest_url") else None,
         _retries(at, spec.get("retries")) if "retries" in spec else DEFAULT_POLICY,
+        _max_concurrency(at, spec.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
     )
+
+
+def _max_concurrency(at: Callable[..., str], value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CONCURRENCY:
+        raise ConfigError(f"{at('max_concurrency')}: expected a whole number from 1 to {MAX_CONCURRENCY}")
+    return value
 
 
 def _retries(at: Callable[..., str], spec: Any) -> RetryPolicy:

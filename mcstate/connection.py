@@ -7,6 +7,7 @@ from pathlib import Path
 from mcstate.client.account import AccountClient
 from mcstate.client.auth import Credentials, TokenSource
 from mcstate.client.debug_log import LoggingSession, remember_secret
+from mcstate.client.parallel import CallSlots
 from mcstate.client.rest import RestClient
 from mcstate.client.retry import Retrier
 from mcstate.client.soap import SoapClient
@@ -31,7 +32,9 @@ def _embedded(database: Path) -> AccountClient:
     session = LoggingSession()
     session.mount(EMBEDDED_URL, InProcessAdapter(EmulatorApp(database)))
     tokens = TokenSource(session, EMBEDDED_URL, EMBEDDED_CREDENTIALS)
-    return AccountClient(SoapClient(session, tokens), RestClient(session, tokens))
+    # In-process answers have no latency to overlap: one call at a time.
+    slots = CallSlots(1)
+    return AccountClient(SoapClient(session, tokens, slots=slots), RestClient(session, tokens, slots=slots))
 
 
 def _account(target: AccountTarget) -> AccountClient:
@@ -42,7 +45,8 @@ def _account(target: AccountTarget) -> AccountClient:
     retrier = Retrier(target.retries)
     credentials = Credentials(client_id, client_secret, target.account_id)
     tokens = TokenSource(session, target.auth_url, credentials, retry=retrier)
+    slots = CallSlots(target.max_concurrency)
     return AccountClient(
-        SoapClient(session, tokens, target.soap_url, retry=retrier),
-        RestClient(session, tokens, target.rest_url, retry=retrier),
+        SoapClient(session, tokens, target.soap_url, retry=retrier, slots=slots),
+        RestClient(session, tokens, target.rest_url, retry=retrier, slots=slots),
     )

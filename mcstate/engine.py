@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,6 +17,7 @@ from mcstate.errors import McstateError
 from mcstate.manifest import ManifestEntry, attributes_hash, read_manifest, write_manifest
 from mcstate.plan import Change, Plan
 from mcstate.planner import LiveState, make_plan, record_only
+from mcstate.reading import alongside, read_kinds
 from mcstate.resources import REGISTRY, declarable
 from mcstate.resources.base import Live, ReadsForDefinitions, Retriever
 
@@ -27,19 +29,28 @@ def load_desired(project: Project) -> DesiredState:
 
 
 def read_live(
-    client: Retriever, desired: DesiredState | None = None, complete: Collection[str] = ()
+    client: Retriever,
+    desired: DesiredState | None = None,
+    complete: Collection[str] | Callable[[], Collection[str]] = (),
 ) -> LiveState:
-    """Every kind, in registry order. With the desired state, kinds that pay one call per object read only
-    what the definitions need (see ReadsForDefinitions), except the `complete` kinds."""
-    live: dict[str, dict[str, Live]] = {}
+    """Every kind, each seeing the kinds before it in registry order; side by side when the client allows
+    it (mcstate.reading). With the desired state, kinds that pay one call per object read only what the
+    definitions need (see ReadsForDefinitions), except the `complete` kinds (a function giving them is only
+    called by such a kind, so the others need not wait for it)."""
     wanted = list(desired) if desired is not None else None
-    for kind, rtype in REGISTRY.items():
-        if wanted is not None and isinstance(rtype, ReadsForDefinitions) and kind not in complete:
-            objects = rtype.read_for(client, live, wanted)
-        else:
-            objects = rtype.read(client, live)
-        live[kind] = {lookup_address(kind, obj.key): obj for obj in objects}
-    return live
+
+    def read_kind(kind: str, before: Mapping[str, Mapping[str, Live]]) -> dict[str, Live]:
+        rtype = REGISTRY[kind]
+        selective = wanted is not None and isinstance(rtype, ReadsForDefinitions)
+        if selective and kind not in (complete() if callable(complete) else complete):
+            return _by_lookup(kind, rtype.read_for(client, before, wanted or []))
+        return _by_lookup(kind, rtype.read(client, before))
+
+    return read_kinds(client, list(REGISTRY), read_kind)
+
+
+def _by_lookup(kind: str, objects: Iterable[Live]) -> dict[str, Live]:
+    return {lookup_address(kind, obj.key): obj for obj in objects}
 
 
 @dataclass(frozen=True)
@@ -59,10 +70,15 @@ def undefined_kinds(desired: DesiredState, managed: Mapping[str, ManifestEntry])
 def read_account(
     desired: DesiredState, client: AccountClient
 ) -> tuple[LiveState, Mapping[str, ManifestEntry]]:
-    """Everything a plan reads: the manifest, then the live objects (recorded kinds read completely).
-    `apply FILE` reads the same to tell whether a saved plan is stale."""
-    managed = read_manifest(client)
-    return read_live(client, desired, undefined_kinds(desired, managed)), managed
+    """Everything a plan reads: the manifest and the live objects (recorded kinds read completely), at the
+    same time when the client allows it. `apply FILE` reads the same to tell whether a saved plan is
+    stale."""
+
+    def live_with(manifest: Future[Mapping[str, ManifestEntry]]) -> LiveState:
+        return read_live(client, desired, lambda: undefined_kinds(desired, manifest.result()))
+
+    managed, live = alongside(client, lambda: read_manifest(client), live_with)
+    return live, managed
 
 
 def plan(desired: DesiredState, client: AccountClient, target: str, *, prune: bool = False) -> Plan:
@@ -83,8 +99,7 @@ def apply(
     report = apply_plan(plan_to_apply, client, allow_destructive=allow_destructive, replan=replan)
     if not report.applied:
         return ApplyOutcome(report, ())
-    managed = read_manifest(client)
-    live = read_live(client, desired, undefined_kinds(desired, managed))
+    live, managed = read_account(desired, client)
     after = make_plan(desired, live, plan_to_apply.target, managed, prune=True)
     applied = {c.address for c in report.applied}
     # Record-only changes (prevent_destroy) still show here: the record is written just below.
@@ -101,8 +116,7 @@ def replanner(desired: DesiredState, client: AccountClient, target: str) -> Repl
     plan the definitions against it; the plan also carries the identifiers of the objects asked about."""
 
     def replan(addresses: Collection[str]) -> Plan:
-        managed = read_manifest(client)
-        live = read_live(client, desired, undefined_kinds(desired, managed))
+        live, managed = read_account(desired, client)
         fresh = make_plan(desired, live, target, managed, prune=True)
         # The identifiers of the objects asked about: ones found done are referred to by later changes.
         found: dict[str, dict[str, Any]] = {}
@@ -153,6 +167,5 @@ def drift(
     desired: DesiredState, client: AccountClient, target: str, *, include_unmanaged: bool = False
 ) -> Drift:
     """How the account differs from the definitions, told apart by what the last applies recorded."""
-    managed = read_manifest(client)
-    live = read_live(client, desired, undefined_kinds(desired, managed))
+    live, managed = read_account(desired, client)
     return find_drift(desired, live, managed, target, include_unmanaged=include_unmanaged)

@@ -16,6 +16,11 @@ class AccountClient:
         self.soap = soap
         self.rest = rest
 
+    @property
+    def max_concurrency(self) -> int:
+        """How many calls may run at once (mcstate.client.parallel runs independent reads side by side)."""
+        return self.soap.slots.limit
+
     def retrieve(
         self, object_type: str, properties: Sequence[str], filter: Filter | None = None
     ) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,14 +56,23 @@ class TokenSource:
         self._clock = clock
         self._token: Token | None = None
         self._retrier = retry if isinstance(retry, Retrier) else Retrier(retry)
+        # Calls run side by side (mcstate.client.parallel): one thread fetches a new token, the others wait
+        # for it rather than ask for their own.
+        self._lock = threading.Lock()
 
     def token(self) -> Token:
-        if self._token is None or self._clock() >= self._token.expires_at - REFRESH_MARGIN_SECONDS:
-            self._token = self._fetch()
-        return self._token
+        with self._lock:
+            current = self._token
+            if current is None or self._clock() >= current.expires_at - REFRESH_MARGIN_SECONDS:
+                current = self._token = self._fetch()
+            return current
 
-    def invalidate(self) -> None:
-        self._token = None
+    def invalidate(self, refused: Token | None = None) -> None:
+        """Forget the token (`refused`: only if it is still that one, so that threads refused the same
+        token fetch one new token between them, not one each)."""
+        with self._lock:
+            if refused is None or self._token is refused:
+                self._token = None
 
     def _post(self, body: dict[str, str]) -> requests.Response:
         """The token request, tried again after transient failures: asking for a token twice is harmless."""

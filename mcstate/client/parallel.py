@@ -9,14 +9,36 @@ A client that says nothing (a test double) is used from one thread, in order.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 DEFAULT_MAX_CONCURRENCY = 8
+
+
+class CallSlots:
+    """At most `limit` calls to one account in flight, however many threads want to call: each HTTP
+    exchange holds a slot (`with slots:`) while the request is out; waiting for a token or a retry's pause
+    holds none."""
+
+    def __init__(self, limit: int = DEFAULT_MAX_CONCURRENCY) -> None:
+        if limit < 1:
+            raise ValueError("at least one call must be allowed")
+        self.limit = limit
+        self._semaphore = threading.BoundedSemaphore(limit)
+
+    def __enter__(self) -> None:
+        self._semaphore.acquire()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._semaphore.release()
 
 
 def concurrency_of(client: object) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 import requests
 
 from mcstate.client.auth import TokenSource
+from mcstate.client.parallel import CallSlots
 from mcstate.client.responses import JSON_EXPECTED, describe
 from mcstate.client.retry import (
     DEFAULT_POLICY,
@@ -32,11 +33,14 @@ class RestClient:
         rest_url: str | None = None,
         *,
         retry: RetryPolicy | Retrier = DEFAULT_POLICY,
+        slots: CallSlots | None = None,
     ) -> None:
         self._session = session
         self._tokens = tokens
         self._rest_url = rest_url
         self._retrier = retry if isinstance(retry, Retrier) else Retrier(retry)
+        # Calls in flight at once, shared with the SOAP client of the same account.
+        self.slots = slots or CallSlots()
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         response = self._request("GET", path, params=params)
@@ -95,9 +99,10 @@ class RestClient:
             url = base.rstrip("/") + "/" + path.lstrip("/")
             headers = {"Authorization": f"Bearer {token.access_token}"}
             try:
-                response = self._session.request(
-                    method, url, headers=headers, timeout=self._retrier.policy.timeout, **kwargs
-                )
+                with self.slots:
+                    response = self._session.request(
+                        method, url, headers=headers, timeout=self._retrier.policy.timeout, **kwargs
+                    )
             except requests.RequestException as exc:
                 reason = f"{describe_failure(exc)} ({type(exc).__name__})"
                 if write and not never_sent(exc):
@@ -108,7 +113,7 @@ class RestClient:
             status = response.status_code
             if status == 401 and not refreshed:
                 # The token may have lapsed early (revoked, clock skew): fetch a new one once.
-                self._tokens.invalidate()
+                self._tokens.invalidate(token)
                 refreshed = True
                 continue
             if status == 401:

@@ -20,7 +20,9 @@ from lxml import etree
 
 from mcstate.client.auth import TokenSource
 from mcstate.client.filters import Complex, Filter, Simple
+from mcstate.client.parallel import CallSlots
 from mcstate.client.responses import soap_problem, unreadable
+from mcstate.client.retrieve_parser import RetrieveParser
 from mcstate.client.retry import (
     DEFAULT_POLICY,
     MAYBE_DONE_STATUSES,
@@ -76,11 +78,36 @@ class _Transient(Exception):
 
 class _CheckedTransport(zeep.Transport):
     """Looks at every answer before zeep parses it: zeep turns some garbage into tracebacks from deep inside
-    its parser (an empty Body, an HTML page) or reads another operation's response as this one's."""
+    its parser (an empty Body, an HTML page) or reads another operation's response as this one's. What it
+    knows about the call in progress is per thread: calls run side by side (mcstate.client.parallel)."""
 
-    expected_element: str | None = None
-    received = False
-    status: int | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._call = threading.local()
+
+    @property
+    def expected_element(self) -> str | None:
+        return getattr(self._call, "expected_element", None)
+
+    @expected_element.setter
+    def expected_element(self, value: str | None) -> None:
+        self._call.expected_element = value
+
+    @property
+    def received(self) -> bool:
+        return bool(getattr(self._call, "received", False))
+
+    @received.setter
+    def received(self, value: bool) -> None:
+        self._call.received = value
+
+    @property
+    def status(self) -> int | None:
+        return getattr(self._call, "status", None)
+
+    @status.setter
+    def status(self, value: int | None) -> None:
+        self._call.status = value
 
     def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> requests.Response:
         response = super().post_xml(address, envelope, headers)
@@ -129,17 +156,25 @@ class SoapClient:
         soap_url: str | None = None,
         *,
         retry: RetryPolicy | Retrier = DEFAULT_POLICY,
+        slots: CallSlots | None = None,
     ) -> None:
         self._tokens = tokens
         self._soap_url = soap_url
         self._retrier = retry if isinstance(retry, Retrier) else Retrier(retry)
+        # Calls in flight at once, shared with the REST client of the same account.
+        self.slots = slots or CallSlots()
         timeout = self._retrier.policy.timeout
         self._transport = _CheckedTransport(session=session, timeout=timeout, operation_timeout=timeout)
         self._zeep = zeep.Client(
             _wsdl_document(), transport=self._transport, settings=zeep.Settings(strict=True)
         )
-        self._service: Any = None
-        self._endpoint: str | None = None
+        # (endpoint, zeep service), replaced as one value so that threads never see half of a change.
+        self._bound_service: tuple[str, Any] | None = None
+
+    @property
+    def _endpoint(self) -> str | None:
+        bound = self._bound_service
+        return bound[0] if bound is not None else None
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -174,7 +209,7 @@ class SoapClient:
             status = str(response["OverallStatus"] or "")
             if status not in ("OK", "MoreDataAvailable"):
                 raise ApiError(call, status)
-            rows.extend(_plain(result) for result in response["Results"] or [])
+            rows.extend(_results(response))
             if status == "OK":
                 return rows
             if not response["RequestID"]:
@@ -281,9 +316,12 @@ class SoapClient:
             self._transport.received = False
             _translation_errors.start()
             try:
-                answer = getattr(self._bound(token.soap_instance_url), operation)(
-                    **arguments, _soapheaders=[header]
-                )
+                service = self._bound(token.soap_instance_url)
+                with self.slots:
+                    if operation == "Retrieve":
+                        answer = self._retrieve(service, arguments, header)
+                    else:
+                        answer = getattr(service, operation)(**arguments, _soapheaders=[header])
             except _Unreadable as problem:
                 status = self._transport.status
                 if status in RETRY_STATUSES:
@@ -294,7 +332,7 @@ class SoapClient:
             except zeep.exceptions.Fault as fault:
                 if _is_login_failure(fault) and attempt == 1:
                     # The token may have lapsed early (revoked, clock skew): fetch a new one once.
-                    self._tokens.invalidate()
+                    self._tokens.invalidate(token)
                     continue
                 if _is_login_failure(fault):
                     raise AuthError(f"{call}: the account refused the token (Login failed)") from None
@@ -331,6 +369,17 @@ class SoapClient:
             return answer
         raise AssertionError("unreachable")
 
+    def _retrieve(self, service: Any, arguments: dict[str, Any], header: etree._Element) -> Any:
+        """A Retrieve's answer: read by the WSDL-driven parser (retrieve_parser) when it is an ordinary
+        page, else by zeep exactly as any other answer (faults, odd content and its errors included)."""
+        with self._zeep.settings(raw_response=True):
+            response = service.Retrieve(**arguments, _soapheaders=[header])
+        page = _retrieve_parser().parse(response.status_code, response.content)
+        if page is not None:
+            return page
+        binding = self._zeep.wsdl.bindings[BINDING]
+        return binding.process_reply(self._zeep, binding.get("Retrieve"), response)
+
     def _bound(self, soap_instance_url: str) -> Any:
         base = self._soap_url or soap_instance_url
         if not base:
@@ -338,10 +387,11 @@ class SoapClient:
                 "SOAP", "the token response names no soap_instance_url; set soap_url in the target"
             )
         endpoint = base.rstrip("/") + "/Service.asmx"
-        if endpoint != self._endpoint:
-            self._service = self._zeep.create_service(BINDING, endpoint)
-            self._endpoint = endpoint
-        return self._service
+        bound = self._bound_service
+        if bound is None or bound[0] != endpoint:
+            bound = (endpoint, self._zeep.create_service(BINDING, endpoint))
+            self._bound_service = bound
+        return bound[1]
 
     def _build(self, value: Any) -> Any:
         """Plain values as zeep objects. A SoapObject nested in properties is built as its own type, so an
@@ -371,6 +421,19 @@ class SoapClient:
 
 def _plain(value: Any) -> Any:
     return zeep.helpers.serialize_object(value, dict)
+
+
+def _results(response: Any) -> list[dict[str, Any]]:
+    """A Retrieve page's results as plain dicts (the fast parser's already are)."""
+    if isinstance(response, dict):
+        return list(response["Results"] or [])
+    return [_plain(result) for result in response["Results"] or []]
+
+
+@functools.cache
+def _retrieve_parser() -> RetrieveParser:
+    document = _wsdl_document()
+    return RetrieveParser(document.types, document.bindings[BINDING].get("Retrieve").output.body)
 
 
 def _write_result(answer: Any) -> WriteResult:

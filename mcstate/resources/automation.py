@@ -458,6 +458,7 @@ class AutomationType:
         return []
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
+        rows = client.retrieve(KIND, PROPERTIES)  # before looking at `live`: see engine.read_live
         folders_by_id = {obj.ids.get("id"): obj.key for obj in live.get(FOLDER, {}).values()}
         activities_by_object_id: dict[str, tuple[str, str]] = {}
         for kind, activity_type in ACTIVITY_TYPES.items():
@@ -466,7 +467,7 @@ class AutomationType:
                 if object_id:
                     activities_by_object_id[_fold(str(object_id))] = (activity_type, obj.key)
         objects: list[Live] = []
-        for row in client.retrieve(KIND, PROPERTIES):
+        for row in rows:
             if not row.get("CustomerKey"):
                 continue
             category = row.get("CategoryID")

@@ -417,13 +417,14 @@ class FilterDefinitionType:
         return []
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
+        rows = client.retrieve(KIND, PROPERTIES)  # before looking at `live`: see engine.read_live
         folders_by_id = {obj.ids.get("id"): obj.key for obj in live.get(FOLDER, {}).values()}
         sources_by_object_id = {
             str(de.ids.get("object_id") or "").casefold(): de.key
             for de in live.get(DATA_EXTENSION, {}).values()
         }
         objects: list[Live] = []
-        for row in client.retrieve(KIND, PROPERTIES):
+        for row in rows:
             source_row = row.get("DataSource") or {}
             source = source_row.get("CustomerKey") or sources_by_object_id.get(
                 str(source_row.get("ObjectID") or "").casefold()

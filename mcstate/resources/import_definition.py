@@ -391,12 +391,13 @@ class ImportDefinitionType:
         return []
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
+        rows = client.retrieve(KIND, PROPERTIES)  # before looking at `live`: see engine.read_live
         de_keys = {
             str(de.ids.get("object_id") or "").casefold(): de.key
             for de in live.get(DATA_EXTENSION, {}).values()
         }
         objects = []
-        for row in client.retrieve(KIND, PROPERTIES):
+        for row in rows:
             key = row.get("CustomerKey")
             if not key:
                 continue

@@ -183,9 +183,10 @@ class QueryDefinitionType:
         return []
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
+        rows = client.retrieve(KIND, PROPERTIES, equals("Status", ACTIVE))  # before looking at `live`
         folders_by_id = {obj.ids["id"]: obj.key for obj in live.get(FOLDER, {}).values()}
         objects = []
-        for row in client.retrieve(KIND, PROPERTIES, equals("Status", ACTIVE)):
+        for row in rows:
             if row.get("CustomerKey"):
                 category = row.get("CategoryID")
                 folder = folders_by_id.get(int(category)) if category not in (None, "") else None
