@@ -16,6 +16,7 @@ and their direct neighbours are kept.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -153,13 +154,24 @@ def _read_by_sql(sql: str, data_extensions: Sequence[_Object]) -> list[_Object]:
     """Data extensions whose name or key appears in the SQL as a whole word ([NTO Customers], ENT.x, x)."""
     if not sql:
         return []
+    ascii_sql = sql.lower() if sql.isascii() else None
     found = []
     for obj in data_extensions:
         terms = {str(term) for term in (obj.key, obj.attributes.get("name")) if term}
-        if any(_mentions(sql, term) for term in terms):
+        if any(_mentions(sql, term, ascii_sql) for term in terms):
             found.append(obj)
     return found
 
 
-def _mentions(sql: str, term: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", sql, re.IGNORECASE) is not None
+def _mentions(sql: str, term: str, ascii_sql: str | None = None) -> bool:
+    # Every query is searched for every data extension: a plain substring test first rules most of them
+    # out. For ASCII text it is exact (case-insensitive matching only equates other characters outside
+    # ASCII, such as the long s with s), so the pattern runs only where the term occurs.
+    if ascii_sql is not None and term.isascii() and term.lower() not in ascii_sql:
+        return False
+    return _whole_word(term).search(sql) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_word(term: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
