@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcstate.applier import ApplyReport, Replan, apply_plan
-from mcstate.client.account import AccountClient
 from mcstate.config import Project
 from mcstate.definitions.loader import load_documents
 from mcstate.desired import DesiredState, build_desired, lookup_address
@@ -20,6 +19,11 @@ from mcstate.planner import LiveState, make_plan, record_only
 from mcstate.reading import alongside, read_kinds
 from mcstate.resources import REGISTRY, declarable
 from mcstate.resources.base import Live, ReadsForDefinitions, Retriever
+
+if TYPE_CHECKING:
+    # Only named in annotations: importing the client would load zeep for commands that never call an
+    # account (validate).
+    from mcstate.client.account import AccountClient
 
 
 def load_desired(project: Project) -> DesiredState:
