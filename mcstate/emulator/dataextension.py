@@ -475,7 +475,7 @@ class DataExtensionFieldHandler(ObjectHandler):
         # Keys compare case-insensitively (rules.FILTER_STRINGS_CASE_INSENSITIVE): casefold both sides.
         wanted = {str(value or "").casefold() for value in values}
         data_extensions = [
-            de.object_id for de in store.data_extensions() if de.customer_key.casefold() in wanted
+            object_id for object_id, key in store.data_extension_keys() if key.casefold() in wanted
         ]
         rows = self._rows(store.fields_of_data_extensions(data_extensions)) if data_extensions else []
         rows.sort(key=lambda row: row[rules.FIELD_RESULTS_ORDER])

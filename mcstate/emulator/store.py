@@ -588,6 +588,11 @@ class Store:
             for row in self._query(f"SELECT {_DE_COLUMNS} FROM data_extensions ORDER BY seq")
         ]
 
+    def data_extension_keys(self) -> list[tuple[str, str]]:
+        """(ObjectID, CustomerKey) of every data extension: what a lookup by key needs, without the rest."""
+        rows = self._query("SELECT object_id, customer_key FROM data_extensions")
+        return [(row["object_id"], row["customer_key"]) for row in rows]
+
     def data_extensions_by_object_ids(self, object_ids: Sequence[str]) -> list[DataExtension]:
         rows = self._query(
             f"SELECT {_DE_COLUMNS} FROM data_extensions WHERE object_id IN (SELECT value FROM json_each(?))",
