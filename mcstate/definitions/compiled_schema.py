@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema import _types as _jsonschema_types
 from jsonschema._utils import equal, uniq
 
 Predicate = Callable[[Any], bool]
@@ -69,6 +70,12 @@ _KEYWORDS = frozenset(
 )
 _KNOWN_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
 _TYPES = Draft202012Validator.TYPE_CHECKER
+# jsonschema's checks that are exactly isinstance(instance, <type>).
+_PLAIN_TYPES: dict[str, tuple[Any, type]] = {
+    "object": (_jsonschema_types.is_object, dict),
+    "array": (_jsonschema_types.is_array, list),
+    "string": (_jsonschema_types.is_string, str),
+}
 _FORMATS = Draft202012Validator.FORMAT_CHECKER
 
 
@@ -86,11 +93,16 @@ def compile_schema(schema: Mapping[str, Any]) -> Predicate | None:
 
 
 def _type_function(type_name: str) -> Predicate:
-    """jsonschema's own test of one type, called directly (is_type looks it up on every call)."""
+    """jsonschema's own test of one type, called directly (is_type looks it up on every call); for the
+    types whose test is a plain isinstance in jsonschema (checked here, not assumed), that isinstance."""
     checkers = getattr(_TYPES, "_type_checkers", None)
     function = checkers.get(type_name) if checkers is not None else None
     if function is None:
         return lambda instance: bool(_TYPES.is_type(instance, type_name))
+    plain = _PLAIN_TYPES.get(type_name)
+    if plain is not None and function is plain[0]:
+        python_type = plain[1]
+        return lambda instance: isinstance(instance, python_type)
     return lambda instance: bool(function(_TYPES, instance))
 
 
@@ -120,11 +132,7 @@ class _Compiler:
             if keyword not in _KEYWORDS:
                 raise _Unsupported(keyword)
             checks.append(getattr(self, "_" + keyword.lstrip("$"))(value, schema))
-        if not checks:
-            return lambda instance: True
-        if len(checks) == 1:
-            return checks[0]
-        return lambda instance: all(check(instance) for check in checks)
+        return _every(checks)
 
     # -- keywords: each returns the predicate of one keyword of one schema ---------------------------------
 
@@ -158,7 +166,11 @@ class _Compiler:
         def properties(instance: Any) -> bool:
             if not _is_object(instance):
                 return True
-            return all(check(instance[name]) for name, check in checks.items() if name in instance)
+            for name, item in instance.items():
+                check = checks.get(name)
+                if check is not None and not check(item):
+                    return False
+            return True
 
         return properties
 
@@ -166,6 +178,8 @@ class _Compiler:
         if "patternProperties" in schema:
             raise _Unsupported("patternProperties")
         known = frozenset(schema.get("properties", {}))
+        if value is False:
+            return lambda instance: not _is_object(instance) or known.issuperset(instance)
         check = self.compile(value)
 
         def additional(instance: Any) -> bool:
@@ -179,7 +193,16 @@ class _Compiler:
         if "prefixItems" in schema or isinstance(value, list):
             raise _Unsupported("prefixItems")
         check = self.compile(value)
-        return lambda instance: not _is_array(instance) or all(check(item) for item in instance)
+
+        def items(instance: Any) -> bool:
+            if not _is_array(instance):
+                return True
+            for item in instance:  # noqa: SIM110 - a plain loop: no generator per call on this hot path
+                if not check(item):
+                    return False
+            return True
+
+        return items
 
     def _minItems(self, value: Any, schema: Mapping[str, Any]) -> Predicate:
         return lambda instance: not _is_array(instance) or len(instance) >= value
@@ -216,8 +239,7 @@ class _Compiler:
         return lambda instance: not check(instance)
 
     def _allOf(self, value: Any, schema: Mapping[str, Any]) -> Predicate:
-        checks = [self.compile(subschema) for subschema in value]
-        return lambda instance: all(check(instance) for check in checks)
+        return _every([self.compile(subschema) for subschema in value])
 
     def _anyOf(self, value: Any, schema: Mapping[str, Any]) -> Predicate:
         checks = [self.compile(subschema) for subschema in value]
@@ -253,3 +275,22 @@ class _Compiler:
             else:
                 raise _Unsupported(f"$ref {reference!r} names nothing")
         return target
+
+
+def _every(checks: list[Predicate]) -> Predicate:
+    """All of `checks`, stopping at the first that fails."""
+    if not checks:
+        return lambda instance: True
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda instance: first(instance) and second(instance)
+
+    def every(instance: Any) -> bool:
+        for check in checks:  # noqa: SIM110 - a plain loop: no generator per call on this hot path
+            if not check(instance):
+                return False
+        return True
+
+    return every
