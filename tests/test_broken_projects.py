@@ -27,6 +27,7 @@ READS = {"Retrieve", "GET", "/v2/token"}
 
 
 def write_huge_file(definitions: Path) -> None:
+    definitions.mkdir(exist_ok=True)  # git keeps no empty folder, so the case may come without one
     lines = ["kind: DataExtension", "key: huge", "name: Huge", "fields:"]
     lines += [f"  - {{name: Field{index}, type: Text, length: 10}}" for index in range(150_000)]
     (definitions / "huge.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
