@@ -8,6 +8,7 @@ style: one line, unprefixed body elements under the partner API namespace, ``<X 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -262,24 +263,29 @@ class Writer:
         if unknown:
             raise KeyError(f"{type_name} has no element(s) {', '.join(unknown)}")
         present = dict(values)
-        if self._is_api_object(type_name):
-            for name in NIL_WHEN_ABSENT:
-                if name in children and present.get(name) in (None, ""):
-                    present[name] = NIL
+        for name in self._nil_when_absent(type_name):
+            if present.get(name) in (None, ""):
+                present[name] = NIL
+        # Only the values given, in the WSDL's order (a type has dozens of elements, an answer a few).
+        given = sorted(
+            (children[name] for name, value in present.items() if value is not None and name in children),
+            key=lambda entry: entry[0],
+        )
         parts: list[str] = []
-        for child in self.schema.children(type_name):
-            value = present.get(child.name)
-            if value is None:
-                continue
+        for _, child in given:
+            value = present[child.name]
             items = value if isinstance(value, list) else [value]
             for item in items:
                 parts.append(self._write(child.name, child.type_name, item))
         return "".join(parts)
 
-    def _is_api_object(self, type_name: str) -> bool:
-        return type_name not in NOT_API_OBJECTS_ON_THE_WIRE and self.schema.derives_from(
-            type_name, API_OBJECT
-        )
+    @functools.cache  # noqa: B019 - one Writer per Schema, kept for the process
+    def _nil_when_absent(self, type_name: str) -> tuple[str, ...]:
+        """The elements written nil when absent: those of NIL_WHEN_ABSENT the type has, for API objects."""
+        if type_name in NOT_API_OBJECTS_ON_THE_WIRE or not self.schema.derives_from(type_name, API_OBJECT):
+            return ()
+        children = self.schema.child_map(type_name)
+        return tuple(name for name in NIL_WHEN_ABSENT if name in children)
 
     def _write(self, name: str, declared: str | None, value: Any) -> str:
         if value is NIL:
