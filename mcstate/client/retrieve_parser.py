@@ -17,6 +17,7 @@ fast path never decides what an odd answer means; it only skips the work for ord
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,7 @@ class _Slot:
     multiple: bool
     limit: int | None  # maxOccurs when repeatable and bounded
     optional: bool
+    convert: Callable[[str], Any] | None  # the declared simple type's conversion; None for complex types
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,16 @@ class RetrieveParser:
                 if required_before[position] - required_before[first_skipped] > 0:
                     raise _Declined
                 current, matched = position, 0
-            value = self._element(child, slot.element)
+            if slot.convert is not None and child.get(XSI_TYPE) is None:
+                # A value of the declared simple type, read here rather than through _element (most
+                # elements of an answer are such values).
+                text = child.text
+                try:
+                    value = None if text is None else slot.convert(text)
+                except (TypeError, ValueError):
+                    raise _Declined from None
+            else:
+                value = self._element(child, slot.element)
             if slot.multiple:
                 result[slot.name].append(value)
             else:
@@ -224,7 +235,10 @@ def _derive_shape(xsd_type: ComplexType) -> _Shape | None:
         multiple = bool(element.accepts_multiple)
         limit = element.max_occurs if multiple and isinstance(element.max_occurs, int) else None
         namespace, localname = element.qname.namespace or None, element.qname.localname
-        slots.append(_Slot(name, namespace, localname, element, multiple, limit, element.is_optional))
+        convert = element.type.pythonvalue if isinstance(element.type, AnySimpleType) else None
+        slots.append(
+            _Slot(name, namespace, localname, element, multiple, limit, element.is_optional, convert)
+        )
         if multiple:
             repeatable.append(name)
         defaults[name] = None if multiple else element.default_value
