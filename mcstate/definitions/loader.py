@@ -26,6 +26,27 @@ _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 # libyaml reports reader errors as byte offsets into the UTF-8 text, the pure loader as character offsets.
 _OFFSETS_IN_BYTES = _SafeLoader is not yaml.SafeLoader
 
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, remembering how it resolved each scalar: resolving (which regular expressions match
+    a plain scalar) depends only on the text and its style, and definitions repeat the same few scalars
+    (types, lengths, true/false) hundreds of thousands of times in a large project."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+            return str(super().resolve(kind, value, implicit))
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            if len(_RESOLVED) > _RESOLVED_LIMIT:
+                _RESOLVED.clear()
+            tag = _RESOLVED[key] = str(super().resolve(kind, value, implicit))
+        return tag
+
+
+_RESOLVED: dict[tuple[Any, Any], str] = {}
+_RESOLVED_LIMIT = 200_000
+
 _TAG = "tag:yaml.org,2002:"
 _MAP, _SEQ, _STR, _NULL, _MERGE, _TIMESTAMP = (
     _TAG + name for name in ("map", "seq", "str", "null", "merge", "timestamp")
@@ -111,7 +132,7 @@ def _load_file(path: Path, file: str, schemas: Mapping[str, str]) -> tuple[list[
     problems: list[Problem] = []
     loader: yaml.SafeLoader | None = None
     try:
-        loader = _SafeLoader(text)
+        loader = _Loader(text)
         index = 0
         while loader.check_node():
             node = loader.get_node()
