@@ -8,8 +8,8 @@ import yaml
 
 from mcstate.definitions.loader import _Loader, _SafeLoader
 
-VALUES = ["1", "-0", "1.5", ".inf", "0x1F", "0o17", "true", "True", "yes", "off", "null", "~", "", "2024-01-01",
-          "2024-01-01T10:00:00Z", "Text", "GetDate()", "<<", "=", "1_000"]  # fmt: skip
+VALUES = ["1", "-0", "1.5", ".inf", "0x1F", "0o17", "true", "True", "yes", "off", "null", "~", "",
+          "2024-01-01", "2024-01-01T10:00:00Z", "Text", "GetDate()", "<<", "=", "1_000"]  # fmt: skip
 STYLES = [(True, False), (False, True), (False, False)]
 
 
