@@ -578,15 +578,6 @@ def _debug_first(args: list[str]) -> list[str]:
     return ["--debug", *(arg for index, arg in enumerate(args) if index >= end or arg != "--debug")]
 
 
-def _debug_first(args: list[str]) -> list[str]:
-    """`--debug` is an option of mcstate itself; accepted after the command too (`mcstate plan --debug`),
-    where people naturally add it, by moving it to the front."""
-    end = args.index("--") if "--" in args else len(args)
-    if "--debug" not in args[:end]:
-        return args
-    return ["--debug", *(arg for index, arg in enumerate(args) if index >= end or arg != "--debug")]
-
-
 def main() -> None:
     """Entry point: usage errors are typer's; the project's own errors become one message and exit 1."""
     # Click exits 2 on a usage error (unknown option, bad value), the code that means "changes present" to
