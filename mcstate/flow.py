@@ -152,21 +152,28 @@ def _transfers_by_file_spec(objects: Iterable[_Object]) -> dict[str, list[_Objec
 
 class _SqlNames:
     """Finds the data extensions a query's SQL names. Every query would otherwise be searched for every data
-    extension's name and key (10,000 data extensions and 1,000 queries: 20 million searches); instead, the
-    names are indexed by their first word, and a query is only searched for names whose first word is one
-    of its words."""
+    extension's name and key (10,000 data extensions and 1,000 queries: 20 million searches). Instead each
+    name is indexed by one of its words, the one fewest names share, and a query is only searched for the
+    names indexed by one of its own words: a name occurs in ASCII SQL as a whole word only where all its
+    words are words of the SQL."""
 
     def __init__(self, data_extensions: Sequence[_Object]) -> None:
         self._objects = list(data_extensions)
         self._by_word: dict[str, set[int]] = {}
         self._everywhere: set[int] = set()  # names the index cannot place: searched in every query
+        words_of = {term: _words(term) for obj in self._objects for term in _terms(obj)}
+        sharing: dict[str, int] = {}
+        for words in words_of.values():
+            for word in words or ():
+                sharing[word] = sharing.get(word, 0) + 1
         for position, obj in enumerate(self._objects):
             for term in _terms(obj):
-                word = _first_word(term)
-                if word is None:
+                words = words_of[term]
+                if not words:
                     self._everywhere.add(position)
                 else:
-                    self._by_word.setdefault(word, set()).add(position)
+                    rarest = min(words, key=lambda word: sharing[word])
+                    self._by_word.setdefault(rarest, set()).add(position)
 
     def read_by(self, sql: str) -> list[_Object]:
         """Data extensions whose name or key appears in the SQL as a whole word ([NTO Customers], ENT.x, x),
@@ -194,14 +201,12 @@ def _terms(obj: _Object) -> set[str]:
     return {str(term) for term in (obj.key, obj.attributes.get("name")) if term}
 
 
-def _first_word(term: str) -> str | None:
-    """The word a whole-word occurrence of `term` in ASCII SQL starts with (lowercase): the SQL's word at that
-    place is the term itself or, when the term goes on with other characters, its first word. None for a
-    term that does not start with a word character or is not ASCII."""
+def _words(term: str) -> frozenset[str] | None:
+    """The words of an ASCII term (lowercase), each of which is a whole word of any ASCII SQL the term occurs
+    in as a whole word; None when there is none or the term is not ASCII."""
     if not term.isascii():
         return None
-    match = _WORD.match(term.lower())
-    return match.group(0) if match else None
+    return frozenset(_WORD.findall(term.lower())) or None
 
 
 def _read_by_sql(sql: str, data_extensions: Sequence[_Object]) -> list[_Object]:
