@@ -134,10 +134,17 @@ class RetrieveParser:
         raise _Declined  # anyType and other special types
 
     def _instance_type(self, node: etree._Element) -> Any:
+        raw = node.get(XSI_TYPE) or ""
+        if ":" not in raw and node.prefix is None:
+            # An unprefixed name is in the default namespace, which is the namespace of this unprefixed
+            # element: known without building the element's namespace map (as zeep's qname_attr does).
+            known = self._types.get((_split(node.tag)[0], raw.strip()))
+            if known is not None:
+                return known
         qname = qname_attr(node, XSI_TYPE)
         if qname is None:
             return None
-        key = (qname.namespace, qname.localname)
+        key = (qname.namespace or None, qname.localname)
         if key not in self._types:
             try:
                 self._types[key] = self._schema.get_type(qname, fail_silently=True)
