@@ -15,14 +15,14 @@ the key is taken is checked the same way: when the fresh read finds the object a
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from mcstate.errors import McstateError, ObjectFailure, PlanRefused, UnknownOutcome
 from mcstate.plan import Change, Plan
 from mcstate.planner import record_only
 from mcstate.resources import REGISTRY
-from mcstate.resources.base import ApplyContext, Operation, RestRequest, SoapObject, Step, WriteResult
+from mcstate.resources.base import ApplyContext, Later, Operation, RestRequest, SoapObject, Step, WriteResult
 
 OPERATION_ORDER: tuple[Operation, ...] = ("delete", "create", "update")
 # How often, per level, the account is read again to settle writes whose outcome is unknown.
@@ -151,7 +151,7 @@ class _Run:
         for phase in sorted({s.phase for s in steps}):
             for operation in OPERATION_ORDER:
                 batch = [
-                    s
+                    _built(s, self.context)
                     for s in steps
                     if s.phase == phase
                     and s.operation == operation
@@ -255,6 +255,13 @@ class _Run:
             )
         if step.on_success is not None:
             step.on_success(result)
+
+
+def _built(step: Step, context: ApplyContext) -> Step:
+    """The step with its write built, when it waited for identifiers learnt by an earlier phase."""
+    if isinstance(step.object, Later):
+        return replace(step, object=step.object.build(context))
+    return step
 
 
 def _lost(change: Change, unknown: UnknownOutcome) -> ObjectFailure:

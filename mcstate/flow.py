@@ -6,12 +6,13 @@ make, in the direction data moves:
 
     file location → import → data extension → query / filter → data extension → extract → file transfer
 
-An import feeds its destination; a query reads the data extensions whose name or key appears in its SQL (an
-approximation: SQL is not parsed) and feeds its target; a filter reads its source; an extract reads its data
-extension; a file transfer moves the files an extract writes (same file_spec) to its location; an automation
-runs its activities. Objects are taken from the definitions, or from the account when no definition declares
-them, so an undeclared query that reads a re-created data extension shows up too. Only the changed objects
-and their direct neighbours are kept.
+Each kind names its own feeds (ResourceType.feeds): an import feeds its destination; a query reads the data
+extensions whose name or key appears in its SQL (an approximation: SQL is not parsed) and feeds its target;
+a data filter reads its source; a filter activity applies a data filter and feeds its destination; an
+extract reads its data extension; a file transfer moves the files an extract writes (same file_spec) to its
+location; an automation runs its activities. Objects are taken from the definitions, or from the account
+when no definition declares them, so an undeclared query that reads a re-created data extension shows up
+too. Only the changed objects and their direct neighbours are kept.
 """
 
 from __future__ import annotations
@@ -24,27 +25,14 @@ from typing import Any
 
 from mcstate.desired import DesiredState, lookup_address
 from mcstate.plan import Change, Feed
-from mcstate.resources import REGISTRY
-from mcstate.resources.automation import ACTIVITY_KINDS
+from mcstate.resources import REGISTRY, flow_kinds
 from mcstate.resources.base import Live, address
 
 DATA_EXTENSION = "DataExtension"
-FILE_LOCATION = "FileLocation"
 FILE_TRANSFER = "FileTransfer"
 
-# Kinds drawn in the flowchart; folders and extract types organize objects but move no data.
-FLOW_KINDS = frozenset(
-    {
-        FILE_LOCATION,
-        "ImportDefinition",
-        DATA_EXTENSION,
-        "QueryDefinition",
-        "FilterDefinition",
-        "DataExtract",
-        FILE_TRANSFER,
-        "Automation",
-    }
-)
+# Kinds drawn in the flowchart (ResourceType.in_flow).
+FLOW_KINDS = flow_kinds()
 
 
 @dataclass(frozen=True)
@@ -100,42 +88,31 @@ def _shown(lookup: str, objects: Mapping[str, _Object]) -> str:
 
 
 def _all_feeds(objects: Mapping[str, _Object]) -> Iterable[tuple[str, str, str]]:
-    """(source, target, label) by lookup address, for every object that moves data."""
-    data_extensions = _SqlNames([obj for obj in objects.values() if obj.kind == DATA_EXTENSION])
-    transfers_by_file = _transfers_by_file_spec(objects.values())
+    """(source, target, label) by lookup address, for every object that moves data: each kind names its
+    own feeds (ResourceType.feeds)."""
+    index = _Index(objects)
     for lookup, obj in objects.items():
-        attributes = obj.attributes
-        if obj.kind == "ImportDefinition":
-            if attributes.get("file_location"):
-                yield _ref(FILE_LOCATION, attributes["file_location"]), lookup, "file"
-            if attributes.get("destination"):
-                yield lookup, _ref(DATA_EXTENSION, attributes["destination"]), "loads"
-        elif obj.kind == "QueryDefinition":
-            for source in data_extensions.read_by(str(attributes.get("sql") or "")):
-                yield lookup_address(DATA_EXTENSION, source.key), lookup, "SQL"
-            if attributes.get("target"):
-                yield lookup, _ref(DATA_EXTENSION, attributes["target"]), "writes"
-        elif obj.kind == "FilterDefinition":
-            if attributes.get("source"):
-                yield _ref(DATA_EXTENSION, attributes["source"]), lookup, "source"
-        elif obj.kind == "DataExtract":
-            if attributes.get("data_extension"):
-                yield _ref(DATA_EXTENSION, attributes["data_extension"]), lookup, "extracted"
-            for transfer in transfers_by_file.get(_file_spec(attributes), ()):
-                yield lookup, lookup_address(FILE_TRANSFER, transfer.key), "file"
-        elif obj.kind == FILE_TRANSFER:
-            if attributes.get("file_location"):
-                yield lookup, _ref(FILE_LOCATION, attributes["file_location"]), "moves to"
-        elif obj.kind == "Automation":
-            for step in attributes.get("steps") or ():
-                for activity in step:
-                    kind = ACTIVITY_KINDS.get(str(activity.get("type")))
-                    if kind is not None and activity.get("key"):
-                        yield lookup, _ref(kind, activity["key"]), "runs"
+        yield from REGISTRY[obj.kind].feeds(lookup, obj.attributes, index)
 
 
-def _ref(kind: str, key: Any) -> str:
-    return lookup_address(kind, str(key))
+class _Index:
+    """What the kinds look objects up by while naming their feeds (resources.base.FlowIndex)."""
+
+    def __init__(self, objects: Mapping[str, _Object]) -> None:
+        self._data_extensions = _SqlNames([obj for obj in objects.values() if obj.kind == DATA_EXTENSION])
+        self._transfers_by_file = _transfers_by_file_spec(objects.values())
+
+    def ref(self, kind: str, key: Any) -> str:
+        return lookup_address(kind, str(key))
+
+    def sql_reads(self, sql: str) -> list[str]:
+        return [lookup_address(DATA_EXTENSION, obj.key) for obj in self._data_extensions.read_by(sql)]
+
+    def transfers_of(self, file_spec: str) -> list[str]:
+        return [
+            lookup_address(FILE_TRANSFER, transfer.key)
+            for transfer in self._transfers_by_file.get(file_spec.casefold(), ())
+        ]
 
 
 def _file_spec(attributes: Mapping[str, Any]) -> str:

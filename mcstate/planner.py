@@ -13,7 +13,7 @@ from mcstate.ignore import drop_ignored, keep_account_values
 from mcstate.manifest import ManifestEntry
 from mcstate.plan import AttributeChange, Change, Note, Plan
 from mcstate.resources import REGISTRY
-from mcstate.resources.base import Live, RefersInAccount
+from mcstate.resources.base import Desired, Live, RefersInAccount
 from mcstate.saved_plan import fingerprint_account
 
 # Live objects by kind, then by lookup address (see desired.lookup_address).
@@ -46,11 +46,15 @@ def make_plan(
 ) -> Plan:
     """`managed` is the manifest (mcstate.manifest, by lookup address): the objects mcstate applied.
     Those whose definition is gone are deleted with `prune`, otherwise listed as notes."""
-    _check_references(desired, live)
+    supplied = _check_references(desired, live)
     # Types see ignored attributes (ignore_changes) with the account's values: they never differ there.
+    # Values the account supplies for the writes (LiveCheck.values) go into copies of the desired objects.
     effective = DesiredState(
         {
-            lookup: keep_account_values(obj, live.get(obj.kind, {}).get(lookup_address(obj.kind, obj.key)))
+            lookup: keep_account_values(
+                _with_values(obj, supplied.get(lookup)),
+                live.get(obj.kind, {}).get(lookup_address(obj.kind, obj.key)),
+            )
             for lookup, obj in desired.objects.items()
         }
     )
@@ -152,12 +156,28 @@ def _undefined(
     return deletes, notes
 
 
-def _check_references(desired: DesiredState, live: LiveState) -> None:
+def _with_values(obj: Desired, values: Mapping[str, Any] | None) -> Desired:
+    if not values:
+        return obj
+    return replace(obj, attributes={**obj.attributes, **values})
+
+
+def _check_references(desired: DesiredState, live: LiveState) -> dict[str, Mapping[str, Any]]:
     """A reference must name a declared (or implied) object or one that exists in the account, and each
-    type's account-dependent rules must hold, before anything is written."""
+    type's account-dependent rules must hold, before anything is written. Returns the values the account
+    supplies for the writes, by lookup address."""
     problems: list[Problem] = []
-    for obj in desired:
-        problems.extend(REGISTRY[obj.kind].check_live(obj, desired.objects, live))
+    supplied: dict[str, Mapping[str, Any]] = {}
+    for lookup_key, obj in desired.objects.items():
+        checked = REGISTRY[obj.kind].check_live(obj, desired.objects, live)
+        problems.extend(checked.problems)
+        if checked.values:
+            supplied[lookup_key] = checked.values
+        # A reference whose own rule already said what is wrong is not reported twice.
+        reported = {
+            (problem.location.file, problem.location.line, problem.location.column)
+            for problem in checked.problems
+        }
         current = live.get(obj.kind, {}).get(lookup_address(obj.kind, obj.key))
         if obj.document is not None and current is not None and current.unmanageable:
             problems.append(
@@ -173,11 +193,15 @@ def _check_references(desired: DesiredState, live: LiveState) -> None:
                 continue
             message = f"{ref.kind} '{ref.key}' is neither defined nor present in the account"
             if obj.document is not None:
-                problems.append(obj.document.problem(ref.path, message))
+                problem = obj.document.problem(ref.path, message)
+                where = (problem.location.file, problem.location.line, problem.location.column)
+                if where not in reported:
+                    problems.append(problem)
             else:
                 problems.append(Problem(Location("definitions"), f"{obj.kind} '{obj.key}': {message}"))
     if problems:
         raise DefinitionError(problems)
+    return supplied
 
 
 def _rewrite_references_to_recreated(

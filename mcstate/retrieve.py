@@ -53,23 +53,9 @@ LiveState = Mapping[str, Mapping[str, Live]]
 # read and once more with done == total at the end.
 ProgressCallback = Callable[[str, int, int], None]
 
-KIND_DIRS = {
-    "DataExtension": "data_extensions",
-    "Folder": "folders",
-    "ImportDefinition": "imports",
-    "QueryDefinition": "queries",
-    "FilterDefinition": "filters",
-    "DataExtract": "extracts",
-    "FileTransfer": "file_transfers",
-    "Automation": "automations",
-}
-# The root folder each kind's objects live under (kinds not listed have no folder).
-ROOT_FOLDERS = {
-    "DataExtension": "Data Extensions",
-    "QueryDefinition": "Query",
-    "FilterDefinition": "Data Filters",
-    "Automation": "my automations",
-}
+# Where each kind's files go, and the root folder its objects live under: the kinds' own (ResourceType).
+KIND_DIRS = {kind: rtype.directory for kind, rtype in REGISTRY.items() if rtype.directory}
+ROOT_FOLDERS = {kind: rtype.root_folder for kind, rtype in REGISTRY.items() if rtype.root_folder}
 # Folders are laid out under the kind dir of what their root holds: folders/data_extensions/CRM.yaml.
 ROOT_DIRS = {root: KIND_DIRS[kind] for kind, root in ROOT_FOLDERS.items()}
 
@@ -247,7 +233,7 @@ def round_trip_problem(
     rtype = REGISTRY[obj.kind]
     desired = as_desired(obj.kind, data)
     everything = {**declared, lookup_address(obj.kind, obj.key): desired}
-    problems = [*rtype.check(desired, everything), *rtype.check_live(desired, everything, live)]
+    problems = [*rtype.check(desired, everything), *rtype.check_live(desired, everything, live).problems]
     if problems:
         return f"its definition would be refused: {problems[0].message}"
     for ref in desired.references:

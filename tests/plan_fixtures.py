@@ -16,7 +16,7 @@ from mcstate.plan import Plan
 from mcstate.planner import make_plan
 from mcstate.resources import declarable
 from mcstate.resources.base import Live
-from mcstate.resources.folder import ROOT_CONTENT_TYPES
+from mcstate.resources.folder import root_content_types
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 TARGET = "production"
@@ -38,7 +38,7 @@ def account_from(desired: DesiredState) -> dict[str, dict[str, Live]]:
     objects = [
         *(
             Live("Folder", root, {"content_type": kind, "description": ""})
-            for root, kind in ROOT_CONTENT_TYPES.items()
+            for root, kind in root_content_types().items()
         ),
         *(Live(obj.kind, obj.key, copy.deepcopy(obj.attributes)) for obj in desired),
         *FIXED_LIVE,

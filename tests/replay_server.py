@@ -5,7 +5,9 @@
   narrowed by the request's Filter (equals / IN / like on a property, AND / OR); an object type without a
   recording answers OK with no results, as an account without such objects does. Any other operation is
   refused with a SOAP fault and remembered: a round trip must not write.
-* ``GET`` of a REST path: the recorded ``get-response.json`` of that path (rest/), the first page only.
+* ``GET`` of a REST path: the recorded ``get-response.json`` of that path (rest/), the first page only; a
+  collection the service has but no recording holds (filter activities) answers an empty page, as an account
+  without such objects does.
 
 The recordings are read from the reference folder, never copied. `transform` may rewrite a recorded
 response before it is answered (to see the recorded data extension from the business unit that owns it).
@@ -49,6 +51,9 @@ REFUSED_WRITE = (
     "</soap:Fault></soap:Body></soap:Envelope>"
 )
 
+# REST collections every account has, answered empty when nothing was recorded for them.
+EMPTY_COLLECTIONS = frozenset({"automation/v1/filters"})
+
 Transform = Callable[[str, str], str]
 """(object type or REST path, recorded text) -> text to answer."""
 
@@ -90,6 +95,8 @@ class ReplayServer:
     def rest(self, path: str, query: str) -> tuple[int, str]:
         self.requests.append(f"GET {path}")
         recorded = self.reference / "rest" / path / "get-response.json"
+        if not recorded.is_file() and path in EMPTY_COLLECTIONS:
+            return 200, json.dumps({"count": 0, "page": 1, "pageSize": 50, "items": []})
         if not recorded.is_file():
             return 404, json.dumps({"message": "Not Found", "errorcode": 10002})
         text = recorded.read_text(encoding="utf-8")

@@ -34,17 +34,36 @@ fields:
 """
 
 FILTERS = """\
+kind: DataExtension
+key: nto_segment
+name: NTO Segment
+fields:
+  - {name: SubscriberKey, type: Text, primary_key: true}
+  - {name: City, type: Text}
+---
 kind: FilterDefinition
-key: nto_seattle
+key: nto_seattle_filter
 name: Seattle
 source: nto_subscribers
 filter: {field: City, operator: equals, value: Seattle}
 ---
 kind: FilterDefinition
-key: nto_tacoma
+key: nto_tacoma_filter
 name: Tacoma
 source: nto_subscribers
 filter: {field: City, operator: equals, value: Tacoma}
+---
+kind: FilterActivity
+key: nto_seattle
+name: Seattle into the segment
+filter: nto_seattle_filter
+destination: nto_segment
+---
+kind: FilterActivity
+key: nto_tacoma
+name: Tacoma into the segment
+filter: nto_tacoma_filter
+destination: nto_segment
 """
 
 NIGHTLY = """\
@@ -66,13 +85,14 @@ steps:
 ROOTS = [
     Live("Folder", "Data Extensions", {"content_type": "dataextension", "description": ""}, {"id": 2}),
     Live("Folder", "Data Filters", {"content_type": "filterdefinition", "description": ""}, {"id": 5}),
+    Live("Folder", "Filter", {"content_type": "filteractivity", "description": ""}, {"id": 6}),
     Live("Folder", "my automations", {"content_type": "automations", "description": ""}, {"id": 7}),
     Live("Folder", "my automations/CRM", {"content_type": "automations", "description": ""}, {"id": 70}),
 ]
 CONTEXT = {
     "folder:my automations/crm": {"id": 70},
-    "filterdefinition:nto_seattle": {"object_id": "seattle-guid"},
-    "filterdefinition:nto_tacoma": {"object_id": "tacoma-guid"},
+    "filteractivity:nto_seattle": {"object_id": "seattle-guid"},
+    "filteractivity:nto_tacoma": {"object_id": "tacoma-guid"},
 }
 
 
@@ -108,8 +128,11 @@ def account_copy(desired: DesiredState, kind: str, key: str, object_id: str, **c
 def everything_live(desired: DesiredState, **automation_changes: Any) -> dict[str, dict[str, Live]]:
     return live(
         account_copy(desired, "DataExtension", "nto_subscribers", "de-guid"),
-        account_copy(desired, "FilterDefinition", "nto_seattle", "seattle-guid"),
-        account_copy(desired, "FilterDefinition", "nto_tacoma", "tacoma-guid"),
+        account_copy(desired, "DataExtension", "nto_segment", "segment-guid"),
+        account_copy(desired, "FilterDefinition", "nto_seattle_filter", "seattle-filter-guid"),
+        account_copy(desired, "FilterDefinition", "nto_tacoma_filter", "tacoma-filter-guid"),
+        account_copy(desired, "FilterActivity", "nto_seattle", "seattle-guid"),
+        account_copy(desired, "FilterActivity", "nto_tacoma", "tacoma-guid"),
         account_copy(desired, "Automation", "nto_nightly", "nightly-guid", **automation_changes),
     )
 
@@ -198,15 +221,18 @@ def test_a_new_automation_comes_after_its_activities_and_sends_their_object_ids(
     plan = make_plan(desired, live(), "test")
     assert [c.kind for c in plan.changes] == [
         "DataExtension",
+        "DataExtension",
         "FilterDefinition",
         "FilterDefinition",
+        "FilterActivity",
+        "FilterActivity",
         "Automation",
     ]
     change = automation_change(plan)
     assert change.depends_on == (
         "Folder:my automations/CRM",
-        "FilterDefinition:nto_seattle",
-        "FilterDefinition:nto_tacoma",
+        "FilterActivity:nto_seattle",
+        "FilterActivity:nto_tacoma",
     )
     [step] = AutomationType().steps(change, ApplyContext(dict(CONTEXT)))
     props = step.object.properties  # type: ignore[union-attr]
@@ -225,8 +251,8 @@ def test_a_new_automation_comes_after_its_activities_and_sends_their_object_ids(
         ]
         for task in tasks
     ] == [
-        [("FilterDefinition", "seattle-guid")],
-        [("FilterDefinition", "tacoma-guid"), ("FilterDefinition", "seattle-guid")],
+        [("FilterActivity", "seattle-guid")],
+        [("FilterActivity", "tacoma-guid"), ("FilterActivity", "seattle-guid")],
     ]
     assert props["Schedule"]["RecurrenceType"] == "Daily"
 
@@ -235,11 +261,11 @@ def test_activities_in_the_account_are_found_by_key_and_their_ids_known(tmp_path
     account = load(tmp_path / "account", SUBSCRIBERS, FILTERS)
     desired = load(tmp_path, NIGHTLY)
     existing = live(
-        account_copy(account, "FilterDefinition", "nto_seattle", "seattle-guid"),
-        account_copy(account, "FilterDefinition", "nto_tacoma", "tacoma-guid"),
+        account_copy(account, "FilterActivity", "nto_seattle", "seattle-guid"),
+        account_copy(account, "FilterActivity", "nto_tacoma", "tacoma-guid"),
     )
     plan = make_plan(desired, existing, "test")
-    assert plan.known_ids["FilterDefinition:nto_seattle"] == {"object_id": "seattle-guid"}
+    assert plan.known_ids["FilterActivity:nto_seattle"] == {"object_id": "seattle-guid"}
     assert automation_change(plan).action == "create"
 
 
@@ -254,12 +280,12 @@ def test_an_unknown_activity_is_an_error_at_its_line(tmp_path: Path) -> None:
 def test_an_activity_kind_this_mcstate_does_not_manage_is_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # As if the registry had no DataExtract (deleting and restoring the key would reorder the registry).
-    monkeypatch.setattr(automation, "_registered", lambda kind: kind != "DataExtract")
+    # As if no kind of the registry could be an extract step.
+    kinds = {name: kind for name, kind in automation.activity_kinds().items() if name != "extract"}
+    monkeypatch.setattr(automation, "activity_kinds", lambda: kinds)
     text = NIGHTLY.replace("{filter: nto_tacoma}", "{extract: nto_export}")
     assert problems(tmp_path, SUBSCRIBERS, FILTERS, text) == [
-        "definitions/2.yaml:13:16: steps[1][0].extract: extract activities (DataExtract) are not managed by "
-        "this mcstate"
+        "definitions/2.yaml:13:16: steps[1][0].extract: extract activities are not managed by this mcstate"
     ]
 
 
@@ -396,3 +422,49 @@ def test_read_maps_activity_object_ids_back_to_keys(tmp_path: Path) -> None:
         ],
     ]
     assert read.attributes == expected
+
+
+# -- a data filter is not a step ---------------------------------------------------------------------------
+
+
+def test_a_declared_data_filter_as_a_step_says_to_declare_a_filter_activity(tmp_path: Path) -> None:
+    text = NIGHTLY.replace("{filter: nto_tacoma}", "{filter: nto_tacoma_filter}")
+    with pytest.raises(DefinitionError) as raised:
+        load(tmp_path, SUBSCRIBERS, FILTERS, text)
+    assert [str(problem) for problem in raised.value.problems] == [
+        "definitions/2.yaml:13:15: steps[1][0].filter: 'nto_tacoma_filter' is a data filter "
+        "(FilterDefinition); an automation step runs a filter activity, which applies a data filter and "
+        "writes the result into a data extension: declare a FilterActivity (filter: nto_tacoma_filter, "
+        "destination: <data extension key>) and name its key here"
+    ]
+
+
+def test_a_data_filter_of_the_account_as_a_step_is_one_error_at_plan(tmp_path: Path) -> None:
+    account_filter = Live(
+        "FilterDefinition",
+        "old_filter",
+        {
+            "name": "Old",
+            "description": "",
+            "folder": "Data Filters",
+            "source": "nto_subscribers",
+            "filter": {},
+        },
+        {"object_id": "old-guid"},
+    )
+    text = NIGHTLY.replace("{filter: nto_tacoma}", "{filter: old_filter}")
+    assert problems(tmp_path, SUBSCRIBERS, FILTERS, text, account=(account_filter,)) == [
+        "definitions/2.yaml:13:15: steps[1][0].filter: 'old_filter' is a data filter (FilterDefinition); "
+        "an automation step runs a filter activity, which applies a data filter and writes the result into a "
+        "data extension: declare a FilterActivity (filter: old_filter, destination: <data extension key>) "
+        "and name its key here"
+    ]
+
+
+def test_a_filter_activity_key_that_a_data_filter_also_has_is_the_activity(tmp_path: Path) -> None:
+    both = FILTERS.replace("key: nto_tacoma_filter", "key: nto_tacoma").replace(
+        "filter: nto_tacoma_filter", "filter: nto_tacoma"
+    )
+    desired = load(tmp_path, SUBSCRIBERS, both, NIGHTLY)
+    change = automation_change(make_plan(desired, live(), "test"))
+    assert "FilterActivity:nto_tacoma" in change.depends_on

@@ -24,18 +24,40 @@ fields:
   - {name: SubscriberKey, type: Text, length: 254, primary_key: true}
   - {name: Region}
 ---
+kind: DataExtension
+key: nto_segment
+name: NTO Segment
+fields:
+  - {name: SubscriberKey, type: Text, length: 254, primary_key: true}
+  - {name: Email, type: EmailAddress, required: true}
+  - {name: City}
+  - {name: Region}
+---
 kind: FilterDefinition
-key: nto_seattle
+key: nto_seattle_filter
 name: NTO customers in Seattle
 folder: Data Filters/Segments
 source: nto_customers
 filter: {field: City, operator: equals, value: Seattle}
 ---
 kind: FilterDefinition
-key: nto_no_region
+key: nto_no_region_filter
 name: NTO customers without a region
 source: nto_customers
 filter: {field: Region, operator: isNull}
+---
+kind: FilterActivity
+key: nto_seattle
+name: NTO customers in Seattle, into the segment
+folder: Filter/Segments
+filter: nto_seattle_filter
+destination: nto_segment
+---
+kind: FilterActivity
+key: nto_no_region
+name: NTO customers without a region, into the segment
+filter: nto_no_region_filter
+destination: nto_segment
 """
 
 ACTIVITIES = """\
@@ -135,6 +157,12 @@ def test_an_automation_of_every_activity_kind_round_trips(project: Project) -> N
     # The automation is written last, once, after every activity it names exists.
     assert writes[-1] == ("Create", ["Automation"])
     assert [w for w in writes if w[1] == ["FilterDefinition"]] == [("Create", ["FilterDefinition"])]
+    # Filter activities: one SOAP Create for both, then the one outside the root folder is moved over REST;
+    # the automation folder is created through the category API.
+    assert [w for w in writes if w[1] == ["FilterActivity"]] == [("Create", ["FilterActivity"])]
+    assert ("PATCH", ["automation/v1/filters/{id}"]) in writes
+    assert ("POST", ["email/v1/category"]) in writes
+    assert ("Create", ["DataFolder"]) in writes  # the other folders, over SOAP
 
     converged(project)
 
@@ -194,7 +222,7 @@ def test_an_unknown_activity_fails_at_its_line_before_any_write(project: Project
     result = project.run("plan")
     assert result.returncode == 1
     assert (
-        "definitions/filters.yaml:6:15: steps[1][0].filter: FilterDefinition 'nto_typo' is neither defined "
+        "definitions/filters.yaml:6:15: steps[1][0].filter: FilterActivity 'nto_typo' is neither defined "
         "nor present in the account" in result.stderr
     )
     assert every_write(project) == []
@@ -225,16 +253,17 @@ def test_recreating_an_activity_rewrites_the_automation_in_the_same_apply(projec
         """,
     )
     assert project.run("apply", "--auto-approve").returncode == 0
-    # A new source re-creates the filter, under a new ObjectID.
+    # A new destination re-creates the filter activity, under a new ObjectID.
     project.write(
         "definitions/data.yaml",
         DATA.replace(
-            "source: nto_customers\nfilter: {field: City", "source: nto_by_region\nfilter: {field: Region"
+            "filter: nto_seattle_filter\ndestination: nto_segment",
+            "filter: nto_seattle_filter\ndestination: nto_by_region",
         ),
     )
     plan = project.run("plan")
     assert "-/+ nto_seattle" in plan.stdout
-    assert "FilterDefinition 'nto_seattle' is re-created, so this reference is written again" in plan.stdout
+    assert "FilterActivity 'nto_seattle' is re-created, so this reference is written again" in plan.stdout
     result = project.run("apply", "--auto-approve", "--allow-destructive")
     assert result.returncode == 0, result.stdout + result.stderr
     again = project.run("plan", "--detailed-exitcode")

@@ -15,7 +15,7 @@ from mcstate.resources.base import SoapObject
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, Project
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-EXAMPLE_OBJECTS = 17  # declared by the example: 2 folders, 5 data extensions, 10 activities and automations
+EXAMPLE_OBJECTS = 21  # declared by the example: 2 folders, 7 data extensions, 12 activities and automations
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_retrieve_then_plan_shows_no_changes(adopted: Project) -> None:
     result = adopted.run("retrieve")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == (
-        "Retrieve complete: wrote 19 file(s), skipped 0 (already defined), could not represent 0."
+        "Retrieve complete: wrote 23 file(s), skipped 0 (already defined), could not represent 0."
     )
     assert (
         "+ DataExtension nto_customers: definitions/data_extensions/CRM/nto_customers.yaml" in result.stdout
@@ -62,6 +62,8 @@ def test_retrieve_then_plan_shows_no_changes(adopted: Project) -> None:
         "data_extensions/Engagement/nto_email_engagement.yaml",
         "data_extensions/Events/nto_event_registrations.yaml",
         "data_extensions/Segments/nto_subscribers_by_region.yaml",
+        "data_extensions/Segments/nto_did_not_open_segment.yaml",
+        "data_extensions/Segments/nto_survey_responders_segment.yaml",
         "imports/nto_import_crm_customers.yaml",
         "queries/Tracking/nto_email_engagement_from_tracking.yaml",
         "queries/Tracking/nto_email_engagement_from_tracking.sql",
@@ -69,6 +71,8 @@ def test_retrieve_then_plan_shows_no_changes(adopted: Project) -> None:
         "queries/Segments/nto_segment_subscribers_by_region.sql",
         "filters/Engagement/nto_did_not_open.yaml",
         "filters/Engagement/nto_survey_responders.yaml",
+        "filter_activities/Engagement/nto_did_not_open_nightly.yaml",
+        "filter_activities/Engagement/nto_survey_responders_nightly.yaml",
         "extracts/nto_customers_extract.yaml",
         "extracts/nto_engagement_extract.yaml",
         "file_transfers/nto_customers_to_ftp.yaml",
@@ -117,7 +121,7 @@ def test_a_second_retrieve_skips_everything_and_overwrite_rewrites(adopted: Proj
         in overwritten.stdout
     )
     assert "+ ImportDefinition nto_import_crm_customers: definitions/imports/" in overwritten.stdout
-    assert "wrote 19 file(s), skipped 0 (already defined)" in overwritten.stdout
+    assert "wrote 23 file(s), skipped 0 (already defined)" in overwritten.stdout
     assert tree(adopted.root / "definitions") == first
     assert adopted.run("plan", "--detailed-exitcode").returncode == 0
 
@@ -138,7 +142,7 @@ def test_file_names_and_texts_are_the_same_on_every_run(adopted: Project) -> Non
     [
         (("--kind", "DataExtension"), {
             "nto_customers", "nto_newsletter_subscribers", "nto_email_engagement", "nto_event_registrations",
-            "nto_subscribers_by_region",
+            "nto_subscribers_by_region", "nto_did_not_open_segment", "nto_survey_responders_segment",
         }),
         (("--key", "nto_customers", "--key", "NTO_DID_NOT_OPEN"), {"nto_customers", "nto_did_not_open"}),
         (("--folder", "Data Extensions/CRM"), {

@@ -215,7 +215,9 @@ def test_alias_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 6)]
     write(tmp_path / "definitions" / "bomb.yaml", "\n".join(lines) + "\n")
 
-    with pytest.raises(DefinitionError, match="more than 1,000 values .with aliases, an alias is probably expanded"):
+    with pytest.raises(
+        DefinitionError, match=r"more than 1,000 values .with aliases, an alias is probably expanded"
+    ):
         load(tmp_path / "definitions")
 
 

@@ -25,7 +25,7 @@ from mcstate.resources.data_extension import DataExtensionType
 from mcstate.resources.data_extract import attributes_from_service
 from mcstate.resources.file_transfer import attributes_from_service as transfer_attributes
 from mcstate.resources.filter_definition import condition_from_service
-from mcstate.resources.folder import ROOT_CONTENT_TYPES, FolderType
+from mcstate.resources.folder import FolderType, root_content_types
 from mcstate.resources.import_definition import ImportDefinitionType
 from mcstate.resources.query_definition import QueryDefinitionType, same_sql
 
@@ -276,7 +276,7 @@ def test_data_extensions_definitions_cannot_express(obj: Live, reason: str) -> N
 
 
 def folder(path: str, description: str = "", content_type: str | None = None) -> Live:
-    content_type = content_type or ROOT_CONTENT_TYPES.get(path.split("/")[0])
+    content_type = content_type or root_content_types().get(path.split("/")[0])
     return Live("Folder", path, {"content_type": content_type, "description": description}, {"id": 1})
 
 
@@ -735,6 +735,58 @@ def schedule(recurrence_type: str, pattern: dict[str, Any], **row: Any) -> dict[
     return schedule_from_service({**base, **row})
 
 
+# -- filter activities ------------------------------------------------------------------------------------
+
+
+def filter_activity(folder: str | None = "Filter/Engagement", **attributes: Any) -> Live:
+    values = {
+        "name": "Did not open, nightly",
+        "description": "",
+        "folder": folder,
+        "filter": "nto_did_not_open",
+        "destination": "nto_segment",
+        **attributes,
+    }
+    return Live("FilterActivity", "nto_did_not_open_nightly", values, {"object_id": "fa-1"})
+
+
+FILTER_ACTIVITY_STATE = state(
+    SOURCE,
+    data_extension([KEY_FIELD], key="nto_segment"),
+    Live("FilterDefinition", "nto_did_not_open", {"source": "nto_source"}, {"object_id": "f-1"}),
+)
+FILTER_ACTIVITIES: dict[str, Live] = {
+    "in a folder": filter_activity(),
+    "in the root folder": filter_activity(folder="Filter"),
+    "described": filter_activity(description="Writes the subscribers who never opened"),
+}
+
+
+@pytest.mark.parametrize("name", FILTER_ACTIVITIES)
+def test_filter_activities_round_trip(name: str, tmp_path: Path) -> None:
+    data = assert_round_trip(FILTER_ACTIVITIES[name], FILTER_ACTIVITY_STATE, tmp_path)
+    assert ("folder" in data) == (name != "in the root folder")
+
+
+@pytest.mark.parametrize(
+    ("obj", "reason"),
+    [
+        (
+            filter_activity(filter="0f1e-unknown"),
+            "its filter (ObjectID 0f1e-unknown) is not a FilterDefinition",
+        ),
+        (
+            filter_activity(destination="de-unknown"),
+            "its destination (ObjectID de-unknown) is not a DataExtension",
+        ),
+        (filter_activity(folder="Data Extensions/CRM"), "outside the root folder 'Filter'"),
+        (filter_activity(folder=None), "not in the account's folder tree"),
+    ],
+)
+def test_filter_activities_definitions_cannot_express(obj: Live, reason: str) -> None:
+    assert reason in not_representable(obj, FILTER_ACTIVITY_STATE)
+
+
 def automation(
     planned: dict[str, Any] | None = None, folder: str | None = "my automations/CRM", **attributes: Any
 ) -> Live:
@@ -836,13 +888,14 @@ def test_every_declarable_kind_writes_its_own_kind_and_key(tmp_path: Path) -> No
         "ImportDefinition": IMPORTS["manual map"],
         "QueryDefinition": QUERIES["update"],
         "FilterDefinition": FILTERS["in"],
+        "FilterActivity": FILTER_ACTIVITIES["in a folder"],
         "DataExtract": EXTRACTS["defaults"],
         "FileTransfer": TRANSFERS["defaults"],
         "Automation": AUTOMATIONS["daily"],
     }
     assert set(examples) == set(declarable())
     for kind, obj in examples.items():
-        data = assert_round_trip(obj, {**LOCATIONS, **state(SOURCE)}, tmp_path)
+        data = assert_round_trip(obj, {**LOCATIONS, **FILTER_ACTIVITY_STATE}, tmp_path)
         assert (data["kind"], data.get("key", data.get("path"))) == (kind, obj.key)
 
 

@@ -52,7 +52,7 @@ FULL_TYPES = {
     "InteractionBaseObject", "InteractionDefinition", "ImportDefinition", "FieldMap",
     "ImportDefinitionFieldMappingType", "ImportDefinitionUpdateType", "ImportDefinitionColumnBasedAction",
     "FileTransferLocation", "Locale", "ImportResultsSummary", "QueryDefinition", "FilterDefinition",
-    "ObjectExtension", "DataExtensionObject",
+    "FilterActivity", "ObjectExtension", "DataExtensionObject",
     "Automation", "AutomationTask", "AutomationActivity", "ScheduleDefinition", "Recurrence",
     "MinutelyRecurrence", "HourlyRecurrence", "DailyRecurrence", "WeeklyRecurrence", "MonthlyRecurrence",
     "YearlyRecurrence",

@@ -78,8 +78,13 @@ class RestClient:
             body = {}
         if not isinstance(body, dict):
             body = {}
-        new_id = body.get("id") or body.get("dataExtractDefinitionId")
-        return WriteResult(True, f"{request.method} {response.status_code}", new_object_id=new_id)
+        new_object_id = body.get("id") or body.get("dataExtractDefinitionId") or body.get("objectId")
+        # A folder the category API created is known by its integer ID, as DataFolder's NewID.
+        category_id = body.get("categoryId")
+        new_id = category_id if isinstance(category_id, int) and not isinstance(category_id, bool) else None
+        return WriteResult(
+            True, f"{request.method} {response.status_code}", new_id=new_id, new_object_id=new_object_id
+        )
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """One call, tried again after transient failures (mcstate.client.retry), with a fresh token once

@@ -52,6 +52,7 @@ from mcstate.emulator.faults import (
     Profile,
     parse_profile,
 )
+from mcstate.emulator.filteractivity import FilterActivityHandler
 from mcstate.emulator.filterdefinition import FilterDefinitionHandler
 from mcstate.emulator.importdefinition import ImportDefinitionHandler
 from mcstate.emulator.querydefinition import QueryDefinitionHandler
@@ -84,6 +85,7 @@ def default_handlers() -> list[ObjectHandler]:
         ImportDefinitionHandler(),
         QueryDefinitionHandler(),
         FilterDefinitionHandler(),
+        FilterActivityHandler(),
         AutomationHandler(),
     ]
 

@@ -110,7 +110,7 @@ def _lookups(store: Store) -> dict[str, Callable[[str], tuple[str, str] | None]]
         return find
 
     return {
-        "FilterDefinition": lambda object_id: named(store.filter_definition(object_id)),
+        "FilterActivity": rest("filter_activities"),
         "QueryDefinition": lambda object_id: named(store.query_definition(object_id, "Active")),
         "ImportDefinition": lambda object_id: named(store.import_definition(object_id)),
         "DataExtractActivity": rest("data_extracts"),
@@ -137,7 +137,7 @@ def check_tasks(store: Store, tasks: list[dict[str, Any]] | None) -> list[dict[s
         for activity in task["activities"]:
             activity_type = activity["type"]
             if activity_type not in rules.ACTIVITY_OBJECT_TYPES:
-                raise rules.program_invalid(f"Step {number}: {activity_type} is not an automation activity.")
+                raise rules.not_an_activity(number, activity_type)
             if not activity["object_id"]:
                 raise rules.program_invalid(f"Step {number}: the {activity_type} activity has no ObjectID.")
             found = lookups[activity_type](activity["object_id"])

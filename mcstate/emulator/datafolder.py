@@ -66,6 +66,77 @@ def _check_key_free(store: Store, customer_key: str, itself: int | None = None) 
         raise rules.folder_key_exists()
 
 
+def insert_folder(
+    store: Store,
+    parent_id: int,
+    name: str,
+    content_type: str,
+    *,
+    description: str,
+    customer_key: str,
+    is_active: bool,
+    is_editable: bool,
+    allow_children: bool,
+) -> Folder:
+    """A new folder below `parent_id`, after the checks every way of creating one shares (raises ApiError)."""
+    rules.check_parent(store.folder(parent_id), content_type)
+    _check_key_free(store, customer_key)
+    _check_sibling_name(store, parent_id, name)
+    now = rules.server_now()
+    folder = Folder(
+        id=store.next_folder_id(),
+        object_id=str(uuid.uuid4()),
+        customer_key=customer_key,
+        name=name,
+        description=description,
+        content_type=content_type,
+        parent_id=parent_id,
+        is_active=is_active,
+        is_editable=is_editable,
+        allow_children=allow_children,
+        created=now,
+        modified=now,
+    )
+    store.insert_folder(folder)
+    return folder
+
+
+def create_category(store: Store, body: dict[str, Any]) -> Folder:
+    """POST /email/v1/category {parentCatId, name, catType}: a folder of a type SOAP does not create.
+    Raises the REST validation error the service's refusal stands for."""
+    parent_id = body.get("parentCatId")
+    name = body.get("name")
+    content_type = body.get("catType")
+    problems: list[tuple[int, str]] = []
+    if isinstance(parent_id, bool) or not isinstance(parent_id, int) or parent_id <= 0:
+        problems.append((rules.REST_INVALID_VALUE, "parentCatId must be the ID of an existing folder."))
+    if not isinstance(name, str) or not name.strip():
+        problems.append((rules.REST_NAME_REQUIRED, "name is required."))
+    if (
+        not isinstance(content_type, str)
+        or content_type.strip().casefold() not in rules.REST_CREATED_FOLDER_TYPES
+    ):
+        problems.append(rules.category_type_invalid(content_type))
+    if problems:
+        raise rules.rest_validation(problems)
+    assert isinstance(parent_id, int) and isinstance(name, str) and isinstance(content_type, str)
+    try:
+        # As the service does for folders it creates itself: active, editable, children allowed.
+        return insert_folder(
+            store,
+            parent_id,
+            name.strip(),
+            content_type.strip(),
+            description="",
+            customer_key="",
+            is_active=True,
+            is_editable=True,
+            allow_children=True,
+        )
+    except rules.ApiError as error:
+        raise rules.rest_validation([(error.code, error.message)]) from None
+
+
 class DataFolderHandler(ObjectHandler):
     object_type = "DataFolder"
     retrieve_properties = rules.DATA_FOLDER_PROPERTIES
@@ -78,33 +149,25 @@ class DataFolderHandler(ObjectHandler):
         if not name:
             raise rules.folder_name_required()
         content_type = rules.check_content_type(item.content_type)
+        if content_type.casefold() in rules.REST_CREATED_FOLDER_TYPES:
+            raise rules.folder_created_over_rest(content_type)
         if not item.parent_id:
             raise rules.folder_invalid_parent()
-        parent = store.folder(item.parent_id)
-        rules.check_parent(parent, content_type)
         if item.description is None:
             raise rules.folder_description_required()
-        customer_key = item.customer_key or ""
-        _check_key_free(store, customer_key)
-        _check_sibling_name(store, item.parent_id, name)
-        now = rules.server_now()
-        folder = Folder(
-            id=store.next_folder_id(),
-            object_id=str(uuid.uuid4()),
-            customer_key=customer_key,
-            name=name,
+        folder = insert_folder(
+            store,
+            item.parent_id,
+            name,
+            content_type,
             description=item.description,
-            content_type=content_type,
-            parent_id=item.parent_id,
+            customer_key=item.customer_key or "",
             is_active=rules.FOLDER_DEFAULT_IS_ACTIVE if item.is_active is None else item.is_active,
             is_editable=rules.FOLDER_DEFAULT_IS_EDITABLE if item.is_editable is None else item.is_editable,
             allow_children=(
                 rules.FOLDER_DEFAULT_ALLOW_CHILDREN if item.allow_children is None else item.allow_children
             ),
-            created=now,
-            modified=now,
         )
-        store.insert_folder(folder)
         return Outcome(rules.FOLDER_CREATED, folder.id, folder.object_id)
 
     def _find(self, store: Store, item: FolderInput) -> Folder:

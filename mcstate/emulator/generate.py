@@ -1,11 +1,11 @@
 """A realistic account for the emulator: hundreds of objects of every kind, as years of hand work leave them.
 
 `seed_account(db, seed=..., size=...)` fills an emulated account with folders, data extensions, imports,
-queries, filters, data extracts, file transfers and automations. Everything an API user can create goes
-through the emulator's own handlers (SOAP objects) and REST API, so the service's rules apply to the
-generated account exactly as to any client's writes; what only the platform creates (system data
-extensions, shared data extensions of the parent business unit, data extensions synchronized from
-Salesforce and their root folder) is written to the store directly.
+queries, filters and filter activities, data extracts, file transfers and automations. Everything an API
+user can create goes through the emulator's own handlers (SOAP objects) and REST API, so the service's
+rules apply to the generated account exactly as to any client's writes; what only the platform creates
+(system data extensions, shared data extensions of the parent business unit, data extensions synchronized
+from Salesforce and their root folder) is written to the store directly.
 
 Two parts:
 
@@ -51,6 +51,7 @@ DE_ROOT = 2
 SHARED_DE_ROOT = 3
 QUERY_ROOT = 4
 FILTER_ROOT = 5
+FILTER_ACTIVITY_ROOT = 6
 AUTOMATION_ROOT = 7
 
 SYNCHRONIZED_ROOT_NAME = "Synchronized Data Extensions"
@@ -264,10 +265,21 @@ class _Account:
             raise GenerationError(f"{object_type} {label!r}: {error.code} {error.message}") from error
 
     def post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        answer = self.rest.handle("POST", path, "", self.authorization, json.dumps(body).encode())
+        return self.send("POST", path, body)
+
+    def send(self, method: str, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        answer = self.rest.handle(method, path, "", self.authorization, json.dumps(body).encode())
         if answer.status >= 300:
-            raise GenerationError(f"POST {path} {body.get('name')!r}: {answer.body.decode()}")
+            raise GenerationError(f"{method} {path} {body.get('name')!r}: {answer.body.decode()}")
         return dict(json.loads(answer.body))
+
+    def update(self, values: Mapping[str, Any]) -> Outcome:
+        object_type = str(values[XSI_TYPE])
+        handler = self.handlers[object_type]
+        (node,) = _nodes("Objects", values)
+        item = handler.read(node, "Update")
+        with self.store.transaction():
+            return handler.update(self.store, item)
 
 
 class _Generator:
@@ -315,6 +327,17 @@ class _Generator:
     # -- folders ----------------------------------------------------------------------------------------
 
     def folder(self, parent: int, name: str, content_type: str, description: str = "") -> int:
+        if content_type in rules.REST_CREATED_FOLDER_TYPES:
+            # As the service allows: the category API creates the folder, SOAP describes it.
+            created = self.account.post(
+                "email/v1/category", {"parentCatId": parent, "name": name, "catType": content_type}
+            )
+            if description:
+                self.account.update(
+                    {XSI_TYPE: "DataFolder", "ID": created["categoryId"], "Description": description}
+                )
+            self.report.count("Folder")
+            return int(created["categoryId"])
         outcome = self.account.create(
             {
                 XSI_TYPE: "DataFolder",
@@ -335,6 +358,7 @@ class _Generator:
             (DE_ROOT, "dataextension"),
             (QUERY_ROOT, "queryactivity"),
             (FILTER_ROOT, "filterdefinition"),
+            (FILTER_ACTIVITY_ROOT, "filteractivity"),
             (AUTOMATION_ROOT, "automations"),
         )
         for root, content_type in trees:
@@ -1038,7 +1062,31 @@ class _Generator:
             }
         )
         self.report.count("FilterDefinition")
-        self.activities.append(_Activity("FilterDefinition", key, str(outcome.new_object_id)))
+        self.filter_activity(key, name, source, str(outcome.new_object_id))
+
+    def filter_activity(self, filter_key: str, name: str, source: _DataExtension, filter_id: str) -> None:
+        """The filter activity applying a data filter, into a data extension other than its source."""
+        destination = self.rng.choice([de for de in self.data_extensions if de.key != source.key])
+        key = self._unique_key("FilterActivity", f"fa_{self._slug(filter_key)}"[:32])
+        outcome = self.account.create(
+            {
+                XSI_TYPE: "FilterActivity",
+                "CustomerKey": key,
+                "Name": self._unique_name("FilterActivity", f"Run {name}"),
+                "Description": self._description(),
+                "FilterDefinitionID": filter_id,
+                "SourceObjectID": source.object_id,
+                "SourceTypeID": rules.FILTER_ACTIVITY_DATA_EXTENSION_TYPE,
+                "DestinationObjectID": destination.object_id,
+                "DestinationTypeID": rules.FILTER_ACTIVITY_DATA_EXTENSION_TYPE,
+            }
+        )
+        activity_id = str(outcome.new_object_id)
+        folder = self._folder_in(FILTER_ACTIVITY_ROOT)
+        if folder != FILTER_ACTIVITY_ROOT:
+            self.account.send("PATCH", f"automation/v1/filters/{activity_id}", {"categoryId": folder})
+        self.report.count("FilterActivity")
+        self.activities.append(_Activity("FilterActivity", key, activity_id))
 
     def filters(self) -> None:
         every_type = self.data_extensions[0]
@@ -1272,7 +1320,7 @@ class _Generator:
     def automations(self) -> None:
         every_kind = [
             [next(a for a in self.activities if a.kind == "ImportDefinition")],
-            [next(a for a in self.activities if a.kind == "FilterDefinition"),
+            [next(a for a in self.activities if a.kind == "FilterActivity"),
              next(a for a in self.activities if a.kind == "QueryDefinition")],
             [next(a for a in self.activities if a.kind == "DataExtractActivity")],
             [next(a for a in self.activities if a.kind == "FileTransferActivity")],

@@ -8,6 +8,9 @@ Routes (paths case-insensitive, IDs compared case-insensitively, a trailing slas
 * ``GET  /automation/v1/ftplocations`` - every file location with the ID transfers store.
 * ``GET  /data/v1/filetransferlocations``, ``GET /data/v1/filetransferlocation/<key>`` - the locations the
   account set up, by customer key.
+* ``GET /automation/v1/filters``, ``GET|PATCH|DELETE /automation/v1/filters/<id>`` - filter activities
+  (created over SOAP; see filteractivity.py).
+* ``POST /email/v1/category`` - a folder of a type SOAP does not create (automations).
 
 Every call needs ``Authorization: Bearer <token>`` with a token from ``/v2/token``. Collections are paged
 with ``$page`` and ``$pageSize``. Answers are written in the shapes recorded from the real service, with
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from mcstate.emulator import rules
+from mcstate.emulator import datafolder, filteractivity, rules
 from mcstate.emulator.auth import Tokens
 from mcstate.emulator.rules import RestError
 from mcstate.emulator.store import RestTable, Store
@@ -31,7 +34,7 @@ from mcstate.emulator.store import RestTable, Store
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 
-PREFIXES = ("/automation/", "/data/")
+PREFIXES = ("/automation/", "/data/", "/email/")
 """Paths under these prefixes are REST calls."""
 
 EXTRACTS = "automation/v1/dataextracts"
@@ -40,6 +43,8 @@ EXTRACT_TYPES = "automation/v1/dataextracttypes"
 FTP_LOCATIONS = "automation/v1/ftplocations"
 LOCATIONS = "data/v1/filetransferlocations"
 LOCATION = "data/v1/filetransferlocation"
+FILTERS = "automation/v1/filters"
+CATEGORY = "email/v1/category"
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
@@ -209,6 +214,13 @@ class RestApi:
                 "PATCH": lambda: self._update_transfer(str(object_id), _object(body), route),
                 "DELETE": lambda: self._delete("file_transfers", str(object_id), route),
             },
+            (FILTERS, False): {"GET": lambda: self._list("filter_activities", query, route)},
+            (FILTERS, True): {
+                "GET": lambda: self._get("filter_activities", str(object_id), route),
+                "PATCH": lambda: self._update_filter_activity(str(object_id), _object(body), route),
+                "DELETE": lambda: self._delete("filter_activities", str(object_id), route),
+            },
+            (CATEGORY, False): {"POST": lambda: self._create_category(_object(body), route)},
         }
         methods = routes.get((collection, object_id is not None))
         if methods is None:
@@ -266,6 +278,10 @@ class RestApi:
         total = self.store.count_rest_rows(table)
         if table == "data_extracts":
             answer = _page(total, page, size, [extract_summary(r) for r in rows], "count page pageSize items")
+        elif table == "filter_activities":
+            answer = _page(
+                total, page, size, [filteractivity.wire(r) for r in rows], "count page pageSize items"
+            )
         else:
             answer = _page(
                 total, page, size, [transfer_summary(r) for r in rows], "page pageSize count items"
@@ -274,24 +290,82 @@ class RestApi:
 
     def _get(self, table: RestTable, object_id: str, route: str) -> RestAnswer:
         row = self._existing(table, object_id)
-        detail = extract_detail(row) if table == "data_extracts" else transfer_detail(row)
-        return _json(200, detail, route, 1)
+        details = {"data_extracts": extract_detail, "filter_activities": filteractivity.wire}
+        return _json(200, details.get(table, transfer_detail)(row), route, 1)
 
     def _delete(self, table: RestTable, object_id: str, route: str) -> RestAnswer:
         with self.store.transaction():
             self._existing(table, object_id)
             self.store.delete_rest_row(table, object_id)
-        if table == "data_extracts":
-            # As recorded: a deleted extract answers the bare text OK, a deleted transfer an empty object.
+        if table in ("data_extracts", "filter_activities"):
+            # As recorded: a deleted extract or filter activity answers the bare text OK, a deleted
+            # transfer an empty object.
             return RestAnswer(200, b"OK", TEXT_CONTENT_TYPE, route, 1)
         return _json(200, {}, route, objects=1)
 
     def _existing(self, table: RestTable, object_id: str) -> dict[str, Any]:
         row = self.store.rest_row(table, object_id)
         if row is None:
-            what = "Data extract definition" if table == "data_extracts" else "File transfer"
-            raise rules.rest_not_found(what, object_id)
+            what = {"data_extracts": "Data extract definition", "filter_activities": "Filter activity"}
+            raise rules.rest_not_found(what.get(table, "File transfer"), object_id)
         return row
+
+    # -- filter activities ----------------------------------------------------------------------------------
+
+    def _update_filter_activity(self, object_id: str, body: dict[str, Any], route: str) -> RestAnswer:
+        problems: list[tuple[int, str]] = []
+        with self.store.transaction():
+            current = self._existing("filter_activities", object_id)
+            fixed = {
+                "filterDefinitionId": "filter_definition_id",
+                "sourceObjectId": "source_object_id",
+                "destinationObjectId": "destination_object_id",
+            }
+            for wire_name, column in fixed.items():
+                given = body.get(wire_name)
+                if given is not None and str(given).casefold() != str(current[column]).casefold():
+                    problems.append(rules.filter_activity_fixed(wire_name))
+            given = {
+                name: rules.rest_text(body, name, problems) for name in ("name", "description", "customerKey")
+            }
+            name = _pick(given["name"], current["name"])
+            rules.check_rest_name(name, problems)
+            key = _pick(given["customerKey"] or None, current["customer_key"])
+            self._check_key("filter_activities", "filter activity", key, current["id"], problems)
+            category = body.get("categoryId", current["category_id"])
+            folder = (
+                self.store.folder(category)
+                if isinstance(category, int) and not isinstance(category, bool)
+                else None
+            )
+            if folder is None or folder.content_type.casefold() != "filteractivity":
+                problems.append(rules.filter_activity_folder(category))
+            if problems:
+                raise rules.rest_validation(problems)
+            row = {
+                **current,
+                "customer_key": key,
+                "name": name,
+                "description": _pick(given["description"], current["description"]) or "",
+                "category_id": category,
+                "modified": rules.rest_timestamp(rules.server_now()),
+            }
+            self.store.update_rest_row("filter_activities", row)
+        return _json(200, filteractivity.wire(row), route, 1, 1)
+
+    # -- folders the category API creates -------------------------------------------------------------------
+
+    def _create_category(self, body: dict[str, Any], route: str) -> RestAnswer:
+        with self.store.transaction():
+            folder = datafolder.create_category(self.store, body)
+        answer = {
+            "categoryId": folder.id,
+            "parentCatId": folder.parent_id,
+            "objectId": folder.object_id,
+            "catType": folder.content_type,
+            "name": folder.name,
+        }
+        return _json(rules.REST_CREATED_STATUS, answer, route, 1, 1)
 
     # -- data extracts --------------------------------------------------------------------------------------
 

@@ -687,11 +687,47 @@ ROOT_FOLDERS: tuple[tuple[int, str, str, str], ...] = (
     (3, "shared_dataextension_default", "Shared Data Extensions", "shared_dataextension"),
     (4, "queryactivity_default", "Query", "queryactivity"),
     (5, "filterdefinition_default", "Data Filters", "filterdefinition"),
-    (6, "filteractivity_default", "Filter Activities", "filteractivity"),
+    (6, "filteractivity_default", "Filter", "filteractivity"),
     (7, "automations_default", "my automations", "automations"),
 )
 """Root folders of a fresh account (ID, CustomerKey, Name, ContentType): ParentFolder 0, active, not
-editable, children allowed. The Data Extensions root has ID 2, as in recorded tenants."""
+editable, children allowed. The Data Extensions root has ID 2, as in recorded tenants; the filter activity
+root is named "Filter", as recorded."""
+
+REST_CREATED_FOLDER_TYPES = frozenset({"automations", "journey", "triggered_send_journeybuilder"})
+"""ContentTypes the service does not create over SOAP DataFolder (mcdev creates them through the REST category
+API, POST /email/v1/category, for that reason). Emulator's choice: such a SOAP Create fails with 396005
+'Content Type Invalid' and a detail saying how they are created (the real code and text are unknown)."""
+
+
+def category_type_invalid(content_type: object) -> tuple[int, str]:
+    """Emulator's choice: the category API creates only the folder types SOAP does not (mcdev uses it for
+    nothing else); other catType values are refused as invalid values."""
+    return (
+        REST_INVALID_VALUE,
+        f"catType '{content_type}' cannot be created here; one of: "
+        f"{', '.join(sorted(REST_CREATED_FOLDER_TYPES))}.",
+    )
+
+
+def filter_activity_fixed(wire_name: str) -> tuple[int, str]:
+    return (
+        REST_INVALID_VALUE,
+        f"{wire_name} of a filter activity cannot be changed; create another activity.",
+    )
+
+
+def filter_activity_folder(category: object) -> tuple[int, str]:
+    return (REST_INVALID_VALUE, f"categoryId {category} is not a filter activity folder.")
+
+
+def folder_created_over_rest(content_type: str) -> ApiError:
+    return ApiError(
+        FOLDER_CONTENT_TYPE_INVALID,
+        f"Data Folder Content Type Invalid: folders of type {content_type} cannot be created through "
+        "DataFolder; use the category API (POST /email/v1/category).",
+    )
+
 
 FOLDER_DEFAULT_IS_ACTIVE = True
 """Emulator's choice: a folder created without IsActive is active."""
@@ -1611,6 +1647,54 @@ def check_filter_comparison(
             raise filter_invalid(f"{value} is not True or False for {name}")
 
 
+# -- FilterActivity -----------------------------------------------------------------------------------------
+# Created over SOAP (Create FilterActivity, answered "FilterActivity Created" with the object echoed, as
+# recorded); listed, read, updated and deleted over REST automation/v1/filters (as recorded).
+
+FILTER_ACTIVITY_CREATED = "FilterActivity Created"
+FILTER_ACTIVITY_ERROR = 2
+"""Emulator's choice: a refused FilterActivity Create answers the general code 2 with a message saying what
+is wrong (no FilterActivity codes are documented)."""
+FILTER_ACTIVITY_DATA_EXTENSION_TYPE = 2
+"""SourceTypeID/DestinationTypeID of a data extension (1 is a list), as recorded."""
+FILTER_ACTIVITY_ROOT_FOLDER_ID = 6
+"""A filter activity created over SOAP lands in the root filter activity folder (Create has no CategoryID;
+the folder is set by a REST PATCH of categoryId, as mcdev does)."""
+FILTER_ACTIVITY_STATUS_ID = 1
+"""statusId of a saved filter activity, as recorded."""
+FILTER_ACTIVITY_REQUIRED = (
+    "CustomerKey", "Name", "FilterDefinitionID", "SourceObjectID", "SourceTypeID", "DestinationObjectID",
+    "DestinationTypeID",
+)  # fmt: skip
+"""Emulator's choice: a Create must carry everything mcdev sends (the service's minimum is not documented);
+sources and destinations must be data extensions, and the source must be the data filter's own source."""
+FILTER_ACTIVITY_KEY_MAX_LENGTH = 36
+"""The longest CustomerKey the service keeps for a filter activity (mcdev: "confirmed max length")."""
+
+FILTER_ACTIVITY_PROPERTIES = RetrieveProperties(
+    retrievable={
+        "Client.ID": INTEGER, "CreatedDate": DATE, "ModifiedDate": DATE, "ObjectID": STRING,
+        "CustomerKey": STRING, "Name": STRING, "Description": STRING, "FilterActivityID": STRING,
+        "FilterDefinitionID": STRING, "DestinationObjectID": STRING, "DestinationTypeID": INTEGER,
+        "SourceObjectID": STRING, "SourceTypeID": INTEGER,
+    },
+    filterable=frozenset({"ObjectID", "CustomerKey", "Name"}),
+)  # fmt: skip
+"""Recorded: a Retrieve by CustomerKey answers the ObjectID (the filterActivityId). Emulator's choice: the
+other properties it stores are retrievable too."""
+FILTER_ACTIVITY_SOAP_WRITES = frozenset({"Create"})
+"""Emulator's choice: Update and Delete of a FilterActivity go through REST (as mcdev does); over SOAP they
+fail as unsupported operations."""
+FILTER_ACTIVITY_REST_CHANGEABLE = frozenset({"name", "description", "categoryId", "customerKey"})
+"""What a REST PATCH may change. Recorded with mcdev: the source and destination cannot change; the data
+filter (filterDefinitionId) is taken as unchangeable too (the UI refuses it). Emulator's choice: a PATCH
+sending another value for them is refused with a 400."""
+
+
+def filter_activity_error(detail: str) -> ApiError:
+    return ApiError(FILTER_ACTIVITY_ERROR, f"FilterActivity: {detail}")
+
+
 # -- Automation ---------------------------------------------------------------------------------------------
 
 PROGRAM_OBJECT_ID_REQUIRED = 355000
@@ -1664,9 +1748,25 @@ not (the documented codes). The emulator never runs automations, so Running, Pau
 not occur."""
 
 ACTIVITY_OBJECT_TYPES = frozenset(
-    {"ImportDefinition", "QueryDefinition", "FilterDefinition", "DataExtractActivity", "FileTransferActivity"}
+    {"ImportDefinition", "QueryDefinition", "FilterActivity", "DataExtractActivity", "FileTransferActivity"}
 )
-"""The activity types an automation step may hold (the xsi:type of its ActivityObject) in the emulator."""
+"""The activity types an automation step may hold (the xsi:type of its ActivityObject) in the emulator. A
+FilterDefinition is not one: Automation Studio runs a FilterActivity, which applies a data filter."""
+
+
+def not_an_activity(step: int, activity_type: str | None) -> ApiError:
+    """Emulator's choice: an ActivityObject of a type no step can run fails the whole Create or Update with
+    355003 (the service's text is not known)."""
+    if activity_type == "FilterDefinition":
+        return program_invalid(
+            f"Step {step}: a FilterDefinition is not an automation activity; a FilterActivity applies a data "
+            "filter and can be a step."
+        )
+    return program_invalid(
+        f"Step {step}: {activity_type or 'an object without xsi:type'} is not an automation activity (one "
+        f"of {', '.join(sorted(ACTIVITY_OBJECT_TYPES))})."
+    )
+
 
 SCHEDULE_RECURRENCES: dict[str, tuple[str, str, str]] = {
     "Minutely": ("MinutelyRecurrence", "MinutelyRecurrencePatternType", "MinuteInterval"),

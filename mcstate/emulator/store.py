@@ -31,7 +31,7 @@ from mcstate.emulator.model import (
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema.
@@ -252,6 +252,29 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE requests ADD COLUMN request_bytes INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE requests ADD COLUMN response_bytes INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 6 -> 7: filter activities (created over SOAP, kept like the REST objects they are read as), and the
+    # filter activity root folder's recorded name.
+    """
+    CREATE TABLE filter_activities (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        customer_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        filter_definition_id TEXT NOT NULL,
+        source_object_id TEXT NOT NULL,
+        source_type_id INTEGER NOT NULL,
+        destination_object_id TEXT NOT NULL,
+        destination_type_id INTEGER NOT NULL,
+        category_id INTEGER NOT NULL,
+        status_id INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX filter_activities_key ON filter_activities (customer_key COLLATE NOCASE);
+    UPDATE folders SET name = 'Filter' WHERE parent_id = 0 AND content_type = 'filteractivity'
+        AND name = 'Filter Activities';
     """,
 )
 
@@ -527,6 +550,7 @@ class Store:
         """Empty the account back to a fresh tenant. Tokens and the request log are kept."""
         with self.transaction() as connection:
             connection.execute("DELETE FROM automations")
+            connection.execute("DELETE FROM filter_activities")
             connection.execute("DELETE FROM filter_definitions")
             connection.execute("DELETE FROM data_extracts")
             connection.execute("DELETE FROM file_transfers")
@@ -1064,7 +1088,7 @@ class Store:
     def delete_continuation(self, request_id: str) -> None:
         self._execute("DELETE FROM continuations WHERE request_id = ?", (request_id,))
 
-    # -- REST definitions: data extracts and file transfers ---------------------------------------------
+    # -- REST definitions: data extracts, file transfers and filter activities ---------------------------
     # Rows are plain dicts of column values, ordered by creation; IDs are GUIDs compared case-insensitively.
 
     def rest_rows(self, table: RestTable, offset: int = 0, limit: int = -1) -> list[dict[str, Any]]:
@@ -1107,8 +1131,8 @@ class Store:
         self._execute(f"DELETE FROM {_rest_table(table)} WHERE id = ? COLLATE NOCASE", (object_id,))
 
 
-RestTable = Literal["data_extracts", "file_transfers"]
-_REST_TABLES: tuple[str, ...] = ("data_extracts", "file_transfers")
+RestTable = Literal["data_extracts", "file_transfers", "filter_activities"]
+_REST_TABLES: tuple[str, ...] = ("data_extracts", "file_transfers", "filter_activities")
 
 
 def _rest_table(table: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 from mcstate.flow import FLOW_KINDS
 from mcstate.plan import AttributeChange, Change, Feed, Plan
 from mcstate.render.text_view import describe_field, show, symbol
+from mcstate.resources import REGISTRY
 
 MAX_CHARS = 60_000
 # A flowchart with more objects than this is unreadable in a comment (and slow for Mermaid to lay out).
@@ -47,12 +48,8 @@ FLOW_CLASSES = {
     "delete": "fill:#ffebe9,stroke:#cf222e,stroke-dasharray:5 3,color:#1f2328",
     "unchanged": "fill:#f6f8fa,stroke:#8c959f,color:#57606a",
 }
-# Mermaid node shapes by kind: files are parallelograms, data extensions cylinders, automations hexagons.
-SHAPES = {
-    "FileLocation": ('[/"', '"/]'),
-    "DataExtension": ('[("', '")]'),
-    "Automation": ('{{"', '"}}'),
-}
+# Mermaid node shapes are the kinds' own (ResourceType.flow_shape): files are parallelograms, data
+# extensions cylinders, automations hexagons.
 DEFAULT_SHAPE = ('("', '")')
 
 
@@ -280,7 +277,7 @@ def flowchart(feeds: Sequence[Feed], statuses: Mapping[str, str]) -> str:
     lines = ["flowchart LR"]
     for address in nodes:
         kind, _, key = address.partition(":")
-        opening, closing = SHAPES.get(kind, DEFAULT_SHAPE)
+        opening, closing = REGISTRY[kind].flow_shape if kind in REGISTRY else DEFAULT_SHAPE
         mark = marks.get(statuses.get(address, ""), "")
         lines.append(
             f"  {ids[address]}{opening}{_mermaid_text(f'{mark}{kind}')}<br/>{_mermaid_text(key)}{closing}"

@@ -20,7 +20,7 @@ Update and is read back from it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from mcstate.definitions.document import DocPath, Document
@@ -31,7 +31,11 @@ from mcstate.resources.base import (
     ApplyContext,
     Definition,
     Desired,
+    FeedEdge,
+    FlowIndex,
+    KindDefaults,
     Live,
+    LiveCheck,
     NotRepresentable,
     Ref,
     Retriever,
@@ -53,23 +57,11 @@ ROOT_FOLDER = "my automations"
 
 ATTRIBUTES = ("name", "description", "folder", "active", "schedule", "steps")
 
-# Activity types as the definitions write them, and the kinds that define those activities.
-ACTIVITY_KINDS = {
-    "import": "ImportDefinition",
-    "query": "QueryDefinition",
-    "filter": "FilterDefinition",
-    "extract": "DataExtract",
-    "file_transfer": "FileTransfer",
-}
-ACTIVITY_TYPES = {kind: activity for activity, kind in ACTIVITY_KINDS.items()}
-# The xsi:type of an AutomationActivity's ActivityObject for each kind.
-ACTIVITY_OBJECT_TYPES = {
-    "ImportDefinition": "ImportDefinition",
-    "QueryDefinition": "QueryDefinition",
-    "FilterDefinition": "FilterDefinition",
-    "DataExtract": "DataExtractActivity",
-    "FileTransfer": "FileTransferActivity",
-}
+# Activity types as the definitions write them ({query: KEY}): each kind that can be a step says its name
+# (step_name) and the xsi:type of its ActivityObject (activity_object_type).
+# A step's {filter: KEY} runs a filter activity; a data filter (FilterDefinition) is what one applies.
+FILTER_DEFINITION = "FilterDefinition"
+FILTER_STEP = "filter"
 
 AUTOMATION_TYPE = "scheduled"
 
@@ -117,10 +109,17 @@ def _fold(text: str) -> str:
     return text.casefold()
 
 
-def _registered(kind: str) -> bool:
+def activity_kinds() -> dict[str, str]:
+    """The kind of each step name: {"query": "QueryDefinition", ...}."""
+    from mcstate.resources import step_kinds  # the registry imports this module
+
+    return step_kinds()
+
+
+def activity_object_type(kind: str) -> str:
     from mcstate.resources import REGISTRY  # the registry imports this module
 
-    return kind in REGISTRY
+    return str(REGISTRY[kind].activity_object_type)
 
 
 def _moment(text: str) -> dt.datetime:
@@ -329,10 +328,10 @@ def steps_to_service(steps: Sequence[Sequence[Mapping[str, Any]]], context: Appl
     for number, step in enumerate(steps, start=1):
         activities = []
         for activity in step:
-            kind = ACTIVITY_KINDS[activity["type"]]
+            kind = activity_kinds()[activity["type"]]
             object_id = context.ids(kind, activity["key"])["object_id"]
             activity_object = SoapObject(
-                ACTIVITY_OBJECT_TYPES[kind], {"ObjectID": object_id, "CustomerKey": activity["key"]}
+                activity_object_type(kind), {"ObjectID": object_id, "CustomerKey": activity["key"]}
             )
             activities.append({"ActivityObject": activity_object})
         tasks.append({"Name": f"Step {number}", "Activities": {"Activity": activities}})
@@ -360,6 +359,32 @@ def steps_from_service(
     return steps
 
 
+def _names_filter_definition(
+    key: str, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]] | None
+) -> bool:
+    """Whether a step's {filter: KEY} names a data filter where it must name a filter activity: no filter
+    activity has the key (in the definitions, or in the account when `live` is given) and a data filter
+    does. Without `live` (before the account is read), only a declared data filter counts."""
+    from mcstate.desired import lookup_address  # the registry imports this module
+
+    kind = activity_kinds()[FILTER_STEP]
+    places: list[Mapping[str, Any]] = [declared]
+    if live is not None:
+        places += [live.get(kind, {}), live.get(FILTER_DEFINITION, {})]
+    if any(lookup_address(kind, key) in place for place in places):
+        return False
+    filter_lookup = lookup_address(FILTER_DEFINITION, key)
+    return any(filter_lookup in place for place in places)
+
+
+def _filter_definition_as_step(key: str) -> str:
+    return (
+        f"'{key}' is a data filter (FilterDefinition); an automation step runs a filter activity, which "
+        "applies a data filter and writes the result into a data extension: declare a FilterActivity "
+        f"(filter: {key}, destination: <data extension key>) and name its key here"
+    )
+
+
 def _activities(raw: Any) -> list[tuple[str, str, DocPath]]:
     """Every activity as written: (type, key, path)."""
     found = []
@@ -373,10 +398,15 @@ def _activities(raw: Any) -> list[tuple[str, str, DocPath]]:
 # -- the resource type -------------------------------------------------------------------------------------
 
 
-class AutomationType:
+class AutomationType(KindDefaults):
     kind: ClassVar[str] = KIND
     schema: ClassVar[str | None] = "automation.schema.json"
-    case_insensitive_keys: ClassVar[bool] = False
+    label: ClassVar[str] = "automation"
+    directory: ClassVar[str | None] = "automations"
+    root_folder: ClassVar[str | None] = ROOT_FOLDER
+    folder_content_type: ClassVar[str | None] = "automations"
+    in_flow: ClassVar[bool] = True
+    flow_shape: ClassVar[tuple[str, str]] = ('{{"', '"}}')
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
@@ -391,11 +421,11 @@ class AutomationType:
         }
         folder_at: DocPath = ("folder",) if "folder" in data else ()
         references = [folder_ref(folder, folder_at)]
+        kinds = activity_kinds()
         for activity_type, key, path in _activities(data["steps"]):
-            kind = ACTIVITY_KINDS[activity_type]
-            # A kind this mcstate does not manage cannot be resolved; check() reports it.
-            if _registered(kind):
-                references.append(Ref(kind, key, path, by_id=True))
+            # A step name no kind has cannot be resolved; check() reports it.
+            if activity_type in kinds:
+                references.append(Ref(kinds[activity_type], key, path, by_id=True))
         return Desired(KIND, str(data["key"]), attributes, document, tuple(references))
 
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
@@ -404,14 +434,14 @@ class AutomationType:
             return []
         problems: list[Problem] = []
         problems.extend(folder_problems(document, desired.attributes["folder"], ROOT_FOLDER))
-        for activity_type, _key, path in _activities(document.data.get("steps")):
-            kind = ACTIVITY_KINDS[activity_type]
-            if not _registered(kind):
+        kinds = activity_kinds()
+        for activity_type, key, path in _activities(document.data.get("steps")):
+            if activity_type not in kinds:
                 problems.append(
-                    document.problem(
-                        path, f"{activity_type} activities ({kind}) are not managed by this mcstate"
-                    )
+                    document.problem(path, f"{activity_type} activities are not managed by this mcstate")
                 )
+            elif activity_type == FILTER_STEP and _names_filter_definition(key, declared, None):
+                problems.append(document.problem(path, _filter_definition_as_step(key)))
         problems.extend(self._check_schedule(document, desired.attributes["schedule"]))
         problems.extend(declared_name_conflicts(desired, declared, "automation", PROGRAM_ERROR))
         return problems
@@ -451,17 +481,28 @@ class AutomationType:
 
     def check_live(
         self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
-    ) -> list[Problem]:
-        return account_name_conflicts(desired, live, "automation", PROGRAM_ERROR)
+    ) -> LiveCheck:
+        problems = account_name_conflicts(desired, live, "automation", PROGRAM_ERROR)
+        document = desired.document
+        if document is not None:
+            for activity_type, key, path in _activities(document.data.get("steps")):
+                if activity_type == FILTER_STEP and _names_filter_definition(key, declared, live):
+                    problems.append(document.problem(path, _filter_definition_as_step(key)))
+        return LiveCheck(tuple(problems))
 
-    def implied(self, key: str) -> list[Desired]:
-        return []
+    def feeds(self, lookup: str, attributes: Mapping[str, Any], index: FlowIndex) -> Iterable[FeedEdge]:
+        kinds = activity_kinds()
+        for step in attributes.get("steps") or ():
+            for activity in step:
+                kind = kinds.get(str(activity.get("type")))
+                if kind is not None and activity.get("key"):
+                    yield lookup, index.ref(kind, activity["key"]), "runs"
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         rows = client.retrieve(KIND, PROPERTIES)  # before looking at `live`: see engine.read_live
         folders_by_id = {obj.ids.get("id"): obj.key for obj in live.get(FOLDER, {}).values()}
         activities_by_object_id: dict[str, tuple[str, str]] = {}
-        for kind, activity_type in ACTIVITY_TYPES.items():
+        for activity_type, kind in activity_kinds().items():
             for obj in live.get(kind, {}).values():
                 object_id = obj.ids.get("object_id")
                 if object_id:
@@ -538,12 +579,14 @@ class AutomationType:
         steps = attributes.get("steps") or []
         if not steps or not all(steps):
             return NotRepresentable("it has a step without activities, or no steps at all")
+        kinds = activity_kinds()
         for number, step in enumerate(steps, start=1):
             for activity in step:
-                if activity.get("type") not in ACTIVITY_KINDS:
+                if activity.get("type") not in kinds:
                     return NotRepresentable(
                         f"step {number} runs an activity mcstate does not manage ('{activity.get('key')}': "
-                        "not an import, query, filter, data extension extract or file transfer it read)"
+                        "not an import, query, filter activity, data extension extract or file transfer it "
+                        "read)"
                     )
         data: dict[str, Any] = {"kind": KIND, "key": live.key, "name": attributes["name"]}
         if attributes.get("description"):
@@ -562,11 +605,12 @@ class AutomationType:
 
     def live_references(self, live: Live) -> tuple[str, ...]:
         folder = live.attributes.get("folder")
+        kinds = activity_kinds()
         activities = [
-            f"{ACTIVITY_KINDS[activity['type']]}:{activity['key']}"
+            f"{kinds[activity['type']]}:{activity['key']}"
             for step in live.attributes.get("steps") or []
             for activity in step
-            if activity.get("type") in ACTIVITY_KINDS
+            if activity.get("type") in kinds
         ]
         return tuple(dict.fromkeys([*((f"{FOLDER}:{folder}",) if folder else ()), *activities]))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
@@ -95,12 +95,20 @@ class WriteResult:
 Operation = Literal["create", "update", "delete"]
 
 
+@dataclass(frozen=True)
+class Later:
+    """A write built only when its turn comes, from identifiers an earlier phase of the same change learnt
+    (the ID of a folder the REST category API created a moment ago)."""
+
+    build: Callable[[ApplyContext], SoapObject | RestRequest]
+
+
 @dataclass
 class Step:
     """One object in one write call. Steps of the same operation, level and phase are sent together."""
 
     operation: Operation
-    object: SoapObject | RestRequest
+    object: SoapObject | RestRequest | Later
     change: Change
     phase: int = 0
     on_success: Callable[[WriteResult], None] | None = None
@@ -173,6 +181,36 @@ class Definition:
 
 
 @dataclass(frozen=True)
+class LiveCheck:
+    """What `check_live` finds: the problems, and values the account supplies for the write calls (the
+    name of a query's target, which fields of a filter's source are dates). The planner adds the values to
+    a copy of the desired object; the object it was given is never changed."""
+
+    problems: tuple[Problem, ...] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+# A feed of the data flow: (source, target, label), by lookup address (see flow.py).
+FeedEdge = tuple[str, str, str]
+
+
+class FlowIndex(Protocol):
+    """What a kind needs to name the objects its data comes from and goes to (flow.py builds it)."""
+
+    def ref(self, kind: str, key: Any) -> str:
+        """The lookup address of the object of `kind` with `key`."""
+        ...
+
+    def sql_reads(self, sql: str) -> list[str]:
+        """Lookup addresses of the data extensions a query's SQL reads."""
+        ...
+
+    def transfers_of(self, file_spec: str) -> list[str]:
+        """Lookup addresses of the file transfers that move files named `file_spec`."""
+        ...
+
+
+@dataclass(frozen=True)
 class NotRepresentable:
     """A live object no definition can describe so that plan shows no change, and why."""
 
@@ -184,6 +222,20 @@ class ResourceType(Protocol):
     schema: ClassVar[str | None]
     # Whether the service compares keys of this kind case-insensitively (folder paths do).
     case_insensitive_keys: ClassVar[bool]
+    # What people call an object of this kind ("data extension"), for messages.
+    label: ClassVar[str]
+    # The folder under definitions/ that retrieve writes this kind's files into; None: not written.
+    directory: ClassVar[str | None]
+    # The root folder this kind's objects live under, and the ContentType of its folders; None: no folder.
+    root_folder: ClassVar[str | None]
+    folder_content_type: ClassVar[str | None]
+    # How an automation step names an activity of this kind ({query: KEY}) and the xsi:type of its
+    # ActivityObject; None when it cannot be a step.
+    step_name: ClassVar[str | None]
+    activity_object_type: ClassVar[str | None]
+    # Whether the data flow chart draws this kind, and the Mermaid node shape (opening, closing).
+    in_flow: ClassVar[bool]
+    flow_shape: ClassVar[tuple[str, str]]
 
     def from_document(self, document: Document) -> Desired:
         """Normalize one validated document, applying the service's defaults."""
@@ -199,9 +251,14 @@ class ResourceType(Protocol):
 
     def check_live(
         self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
-    ) -> list[Problem]:
+    ) -> LiveCheck:
         """Rules that depend on the account, such as a name another object of this kind already uses, or
-        on what a reference names (use common.definition_or_account: the definition wins over the account)."""
+        on what a reference names (use common.definition_or_account: the definition wins over the account),
+        and values the write calls need from the account. Never changes its arguments."""
+        ...
+
+    def feeds(self, lookup: str, attributes: Mapping[str, Any], index: FlowIndex) -> Iterable[FeedEdge]:
+        """The feeds of the data flow that this object starts or ends (`lookup` is its lookup address)."""
         ...
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
@@ -244,3 +301,38 @@ class RefersInAccount(Protocol):
     def live_references(self, live: Live) -> tuple[str, ...]:
         """Addresses ("Kind:key") of the objects `live` refers to."""
         ...
+
+
+class KindDefaults:
+    """What a kind inherits unless it says otherwise: a kind writes only what differs (ResourceType lists
+    what each attribute means)."""
+
+    schema: ClassVar[str | None] = None
+    case_insensitive_keys: ClassVar[bool] = False
+    label: ClassVar[str] = ""
+    directory: ClassVar[str | None] = None
+    root_folder: ClassVar[str | None] = None
+    folder_content_type: ClassVar[str | None] = None
+    step_name: ClassVar[str | None] = None
+    activity_object_type: ClassVar[str | None] = None
+    in_flow: ClassVar[bool] = False
+    flow_shape: ClassVar[tuple[str, str]] = ('("', '")')
+
+    def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
+        return []
+
+    def check_live(
+        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
+    ) -> LiveCheck:
+        return LiveCheck()
+
+    def implied(self, key: str) -> list[Desired]:
+        return []
+
+    def feeds(self, lookup: str, attributes: Mapping[str, Any], index: FlowIndex) -> Iterable[FeedEdge]:
+        return ()
+
+    def to_definition(
+        self, live: Live, live_state: Mapping[str, Mapping[str, Live]]
+    ) -> Definition | NotRepresentable | None:
+        return None

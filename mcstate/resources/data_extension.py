@@ -27,7 +27,9 @@ from mcstate.resources.base import (
     ApplyContext,
     Definition,
     Desired,
+    KindDefaults,
     Live,
+    LiveCheck,
     NotRepresentable,
     Retriever,
     SoapObject,
@@ -323,10 +325,15 @@ def unmanageable_reason(category: int | None, folder: Live | None) -> str | None
     return OWNED_ELSEWHERE.get(str(folder.attributes.get("content_type") or "").casefold())
 
 
-class DataExtensionType:
+class DataExtensionType(KindDefaults):
     kind: ClassVar[str] = KIND
     schema: ClassVar[str | None] = "data_extension.schema.json"
-    case_insensitive_keys: ClassVar[bool] = False
+    label: ClassVar[str] = "data extension"
+    directory: ClassVar[str | None] = "data_extensions"
+    root_folder: ClassVar[str | None] = DEFAULT_FOLDER
+    folder_content_type: ClassVar[str | None] = "dataextension"
+    in_flow: ClassVar[bool] = True
+    flow_shape: ClassVar[tuple[str, str]] = ('[("', '")]')
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
@@ -419,11 +426,8 @@ class DataExtensionType:
 
     def check_live(
         self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
-    ) -> list[Problem]:
-        return account_name_conflicts(desired, live, "data extension")
-
-    def implied(self, key: str) -> list[Desired]:
-        return []
+    ) -> LiveCheck:
+        return LiveCheck(tuple(account_name_conflicts(desired, live, "data extension")))
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         rows = client.retrieve("DataExtension", DE_PROPERTIES)

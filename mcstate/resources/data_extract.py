@@ -22,17 +22,20 @@ the identifiers of referenced objects.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from mcstate.definitions.document import Document
-from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
 from mcstate.resources.base import (
     ApplyContext,
     Definition,
     Desired,
+    FeedEdge,
+    FlowIndex,
+    KindDefaults,
     Live,
+    LiveCheck,
     NotRepresentable,
     Ref,
     RestRequest,
@@ -107,26 +110,15 @@ def attributes_from_service(definition: Mapping[str, Any]) -> dict[str, Any]:
     return {name: attributes[name] for name in COMPARED}
 
 
-class DataExtractTypeType:
+class DataExtractTypeType(KindDefaults):
     """The kinds of extract the account can run (automation/v1/dataextracttypes), keyed by name."""
 
     kind: ClassVar[str] = TYPE_KIND
-    schema: ClassVar[str | None] = None
     case_insensitive_keys: ClassVar[bool] = True
+    label: ClassVar[str] = "data extract type"
 
     def from_document(self, document: Document) -> Desired:
         raise NotImplementedError("extract types are provided by the service, not declared")
-
-    def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
-        return []
-
-    def check_live(
-        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
-    ) -> list[Problem]:
-        return []
-
-    def implied(self, key: str) -> list[Desired]:
-        return []
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         answer = client.rest_get(EXTRACT_TYPES_PATH)
@@ -154,10 +146,14 @@ class DataExtractTypeType:
         return None  # provided by the service, never declared
 
 
-class DataExtractType:
+class DataExtractType(KindDefaults):
     kind: ClassVar[str] = KIND
     schema: ClassVar[str | None] = "data_extract.schema.json"
-    case_insensitive_keys: ClassVar[bool] = False
+    label: ClassVar[str] = "data extract"
+    directory: ClassVar[str | None] = "extracts"
+    step_name: ClassVar[str | None] = "extract"
+    activity_object_type: ClassVar[str | None] = "DataExtractActivity"
+    in_flow: ClassVar[bool] = True
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
@@ -177,28 +173,21 @@ class DataExtractType:
         )
         return Desired(KIND, str(data["key"]), attributes, document, references)
 
-    def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
-        return []
-
     def check_live(
         self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
-    ) -> list[Problem]:
+    ) -> LiveCheck:
         current = live.get(KIND, {}).get(address(KIND, desired.key))
         if current is None or desired.document is None:
-            return []
+            return LiveCheck()
         extract_type = current.attributes.get("extract_type")
         if extract_type is None or extract_type.casefold() == DATA_EXTENSION_EXTRACT.casefold():
-            return []
-        return [
-            desired.document.problem(
-                ("key",),
-                f"the key '{desired.key}' is already used in the account by a data extract of the type "
-                f"'{extract_type}'; a data extension extract needs another key",
-            )
-        ]
-
-    def implied(self, key: str) -> list[Desired]:
-        return []
+            return LiveCheck()
+        problem = desired.document.problem(
+            ("key",),
+            f"the key '{desired.key}' is already used in the account by a data extract of the type "
+            f"'{extract_type}'; a data extension extract needs another key",
+        )
+        return LiveCheck((problem,))
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         return self._read(client, live, None)
@@ -282,6 +271,12 @@ class DataExtractType:
             if attributes.get(name):
                 data[name] = True
         return Definition(data)
+
+    def feeds(self, lookup: str, attributes: Mapping[str, Any], index: FlowIndex) -> Iterable[FeedEdge]:
+        if attributes.get("data_extension"):
+            yield index.ref(DATA_EXTENSION, attributes["data_extension"]), lookup, "extracted"
+        for transfer in index.transfers_of(str(attributes.get("file_spec") or "")):
+            yield lookup, transfer, "file"
 
     def live_references(self, live: Live) -> tuple[str, ...]:
         data_extension = live.attributes.get("data_extension")

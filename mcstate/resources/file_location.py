@@ -14,9 +14,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mcstate.definitions.document import Document
-from mcstate.errors import Problem
 from mcstate.plan import Change
-from mcstate.resources.base import ApplyContext, Definition, Desired, Live, NotRepresentable, Retriever, Step
+from mcstate.resources.base import (
+    ApplyContext,
+    Definition,
+    Desired,
+    KindDefaults,
+    Live,
+    NotRepresentable,
+    Retriever,
+    Step,
+)
 
 KIND = "FileLocation"
 ENHANCED_FTP = "ExactTarget Enhanced FTP"
@@ -30,24 +38,14 @@ def is_referenced(kind: str, desired: Sequence[Desired]) -> bool:
     return any(obj.kind == kind or any(ref.kind == kind for ref in obj.references) for obj in desired)
 
 
-class FileLocationType:
+class FileLocationType(KindDefaults):
     kind: ClassVar[str] = KIND
-    schema: ClassVar[str | None] = None
-    case_insensitive_keys: ClassVar[bool] = False
+    label: ClassVar[str] = "file location"
+    in_flow: ClassVar[bool] = True
+    flow_shape: ClassVar[tuple[str, str]] = ('[/"', '"/]')
 
     def from_document(self, document: Document) -> Desired:
         raise NotImplementedError("file locations are set up in the account, not declared")
-
-    def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
-        return []
-
-    def check_live(
-        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
-    ) -> list[Problem]:
-        return []
-
-    def implied(self, key: str) -> list[Desired]:
-        return []
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         return self.from_service(

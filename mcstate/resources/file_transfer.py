@@ -18,17 +18,20 @@ details take one call per transfer and are read only for transfers whose key a d
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from mcstate.definitions.document import Document
-from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
 from mcstate.resources.base import (
     ApplyContext,
     Definition,
     Desired,
+    FeedEdge,
+    FlowIndex,
+    KindDefaults,
     Live,
+    LiveCheck,
     NotRepresentable,
     Ref,
     RestRequest,
@@ -67,10 +70,14 @@ def attributes_from_service(
     }
 
 
-class FileTransferType:
+class FileTransferType(KindDefaults):
     kind: ClassVar[str] = KIND
     schema: ClassVar[str | None] = "file_transfer.schema.json"
-    case_insensitive_keys: ClassVar[bool] = False
+    label: ClassVar[str] = "file transfer"
+    directory: ClassVar[str | None] = "file_transfers"
+    step_name: ClassVar[str | None] = "file_transfer"
+    activity_object_type: ClassVar[str | None] = "FileTransferActivity"
+    in_flow: ClassVar[bool] = True
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
@@ -88,27 +95,25 @@ class FileTransferType:
             KIND, str(data["key"]), attributes, document, (Ref(LOCATION, attributes["file_location"], path),)
         )
 
-    def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
-        return []
-
     def check_live(
         self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
-    ) -> list[Problem]:
+    ) -> LiveCheck:
         """A location named by its name instead of its key gets a hint (the planner reports it unknown)."""
         wanted = desired.attributes["file_location"]
         locations = live.get(LOCATION, {})
         if desired.document is None or "file_location" not in desired.document.data:
-            return []
+            return LiveCheck()
         if any(location.key == wanted for location in locations.values()):
-            return []
+            return LiveCheck()
         named = next((loc for loc in locations.values() if loc.attributes.get("name") == wanted), None)
         if named is None:
-            return []
+            return LiveCheck()
         message = f"'{wanted}' is the name of the file location with the key '{named.key}'; use its key"
-        return [desired.document.problem(("file_location",), message)]
+        return LiveCheck((desired.document.problem(("file_location",), message),))
 
-    def implied(self, key: str) -> list[Desired]:
-        return []
+    def feeds(self, lookup: str, attributes: Mapping[str, Any], index: FlowIndex) -> Iterable[FeedEdge]:
+        if attributes.get("file_location"):
+            yield lookup, index.ref(LOCATION, attributes["file_location"]), "moves to"
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         return self._read(client, live, None)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from mcstate.definitions.document import DocPath, Document
@@ -32,7 +32,11 @@ from mcstate.resources.base import (
     ApplyContext,
     Definition,
     Desired,
+    FeedEdge,
+    FlowIndex,
+    KindDefaults,
     Live,
+    LiveCheck,
     NotRepresentable,
     Ref,
     Retriever,
@@ -364,10 +368,14 @@ def date_fields(fields: Sequence[Mapping[str, Any]]) -> list[str]:
 # -- the resource type ---------------------------------------------------------------------------------
 
 
-class FilterDefinitionType:
+class FilterDefinitionType(KindDefaults):
     kind: ClassVar[str] = KIND
     schema: ClassVar[str | None] = "filter_definition.schema.json"
-    case_insensitive_keys: ClassVar[bool] = False
+    label: ClassVar[str] = "data filter"
+    directory: ClassVar[str | None] = "filters"
+    root_folder: ClassVar[str | None] = ROOT_FOLDER
+    folder_content_type: ClassVar[str | None] = "filterdefinition"
+    in_flow: ClassVar[bool] = True
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
@@ -397,24 +405,24 @@ class FilterDefinitionType:
 
     def check_live(
         self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
-    ) -> list[Problem]:
+    ) -> LiveCheck:
         document = desired.document
         if document is None:
-            return []
+            return LiveCheck()
         problems = account_name_conflicts(desired, live, "filter", NAME_EXISTS)
         key = desired.attributes["source"]
         source = definition_or_account(DATA_EXTENSION, key, declared, live)
         if source is None:
-            return problems  # the planner reports the unknown reference
+            return LiveCheck(tuple(problems))  # the planner reports the unknown reference
         fields = source.get("fields") or []
-        # Values for Date fields are written as DateValue: remember which fields those are for the write.
-        desired.attributes[DATE_FIELDS] = date_fields(fields)
         if declared.get(_lookup(DATA_EXTENSION, key)) is None:
             problems.extend(check_comparisons(document, fields, key))
-        return problems
+        # Values for Date fields are written as DateValue: the write calls need to know which those are.
+        return LiveCheck(tuple(problems), {DATE_FIELDS: date_fields(fields)})
 
-    def implied(self, key: str) -> list[Desired]:
-        return []
+    def feeds(self, lookup: str, attributes: Mapping[str, Any], index: FlowIndex) -> Iterable[FeedEdge]:
+        if attributes.get("source"):
+            yield index.ref(DATA_EXTENSION, attributes["source"]), lookup, "source"
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         rows = client.retrieve(KIND, PROPERTIES)  # before looking at `live`: see engine.read_live

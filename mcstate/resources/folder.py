@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -13,9 +14,12 @@ from mcstate.resources.base import (
     ApplyContext,
     Definition,
     Desired,
+    KindDefaults,
+    Later,
     Live,
     NotRepresentable,
     Ref,
+    RestRequest,
     Retriever,
     SoapObject,
     Step,
@@ -23,23 +27,20 @@ from mcstate.resources.base import (
 
 KIND = "Folder"
 
-# Every account has these root folders (ParentFolder ID 0); they cannot be created, only used.
-ROOT_CONTENT_TYPES: dict[str, str] = {
-    "Data Extensions": "dataextension",
-    "Query": "queryactivity",
-    "Data Filters": "filterdefinition",
-    "my automations": "automations",
-}
-# Read as well, so that the paths of objects in shared folders (seen from a business unit) and of data
-# extensions other parts of the platform own resolve; those objects are listed, not managed.
-READ_CONTENT_TYPES = (
-    *ROOT_CONTENT_TYPES.values(),
+# Folders of these types are read as well, so that the paths of objects in shared folders (seen from a
+# business unit) and of data extensions other parts of the platform own resolve; those objects are listed,
+# not managed.
+OTHER_CONTENT_TYPES = (
     "shared_data",
     "shared_dataextension",
     "shared_salesforcedataextension",
     "salesforcedataextension",
     "synchronizeddataextension",
 )
+# Folders of these types cannot be created over SOAP (DataFolder Create); the service creates them through
+# the REST category API (POST email/v1/category), and reads, updates and deletes them over SOAP like others.
+REST_CREATED_CONTENT_TYPES = frozenset({"automations", "journey", "triggered_send_journeybuilder"})
+CATEGORY_PATH = "email/v1/category"
 # Folders of these types belong to another part of the platform: read, listed, never managed.
 FOLDERS_OWNED_ELSEWHERE = {
     "shared_data": "a shared folder: the parent business unit owns it",
@@ -51,6 +52,23 @@ FOLDERS_OWNED_ELSEWHERE = {
 }
 
 SEPARATOR = "/"
+
+
+@functools.cache
+def root_content_types() -> dict[str, str]:
+    """Every account has a root folder (ParentFolder ID 0) per kind that lives in folders; roots cannot be
+    created, only used. Root folder name → the ContentType of the folders below it."""
+    from mcstate.resources import REGISTRY  # the registry imports this module
+
+    return {
+        str(rtype.root_folder): str(rtype.folder_content_type)
+        for rtype in REGISTRY.values()
+        if rtype.root_folder and rtype.folder_content_type
+    }
+
+
+def read_content_types() -> tuple[str, ...]:
+    return (*root_content_types().values(), *OTHER_CONTENT_TYPES)
 
 
 def split_path(path: str) -> list[str]:
@@ -69,15 +87,17 @@ def _owned_elsewhere(row: Mapping[str, Any]) -> str | None:
     return FOLDERS_OWNED_ELSEWHERE.get(str(row.get("ContentType") or "").casefold())
 
 
-class FolderType:
+class FolderType(KindDefaults):
     kind: ClassVar[str] = KIND
     schema: ClassVar[str | None] = "folder.schema.json"
     case_insensitive_keys: ClassVar[bool] = True
+    label: ClassVar[str] = "folder"
+    directory: ClassVar[str | None] = "folders"
 
     def from_document(self, document: Document) -> Desired:
         path = SEPARATOR.join(split_path(str(document.data["path"])))
         parts = split_path(path)
-        content_type = document.data.get("content_type") or ROOT_CONTENT_TYPES.get(parts[0])
+        content_type = document.data.get("content_type") or root_content_types().get(parts[0])
         attributes = {"content_type": content_type, "description": document.data.get("description") or ""}
         parent = SEPARATOR.join(parts[:-1])
         return Desired(KIND, path, attributes, document, (Ref(KIND, parent, ("path",)),))
@@ -87,25 +107,21 @@ class FolderType:
         if document is None:
             return []
         root = split_path(desired.key)[0]
-        if root not in ROOT_CONTENT_TYPES:
-            roots = ", ".join(f"'{name}'" for name in ROOT_CONTENT_TYPES)
+        roots_content = root_content_types()
+        if root not in roots_content:
+            roots = ", ".join(f"'{name}'" for name in roots_content)
             return [
                 document.problem(("path",), f"'{root}' is not a root folder; paths start with one of {roots}")
             ]
-        expected, given = ROOT_CONTENT_TYPES[root], desired.attributes["content_type"]
+        expected, given = roots_content[root], desired.attributes["content_type"]
         if given != expected:
             message = f"folders below '{root}' hold {expected}, not {given}"
             return [document.problem(("content_type",), message)]
         return []
 
-    def check_live(
-        self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
-    ) -> list[Problem]:
-        return []
-
     def implied(self, key: str) -> list[Desired]:
         parts = split_path(key)
-        content_type = ROOT_CONTENT_TYPES.get(parts[0])
+        content_type = root_content_types().get(parts[0])
         if content_type is None or len(parts) < 2:
             return []
         implied: list[Desired] = []
@@ -127,7 +143,7 @@ class FolderType:
         rows = client.retrieve(
             "DataFolder",
             ["ID", "CustomerKey", "Name", "Description", "ContentType", "ParentFolder.ID"],
-            is_in("ContentType", READ_CONTENT_TYPES),
+            is_in("ContentType", read_content_types()),
         )
         by_id = {int(row["ID"]): row for row in rows}
         paths: dict[int, str] = {}
@@ -202,7 +218,7 @@ class FolderType:
         description = live.attributes.get("description") or ""
         if len(parts) < 2 or not description:
             return None
-        if parts[0] not in ROOT_CONTENT_TYPES:
+        if parts[0] not in root_content_types():
             return NotRepresentable(
                 f"it is below '{parts[0]}', a root folder definitions do not declare into"
             )
@@ -229,8 +245,22 @@ class FolderType:
         parts = split_path(change.key)
         parent_key = SEPARATOR.join(parts[:-1])
 
+        parent_id = context.ids(KIND, parent_key)["id"]
+        if after["content_type"] in REST_CREATED_CONTENT_TYPES:
+            body = {"parentCatId": parent_id, "name": parts[-1], "catType": after["content_type"]}
+            create = Step("create", RestRequest("POST", CATEGORY_PATH, body), change)
+            if not after.get("description"):
+                return [create]
+            # The category API takes no description: it is written once the folder's ID is known.
+            describe = Later(
+                lambda known: SoapObject(
+                    "DataFolder",
+                    {"ID": known.ids(KIND, change.key)["id"], "Description": after["description"]},
+                )
+            )
+            return [create, Step("update", describe, change, phase=1)]
         props = {
-            "ParentFolder": {"ID": context.ids(KIND, parent_key)["id"]},
+            "ParentFolder": {"ID": parent_id},
             "Name": parts[-1],
             "Description": after.get("description") or "",
             "ContentType": after["content_type"],

@@ -14,7 +14,7 @@ map maps every required field, and `overwrite` needs a data extension without a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from mcstate.definitions.document import DocPath, Document
@@ -25,7 +25,11 @@ from mcstate.resources.base import (
     ApplyContext,
     Definition,
     Desired,
+    FeedEdge,
+    FlowIndex,
+    KindDefaults,
     Live,
+    LiveCheck,
     NotRepresentable,
     Ref,
     Retriever,
@@ -37,6 +41,7 @@ from mcstate.resources.definition_values import written_scalar
 
 KIND = "ImportDefinition"
 DATA_EXTENSION = "DataExtension"
+FILE_LOCATION = "FileLocation"
 
 DEFAULT_FILE_LOCATION = "ExactTarget Enhanced FTP"
 DEFAULT_HEADER_LINES = 1
@@ -333,10 +338,14 @@ def _encoding_from_service(value: Any) -> str | None:
     return _reverse(ENCODINGS).get(code_page, f"code page {code_page}")
 
 
-class ImportDefinitionType:
+class ImportDefinitionType(KindDefaults):
     kind: ClassVar[str] = KIND
+    label: ClassVar[str] = "import"
+    directory: ClassVar[str | None] = "imports"
+    step_name: ClassVar[str | None] = "import"
+    activity_object_type: ClassVar[str | None] = "ImportDefinition"
+    in_flow: ClassVar[bool] = True
     schema: ClassVar[str | None] = "import_definition.schema.json"
-    case_insensitive_keys: ClassVar[bool] = False
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
@@ -374,21 +383,18 @@ class ImportDefinitionType:
 
     def check_live(
         self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
-    ) -> list[Problem]:
+    ) -> LiveCheck:
         key = desired.attributes["destination"]
         destination = definition_or_account(DATA_EXTENSION, key, declared, live)
         if desired.document is None or destination is None or declared_object(DATA_EXTENSION, key, declared):
-            return []  # unknown references are the planner's; declared destinations were checked by check()
-        return self._problems(desired, destination.get("fields") or [])
+            return LiveCheck()  # unknown references are the planner's; declared ones were checked by check()
+        return LiveCheck(tuple(self._problems(desired, destination.get("fields") or [])))
 
     @staticmethod
     def _problems(desired: Desired, fields: Sequence[Mapping[str, Any]]) -> list[Problem]:
         assert desired.document is not None
         problems = validation_problems(desired.attributes, fields)
         return [desired.document.problem(path, message) for path, message in problems]
-
-    def implied(self, key: str) -> list[Desired]:
-        return []
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         rows = client.retrieve(KIND, PROPERTIES)  # before looking at `live`: see engine.read_live
@@ -545,6 +551,12 @@ class ImportDefinitionType:
         if not changes:
             return None
         return Change(KIND, desired.key, "update", changes, before, after, live.ids, depends)
+
+    def feeds(self, lookup: str, attributes: Mapping[str, Any], index: FlowIndex) -> Iterable[FeedEdge]:
+        if attributes.get("file_location"):
+            yield index.ref(FILE_LOCATION, attributes["file_location"]), lookup, "file"
+        if attributes.get("destination"):
+            yield lookup, index.ref(DATA_EXTENSION, attributes["destination"]), "loads"
 
     def live_references(self, live: Live) -> tuple[str, ...]:
         destination = live.attributes.get("destination")

@@ -13,7 +13,7 @@ or the account, and not compared.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,7 +25,11 @@ from mcstate.resources.base import (
     ApplyContext,
     Definition,
     Desired,
+    FeedEdge,
+    FlowIndex,
+    KindDefaults,
     Live,
+    LiveCheck,
     NotRepresentable,
     Ref,
     Retriever,
@@ -126,10 +130,16 @@ def _target_problems(desired: Desired, target: Mapping[str, Any]) -> list[Proble
     ]
 
 
-class QueryDefinitionType:
+class QueryDefinitionType(KindDefaults):
     kind: ClassVar[str] = KIND
     schema: ClassVar[str | None] = "query_definition.schema.json"
-    case_insensitive_keys: ClassVar[bool] = False
+    label: ClassVar[str] = "query"
+    directory: ClassVar[str | None] = "queries"
+    root_folder: ClassVar[str | None] = ROOT_FOLDER
+    folder_content_type: ClassVar[str | None] = "queryactivity"
+    step_name: ClassVar[str | None] = "query"
+    activity_object_type: ClassVar[str | None] = "QueryDefinition"
+    in_flow: ClassVar[bool] = True
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
@@ -169,18 +179,15 @@ class QueryDefinitionType:
 
     def check_live(
         self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
-    ) -> list[Problem]:
+    ) -> LiveCheck:
         target = definition_or_account(DATA_EXTENSION, desired.attributes["target"], declared, live)
         if target is None:
-            return []  # the planner reports the unknown reference
+            return LiveCheck()  # the planner reports the unknown reference
         # The service wants the target's name with its key: the definition's name, or the account's.
-        desired.attributes["target_name"] = target.get("name")
+        values = {"target_name": target.get("name")}
         if declared_object(DATA_EXTENSION, desired.attributes["target"], declared) is not None:
-            return []  # check() has checked the definition
-        return _target_problems(desired, target)
-
-    def implied(self, key: str) -> list[Desired]:
-        return []
+            return LiveCheck((), values)  # check() has checked the definition
+        return LiveCheck(tuple(_target_problems(desired, target)), values)
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         rows = client.retrieve(KIND, PROPERTIES, equals("Status", ACTIVE))  # before looking at `live`
@@ -257,6 +264,12 @@ class QueryDefinitionType:
         if not changes:
             return None
         return Change(KIND, desired.key, "update", tuple(changes), before, after, live.ids, depends)
+
+    def feeds(self, lookup: str, attributes: Mapping[str, Any], index: FlowIndex) -> Iterable[FeedEdge]:
+        for source in index.sql_reads(str(attributes.get("sql") or "")):
+            yield source, lookup, "SQL"
+        if attributes.get("target"):
+            yield lookup, index.ref(DATA_EXTENSION, attributes["target"]), "writes"
 
     def live_references(self, live: Live) -> tuple[str, ...]:
         named = ((FOLDER, live.attributes.get("folder")), (DATA_EXTENSION, live.attributes.get("target")))

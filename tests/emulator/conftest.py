@@ -211,6 +211,11 @@ class Client:
         assert reply.status == 200, reply.response.text
         return reply
 
+    def rest(self, method: str, path: str, body: Any = None) -> requests.Response:
+        """A call to the REST API with this client's token (path relative to the base URL)."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return self.http.request(method, self.base_url + path, json=body, headers=headers)
+
     def admin(self, method: str, path: str, body: Any = None) -> requests.Response:
         return self.http.request(method, self.base_url + "_emulator/" + path, json=body)
 

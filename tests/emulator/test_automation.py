@@ -66,23 +66,50 @@ def rest(client: Client, method: str, path: str, body: Any = None) -> requests.R
     return client.http.request(method, client.base_url + path, json=body, headers=headers)
 
 
+def filter_activity(client: Client, key: str, source: str, destination: str) -> str:
+    """A data filter on `source` and the filter activity writing its rows into `destination`; returns the
+    activity's ObjectID."""
+    created = client.create(
+        {
+            "@type": "FilterDefinition",
+            "CustomerKey": f"{key}_filter",
+            "Name": f"{key}_filter",
+            "DataSource": {"@type": "DataExtension", "CustomerKey": source},
+            "DataFilter": {"@type": "SimpleFilterPart", "Property": "City", "SimpleOperator": "isNull"},
+        }
+    ).only()
+    assert created.ok
+    objects = {
+        obj["CustomerKey"]: obj["ObjectID"]
+        for obj in client.retrieve("DataExtension", ["CustomerKey", "ObjectID"]).objects()
+    }
+    activity = client.create(
+        {
+            "@type": "FilterActivity",
+            "CustomerKey": key,
+            "Name": key,
+            "FilterDefinitionID": created.text("NewObjectID"),
+            "SourceObjectID": objects[source],
+            "SourceTypeID": 2,
+            "DestinationObjectID": objects[destination],
+            "DestinationTypeID": 2,
+        }
+    ).only()
+    assert activity.ok, activity.message
+    return activity.text("NewObjectID") or ""
+
+
 @pytest.fixture
 def filters(client: Client) -> tuple[Client, str, str]:
-    """An account with two data filters; returns their ObjectIDs."""
-    assert client.create(data_extension("subscribers", field("City"))).only().ok
+    """An account with two filter activities (each applying a data filter); returns their ObjectIDs."""
     created = client.create(
-        *(
-            {
-                "@type": "FilterDefinition",
-                "CustomerKey": key,
-                "Name": key,
-                "DataSource": {"@type": "DataExtension", "CustomerKey": "subscribers"},
-                "DataFilter": {"@type": "SimpleFilterPart", "Property": "City", "SimpleOperator": "isNull"},
-            }
-            for key in ("seattle", "tacoma")
-        )
+        data_extension("subscribers", field("City")),
+        data_extension("seattle_out", field("City")),
+        data_extension("tacoma_out", field("City")),
     )
-    first, second = (result.text("NewObjectID") or "" for result in created.results)
+    assert all(result.ok for result in created.results)
+    first = filter_activity(client, "seattle", "subscribers", "seattle_out")
+    second = filter_activity(client, "tacoma", "subscribers", "tacoma_out")
     return client, first, second
 
 
@@ -105,8 +132,8 @@ def test_create_keeps_steps_and_schedule_and_retrieve_answers_them(filters: tupl
     reply = client.create(
         automation(
             "nightly",
-            step(("FilterDefinition", seattle)),
-            step(("FilterDefinition", tacoma), ("FilterDefinition", seattle)),
+            step(("FilterActivity", seattle)),
+            step(("FilterActivity", tacoma), ("FilterActivity", seattle)),
             Description="Every night",
             IsActive=True,
             AutomationType="scheduled",
@@ -141,17 +168,17 @@ def test_create_keeps_steps_and_schedule_and_retrieve_answers_them(filters: tupl
 
 def test_retrieve_writes_the_activity_and_recurrence_types(filters: tuple[Client, str, str]) -> None:
     client, seattle, _ = filters
-    assert client.create(automation("a", step(("FilterDefinition", seattle)), Schedule=daily())).only().ok
+    assert client.create(automation("a", step(("FilterActivity", seattle)), Schedule=daily())).only().ok
     reply = client.retrieve("Automation", ["Schedule", "AutomationTasks"])
-    assert reply.body.find(".//{*}ActivityObject").get(XSI_TYPE) == "FilterDefinition"
+    assert reply.body.find(".//{*}ActivityObject").get(XSI_TYPE) == "FilterActivity"
     assert reply.body.find(".//{*}Recurrence").get(XSI_TYPE) == "DailyRecurrence"
 
 
 def test_without_schedule_or_inactive_the_status_is_ready(filters: tuple[Client, str, str]) -> None:
     client, seattle, _ = filters
     created = client.create(
-        automation("manual", step(("FilterDefinition", seattle))),
-        automation("paused", step(("FilterDefinition", seattle)), IsActive=False, Schedule=daily()),
+        automation("manual", step(("FilterActivity", seattle))),
+        automation("paused", step(("FilterActivity", seattle)), IsActive=False, Schedule=daily()),
     )
     assert all(result.ok for result in created.results)
     assert one(client, "manual")["Status"] == "2" and "Schedule" not in one(client, "manual")
@@ -163,7 +190,7 @@ def test_activities_of_every_kind_are_checked_against_the_objects_the_account_ho
 ) -> None:
     client, seattle, _ = filters
     for activity_type in (
-        "FilterDefinition",
+        "FilterActivity",
         "QueryDefinition",
         "ImportDefinition",
         "DataExtractActivity",
@@ -192,7 +219,7 @@ def test_activities_of_every_kind_are_checked_against_the_objects_the_account_ho
     assert transfer.status_code in (200, 201), transfer.text
     transfer_id = transfer.json()["id"]
     created = client.create(
-        automation("a", step(("FilterDefinition", seattle)), step(("FileTransferActivity", transfer_id)))
+        automation("a", step(("FilterActivity", seattle)), step(("FileTransferActivity", transfer_id)))
     )
     assert created.only().ok, created.only()
     tasks = one(client, "a")["AutomationTasks"]["AutomationTask"]
@@ -214,7 +241,7 @@ def test_create_refusals_are_program_creation_errors(
     filters: tuple[Client, str, str], change: dict[str, Any], detail: str
 ) -> None:
     client, seattle, _ = filters
-    value = automation("a", step(("FilterDefinition", seattle)))
+    value = automation("a", step(("FilterActivity", seattle)))
     value.update(change)
     assert error_of(client.create(value)) == (355003, f"Program Creation Error: {detail}")
 
@@ -224,31 +251,76 @@ def test_activity_types_and_object_ids_are_required(filters: tuple[Client, str, 
     code, message = error_of(client.create(automation("a", step(("DataExtension", MISSING_GUID)))))
     assert (code, message) == (
         355003,
-        "Program Creation Error: Step 1: DataExtension is not an automation activity.",
+        "Program Creation Error: Step 1: DataExtension is not an automation activity (one of "
+        "DataExtractActivity, FileTransferActivity, FilterActivity, ImportDefinition, QueryDefinition).",
     )
-    no_id = automation("a", {"Activities": {"Activity": [{"ActivityObject": {"@type": "FilterDefinition"}}]}})
-    assert error_of(client.create(no_id))[1].endswith("the FilterDefinition activity has no ObjectID.")
+    no_id = automation("a", {"Activities": {"Activity": [{"ActivityObject": {"@type": "FilterActivity"}}]}})
+    assert error_of(client.create(no_id))[1].endswith("the FilterActivity activity has no ObjectID.")
 
 
 def test_keys_and_names_are_unique(filters: tuple[Client, str, str]) -> None:
     client, seattle, _ = filters
-    assert client.create(automation("a", step(("FilterDefinition", seattle)), Name="Nightly")).only().ok
+    assert client.create(automation("a", step(("FilterActivity", seattle)), Name="Nightly")).only().ok
     assert (
-        error_of(client.create(automation("A", step(("FilterDefinition", seattle)), Name="other")))[0]
-        == 355003
+        error_of(client.create(automation("A", step(("FilterActivity", seattle)), Name="other")))[0] == 355003
     )
     code, message = error_of(
-        client.create(automation("b", step(("FilterDefinition", seattle)), Name="NIGHTLY"))
+        client.create(automation("b", step(("FilterActivity", seattle)), Name="NIGHTLY"))
     )
     assert (code, message) == (355003, "Program Creation Error: An automation named NIGHTLY already exists.")
 
 
+def test_a_data_filter_is_not_an_activity_a_filter_activity_is(filters: tuple[Client, str, str]) -> None:
+    client, _, _ = filters
+    (data_filter,) = client.retrieve(
+        "FilterDefinition", ["ObjectID"], simple("CustomerKey", "equals", "seattle_filter")
+    ).objects()
+    code, message = error_of(
+        client.create(automation("a", step(("FilterDefinition", data_filter["ObjectID"]))))
+    )
+    assert (code, message) == (
+        355003,
+        "Program Creation Error: Step 1: a FilterDefinition is not an automation activity; a FilterActivity "
+        "applies a data filter and can be a step.",
+    )
+    assert client.retrieve("Automation", ["CustomerKey"]).objects() == []
+
+
 def test_a_sub_folder_of_my_automations_can_hold_an_automation(filters: tuple[Client, str, str]) -> None:
     client, seattle, _ = filters
-    sub = client.create(folder("CRM", 7, "automations")).only()
-    value = automation("a", step(("FilterDefinition", seattle)), CategoryID=sub.text("NewID"))
+    answer = client.rest(
+        "POST", "email/v1/category", {"parentCatId": 7, "name": "CRM", "catType": "automations"}
+    )
+    assert answer.status_code == 200, answer.text
+    created = answer.json()
+    assert list(created) == ["categoryId", "parentCatId", "objectId", "catType", "name"]
+    assert (created["parentCatId"], created["catType"], created["name"]) == (7, "automations", "CRM")
+    value = automation("a", step(("FilterActivity", seattle)), CategoryID=created["categoryId"])
     assert client.create(value).only().ok
-    assert one(client, "a")["CategoryID"] == sub.text("NewID")
+    assert one(client, "a")["CategoryID"] == str(created["categoryId"])
+
+
+def test_automation_folders_are_not_created_over_soap(client: Client) -> None:
+    reply = client.create(folder("CRM", 7, "automations")).only()
+    assert (reply.ok, reply.code) == (False, 396005)
+    assert "POST /email/v1/category" in reply.message
+    assert [f for f in client.retrieve("DataFolder", ["Name"]).objects() if f["Name"] == "CRM"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"parentCatId": 7, "name": "", "catType": "automations"},
+        {"parentCatId": 7, "name": "CRM", "catType": "dataextension"},
+        {"parentCatId": 999, "name": "CRM", "catType": "automations"},
+        {"parentCatId": 2, "name": "CRM", "catType": "automations"},
+        {"parentCatId": "7", "name": "CRM", "catType": "automations"},
+    ],
+)
+def test_the_category_api_refuses_what_it_cannot_create(client: Client, body: dict[str, Any]) -> None:
+    answer = client.rest("POST", "email/v1/category", body)
+    assert answer.status_code == 400, answer.text
+    assert [f for f in client.retrieve("DataFolder", ["Name"]).objects() if f["Name"] == "CRM"] == []
 
 
 # -- schedules ---------------------------------------------------------------------------------------------
@@ -317,7 +389,7 @@ def test_schedule_refusals_carry_the_documented_codes(
     filters: tuple[Client, str, str], schedule: dict[str, Any], code: int
 ) -> None:
     client, seattle, _ = filters
-    reply = client.create(automation("a", step(("FilterDefinition", seattle)), Schedule=schedule))
+    reply = client.create(automation("a", step(("FilterActivity", seattle)), Schedule=schedule))
     found, message = error_of(reply)
     assert found == code and message.startswith("Schedule_")
 
@@ -347,8 +419,8 @@ def test_weekly_and_monthly_schedules_are_accepted(filters: tuple[Client, str, s
         },
     )
     created = client.create(
-        automation("w", step(("FilterDefinition", seattle)), Schedule=weekly),
-        automation("m", step(("FilterDefinition", seattle)), Schedule=monthly),
+        automation("w", step(("FilterActivity", seattle)), Schedule=weekly),
+        automation("m", step(("FilterActivity", seattle)), Schedule=monthly),
     )
     assert all(result.ok for result in created.results), created.results
     recurrence = one(client, "w")["Schedule"]["Recurrence"]
@@ -362,14 +434,14 @@ def test_weekly_and_monthly_schedules_are_accepted(filters: tuple[Client, str, s
 
 def test_update_by_object_id_replaces_steps_and_schedule(filters: tuple[Client, str, str]) -> None:
     client, seattle, tacoma = filters
-    object_id = client.create(automation("a", step(("FilterDefinition", seattle)))).only().text("NewObjectID")
+    object_id = client.create(automation("a", step(("FilterActivity", seattle)))).only().text("NewObjectID")
     update = {
         "@type": "Automation",
         "ObjectID": object_id,
         "Name": "Renamed",
         "IsActive": True,
         "Schedule": daily(),
-        "AutomationTasks": {"AutomationTask": [step(("FilterDefinition", tacoma))]},
+        "AutomationTasks": {"AutomationTask": [step(("FilterActivity", tacoma))]},
     }
     result = client.update(update).only()
     assert result.ok and result.message == "Program updated."
@@ -381,7 +453,7 @@ def test_update_by_object_id_replaces_steps_and_schedule(filters: tuple[Client, 
 
 def test_update_needs_a_known_object_id(filters: tuple[Client, str, str]) -> None:
     client, seattle, _ = filters
-    assert client.create(automation("a", step(("FilterDefinition", seattle)))).only().ok
+    assert client.create(automation("a", step(("FilterActivity", seattle)))).only().ok
     assert error_of(client.update({"@type": "Automation", "CustomerKey": "a", "Name": "x"})) == (
         355000,
         "Program ObjectID Required",
@@ -396,12 +468,12 @@ def test_update_needs_a_known_object_id(filters: tuple[Client, str, str]) -> Non
 def test_update_checks_steps_schedule_and_name(filters: tuple[Client, str, str]) -> None:
     client, seattle, _ = filters
     created = client.create(
-        automation("a", step(("FilterDefinition", seattle))),
-        automation("b", step(("FilterDefinition", seattle))),
+        automation("a", step(("FilterActivity", seattle))),
+        automation("b", step(("FilterActivity", seattle))),
     )
     object_id = created.results[0].text("NewObjectID")
     base = {"@type": "Automation", "ObjectID": object_id}
-    bad_step = {**base, "AutomationTasks": {"AutomationTask": [step(("FilterDefinition", MISSING_GUID))]}}
+    bad_step = {**base, "AutomationTasks": {"AutomationTask": [step(("FilterActivity", MISSING_GUID))]}}
     assert error_of(client.update(bad_step))[0] == 355003
     assert error_of(client.update({**base, "Schedule": daily(StartDateTime=None)}))[0] == 151
     assert error_of(client.update({**base, "Name": "B"}))[0] == 355003
@@ -412,7 +484,7 @@ def test_update_checks_steps_schedule_and_name(filters: tuple[Client, str, str])
 
 def test_delete_by_customer_key(filters: tuple[Client, str, str]) -> None:
     client, seattle, _ = filters
-    assert client.create(automation("a", step(("FilterDefinition", seattle)))).only().ok
+    assert client.create(automation("a", step(("FilterActivity", seattle)))).only().ok
     assert client.delete({"@type": "Automation", "CustomerKey": "a"}).only().message == "Program deleted"
     assert client.retrieve("Automation", ["CustomerKey"]).objects() == []
     assert error_of(client.delete({"@type": "Automation", "CustomerKey": "a"})) == (
@@ -423,8 +495,8 @@ def test_delete_by_customer_key(filters: tuple[Client, str, str]) -> None:
 
 def test_a_deleted_activity_stays_in_the_step_with_its_object_id(filters: tuple[Client, str, str]) -> None:
     client, seattle, _ = filters
-    assert client.create(automation("a", step(("FilterDefinition", seattle)))).only().ok
-    assert client.delete({"@type": "FilterDefinition", "CustomerKey": "seattle"}).only().ok
+    assert client.create(automation("a", step(("FilterActivity", seattle)))).only().ok
+    assert client.rest("DELETE", f"automation/v1/filters/{seattle}").status_code == 200
     activity = one(client, "a")["AutomationTasks"]["AutomationTask"]["Activities"]["Activity"][
         "ActivityObject"
     ]
