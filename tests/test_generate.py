@@ -99,6 +99,25 @@ def test_data_extensions_cover_every_field_type_and_setting(account: tuple[SeedR
     assert any(r["until"] for r in retention) and any(r["reset_on_import"] for r in retention)
 
 
+def test_shapes_only_real_accounts_hold_are_read_as_definitions_write_them(
+    account: tuple[SeedReport, LiveState],
+) -> None:
+    by_key = {de.key: de.attributes for de in account[1]["DataExtension"].values()}
+    # Both a period and a date: the period (the service keeps it; it refuses a date next to one).
+    assert by_key["retention_period_and_date"]["retention"] == {
+        "policy": "individual_records",
+        "period": {"length": 6, "unit": "months"},
+        "until": None,
+        "reset_on_import": False,
+    }
+    assert by_key["no_fields_left"]["fields"] == []
+    assert by_key["triggered_send_template"]["template"] == "B6E8AE4C-3D93-49B1-B299-E0AE734213DD"
+    assert by_key["sendable_by_email_address"]["sendable"] == {
+        "field": "Email Address",
+        "subscriber_field": "Email Address",
+    }
+
+
 def test_names_keys_and_folders_are_odd_and_deep(account: tuple[SeedReport, LiveState]) -> None:
     live = account[1]
     keys = {de.key for de in live["DataExtension"].values()}

@@ -85,8 +85,8 @@ def test_generated_account_round_trips(tmp_path: Path, generated: tuple[SeedRepo
     assert server.writes() == []
     written = [line for line in retrieved.stdout.splitlines() if line.startswith("+ ")]
     assert len(written) > 250
-    for kind in ("DataExtension", "ImportDefinition", "QueryDefinition", "FilterDefinition", "DataExtract",
-                 "FileTransfer", "Automation", "Folder"):  # fmt: skip
+    for kind in ("DataExtension", "ImportDefinition", "QueryDefinition", "FilterDefinition", "FilterActivity",
+                 "DataExtract", "FileTransfer", "Automation", "Folder"):  # fmt: skip
         assert any(line.startswith(f"+ {kind} ") for line in written), kind
     assert len(list((tmp_path / "definitions").rglob("*.sql"))) > 10
 

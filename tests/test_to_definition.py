@@ -199,6 +199,55 @@ def test_data_extensions_round_trip(name: str, tmp_path: Path) -> None:
     assert_round_trip(DATA_EXTENSIONS[name], {}, tmp_path)
 
 
+# Shapes real accounts hold that the service does not let a client write, and how they read.
+ACCOUNT_SHAPES: dict[str, tuple[Live, dict[str, Any]]] = {
+    # The service refuses a date next to a period: the period is what it keeps, so it is what reads.
+    "a period and a date": (
+        data_extension(
+            DataRetentionPeriodLength=6,
+            DataRetentionPeriodUnitOfMeasure=5,
+            RowBasedRetention=True,
+            RetainUntil="5/9/2024 12:00:00 AM",
+        ),
+        {"retention": {"period": {"length": 6, "unit": "months"}, "policy": "individual_records"}},
+    ),
+    # Policy flags without a period or a date delete nothing: no retention.
+    "a policy without a period or a date": (data_extension(RowBasedRetention=True), {}),
+    "no fields": (data_extension([]), {"fields": []}),
+    "based on a template": (
+        data_extension(
+            Template={"CustomerKey": "B6E8AE4C-3D93-49B1-B299-E0AE734213DD"},
+            IsSendable=True,
+            SendableDataExtensionField={"Name": "SubscriberKey"},
+            SendableSubscriberField={"Name": "_SubscriberKey"},
+        ),
+        {
+            "sendable": {"field": "SubscriberKey", "subscriber_field": "Subscriber Key"},
+            "template": "B6E8AE4C-3D93-49B1-B299-E0AE734213DD",
+        },
+    ),
+    "sendable by e-mail address": (
+        data_extension(
+            [KEY_FIELD, field_row("Email Address", "EmailAddress", MaxLength=254)],
+            IsSendable=True,
+            SendableDataExtensionField={"Name": "Email Address"},
+            SendableSubscriberField={"Name": "_EmailAddress"},
+        ),
+        {"sendable": {"field": "Email Address", "subscriber_field": "Email Address"}},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ACCOUNT_SHAPES)
+def test_account_shapes_round_trip(name: str, tmp_path: Path) -> None:
+    obj, expected = ACCOUNT_SHAPES[name]
+    data = assert_round_trip(obj, {}, tmp_path)
+    for attribute in ("retention", "template", "sendable"):
+        assert data.get(attribute) == expected.get(attribute)
+    if "fields" in expected:
+        assert data["fields"] == expected["fields"]
+
+
 def test_a_data_extension_is_written_as_a_person_writes_it(tmp_path: Path) -> None:
     obj = data_extension(
         [
@@ -251,13 +300,6 @@ def test_data_extension_defaults_are_typed_only_when_they_read_back_the_same(tmp
         (data_extension(folder="Data Extensions/ CRM"), "starts or ends with a space"),
         (
             data_extension(
-                DataRetentionPeriodLength=6, DataRetentionPeriodUnitOfMeasure=5, RetainUntil="1/1/2027"
-            ),
-            "both a period and a date",
-        ),
-        (data_extension(RowBasedRetention=True), "neither a period nor a date"),
-        (
-            data_extension(
                 IsSendable=True,
                 SendableDataExtensionField={"Name": "SubscriberKey"},
                 SendableSubscriberField={"Name": "_SubscriberID"},
@@ -265,7 +307,6 @@ def test_data_extension_defaults_are_typed_only_when_they_read_back_the_same(tmp
             "subscriber attribute '_SubscriberID'",
         ),
         (data_extension([field_row("Id", "Number", IsPrimaryKey=True)]), "primary key field 'Id'"),
-        (data_extension([]), "no fields"),
     ],
 )
 def test_data_extensions_definitions_cannot_express(obj: Live, reason: str) -> None:

@@ -195,6 +195,7 @@ class DataExtensionHandler(ObjectHandler):
             raise rules.de_name_exists(name)
         if not item.fields:
             raise rules.de_fields_required()
+        rules.check_template(item.template_key)
         shapes = [rules.new_field_shape(spec) for spec in item.fields]
         rules.check_field_names_unique(shape.name for shape in shapes)
         if item.category_id is not None:

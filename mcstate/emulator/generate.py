@@ -52,6 +52,7 @@ SHARED_DE_ROOT = 3
 QUERY_ROOT = 4
 FILTER_ROOT = 5
 FILTER_ACTIVITY_ROOT = 6
+TRIGGERED_SEND_TEMPLATE = "B6E8AE4C-3D93-49B1-B299-E0AE734213DD"
 AUTOMATION_ROOT = 7
 
 SYNCHRONIZED_ROOT_NAME = "Synchronized Data Extensions"
@@ -395,6 +396,7 @@ class _Generator:
         testable: bool = False,
         retention: tuple[str, tuple[int, int] | None, str | None, bool] | None = None,
         description: str | None = None,
+        template: str | None = None,
     ) -> _DataExtension:
         key = self._unique_key("DataExtension", key)
         name = self._unique_name("DataExtension", name)
@@ -409,6 +411,8 @@ class _Generator:
         if sendable is not None:
             values["SendableDataExtensionField"] = {"Name": sendable[0]}
             values["SendableSubscriberField"] = {"Name": sendable[1]}
+        if template is not None:
+            values["Template"] = {"CustomerKey": template}
         if retention is not None:
             policy, period, until, reset = retention
             if period is not None:
@@ -727,6 +731,48 @@ class _Generator:
             folder=slashed,
         )
         self.report.not_representable.append(("DataExtension", inside.key, "folder name contains '/'"))
+
+    def account_shapes(self) -> None:
+        """Data extensions real accounts hold in shapes a client cannot create over the API (older tools,
+        the UI): a retention with both a period and a date, no fields at all; and those it can, based on a
+        template or sendable by e-mail address. mcstate manages them all. Other generated objects do not use
+        them (their fields are not what the generator made)."""
+        kept = list(self.data_extensions)
+        dated = self.data_extension(
+            "retention_period_and_date",
+            "Retention With a Period and a Date",
+            [{"Name": "Id", "FieldType": "Number", "IsPrimaryKey": True, "IsRequired": True}],
+            retention=("individual_records", (6, 5), None, False),
+        )
+        empty = self.data_extension(
+            "no_fields_left", "No Fields Left", [{"Name": "Gone", "FieldType": "Text", "MaxLength": 50}]
+        )
+        with self.store.transaction():
+            stored = self.store.data_extension(dated.object_id)
+            assert stored is not None
+            stored.retain_until = "5/9/2024 12:00:00 AM"
+            self.store.update_data_extension(stored)
+            for field in self.store.fields_of(empty.object_id):
+                self.store.delete_field(field.object_id)
+        self.data_extension(
+            "triggered_send_template",
+            "Based on the Triggered Send Template",
+            [
+                {"Name": "SubscriberKey", "FieldType": "Text", "MaxLength": 254, "IsPrimaryKey": True,
+                 "IsRequired": True},
+                {"Name": "EmailAddress", "FieldType": "EmailAddress", "MaxLength": 254},
+            ],
+            sendable=("SubscriberKey", "Subscriber Key"),
+            template=TRIGGERED_SEND_TEMPLATE,
+        )  # fmt: skip
+        self.data_extension(
+            "sendable_by_email_address",
+            "Sendable by Email Address",
+            [{"Name": "Email Address", "FieldType": "EmailAddress", "MaxLength": 254, "IsPrimaryKey": True,
+              "IsRequired": True}],
+            sendable=("Email Address", "Email Address"),
+        )  # fmt: skip
+        self.data_extensions = kept
 
     def _platform_folder(self, name: str, content_type: str) -> int:
         now = rules.server_now()
@@ -1417,6 +1463,7 @@ class _Generator:
         self.catalogue_data_extensions()
         self.random_data_extensions()
         self.unmanageable()
+        self.account_shapes()
         self.imports()
         self.queries()
         self.filters()

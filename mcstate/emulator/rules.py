@@ -342,6 +342,25 @@ def de_fields_required() -> ApiError:
     return ApiError(DE_VALIDATION, "A data extension requires at least one field.")
 
 
+DATA_EXTENSION_TEMPLATES: dict[str, str] = {
+    "086D14D3-5057-462B-AF33-01CA8D1FE87A": "DomainExclusion",
+    "B6E8AE4C-3D93-49B1-B299-E0AE734213DD": "TriggeredSendDataExtension",
+    "23471ECA-8710-4512-9296-040CA86FBD9E": "CONTEXTUAL_SUPPRESSION_LISTS",
+    "00A4369E-0B57-4EF2-BFFA-E3F23B4D1098": "SocialPages Default Template Extension",
+    "DAE95D91-762C-4124-B082-0433165ADD30": "AudienceBuilderResult",
+    "BE1B7591-BFA6-473F-A6CE-0E458204865B": "Event DE Template",
+}
+"""The data extension templates of an account (CustomerKey → Name), as a recorded Retrieve of
+DataExtensionTemplate lists them. Emulator's choices: these keys are the same in every account; a
+Template.CustomerKey that names none of them fails the Create with 310007; a template adds no fields of its
+own (the fields sent are the data extension's)."""
+
+
+def check_template(template_key: str | None) -> None:
+    if template_key and template_key.casefold() not in {key.casefold() for key in DATA_EXTENSION_TEMPLATES}:
+        raise ApiError(DE_VALIDATION, f"Template {template_key} was not found.")
+
+
 def check_category(category_id: int, folder: Folder | None) -> None:
     """CategoryID must be an existing folder for data extensions (emulator's choice of text)."""
     if folder is None or folder.content_type.casefold() not in DATA_EXTENSION_FOLDER_TYPES:

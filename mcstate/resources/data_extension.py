@@ -77,6 +77,7 @@ DE_PROPERTIES = [
     "DeleteAtEndOfRetentionPeriod",
     "RetainUntil",
     "CategoryID",
+    "Template.CustomerKey",
 ]
 FIELD_PROPERTIES = [
     "ObjectID",
@@ -167,7 +168,12 @@ def retention_from_service(row: Mapping[str, Any]) -> dict[str, Any] | None:
     period = None
     if length > 0 and unit in RETENTION_UNIT_NAMES:
         period = {"length": length, "unit": RETENTION_UNIT_NAMES[unit]}
-    if period is None and until is None and not row_based and not delete_at_end:
+    if period is not None:
+        # A period and a date together are read as the period: the service refuses a date next to a period
+        # on every write (and mcstate sends the date empty then), so the period is what a change keeps.
+        until = None
+    if period is None and until is None:
+        # Neither a period nor a date: nothing is ever deleted, whatever the policy flags say.
         return None
     if row_based:
         policy = "individual_records"
@@ -350,6 +356,7 @@ class DataExtensionType(KindDefaults):
                 else None
             ),
             "retention": _retention_from_definition(data.get("retention")),
+            "template": str(data["template"]) if data.get("template") else None,
             "fields": [normalize_field(field) for field in data["fields"]],
         }
         path: tuple[str | int, ...] = ("folder",) if "folder" in data else ()
@@ -427,7 +434,21 @@ class DataExtensionType(KindDefaults):
     def check_live(
         self, desired: Desired, declared: Mapping[str, Desired], live: Mapping[str, Mapping[str, Live]]
     ) -> LiveCheck:
-        return LiveCheck(tuple(account_name_conflicts(desired, live, "data extension")))
+        problems = account_name_conflicts(desired, live, "data extension")
+        from mcstate.desired import lookup_address  # the registry imports this module
+
+        exists = lookup_address(KIND, desired.key) in live.get(KIND, {})
+        if desired.document is not None and not desired.attributes["fields"] and not exists:
+            # An existing data extension without fields can be described (and kept); the service creates
+            # one only with at least one field.
+            problems.append(
+                desired.document.problem(
+                    ("fields",),
+                    "the data extension does not exist in the account, and the service creates a data "
+                    "extension only with at least one field",
+                )
+            )
+        return LiveCheck(tuple(problems))
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         rows = client.retrieve("DataExtension", DE_PROPERTIES)
@@ -473,6 +494,7 @@ class DataExtensionType(KindDefaults):
             "testable": _bool(row.get("IsTestable")),
             "sendable": sendable,
             "retention": retention_from_service(row),
+            "template": (row.get("Template") or {}).get("CustomerKey") or None,
             "fields": [field_from_service(f) for f in field_rows],
         }
         ids = {
@@ -511,8 +533,8 @@ class DataExtensionType(KindDefaults):
             if isinstance(written, NotRepresentable):
                 return written
             data["retention"] = written
-        if not attributes.get("fields"):
-            return NotRepresentable("it has no fields; a data extension definition needs at least one")
+        if attributes.get("template"):
+            data["template"] = attributes["template"]
         fields = []
         for field in attributes["fields"]:
             spec = _field_definition(field)
@@ -544,6 +566,13 @@ class DataExtensionType(KindDefaults):
                 )
                 replace_reasons.append(reason)
             changes.append(AttributeChange("retention", before.get("retention"), after["retention"], reason))
+        if before.get("template") != after.get("template"):
+            reason = (
+                "the template of a data extension cannot change in place; the data extension is re-created "
+                "and all its rows are lost"
+            )
+            replace_reasons.append(reason)
+            changes.append(AttributeChange("template", before.get("template"), after.get("template"), reason))
         field_changes, field_replace = _diff_fields(before["fields"], after["fields"])
         changes.extend(field_changes)
         replace_reasons.extend(field_replace)
@@ -606,6 +635,8 @@ class DataExtensionType(KindDefaults):
             "Description": after["description"],
         }
         props.update(_sendable_to_service(after["sendable"], after["testable"]))
+        if after.get("template"):
+            props["Template"] = {"CustomerKey": after["template"]}
         if after["retention"] is not None:
             props.update(retention_to_service(after["retention"]))
         props["Fields"] = {"Field": [_field_to_service(f, i) for i, f in enumerate(after["fields"])]}

@@ -109,7 +109,7 @@ def _populate(client: Client) -> None:
         "SendableSubscriberField": {"Name": "Subscriber Key"},
         "DataRetentionPeriodLength": 6,
         "DataRetentionPeriodUnitOfMeasure": 5,
-        "Template": {"CustomerKey": "TriggeredSendDataExtension"},
+        "Template": {"CustomerKey": "B6E8AE4C-3D93-49B1-B299-E0AE734213DD"},
         "Description": "all of it",
     }
     client.create(
