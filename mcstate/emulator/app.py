@@ -16,7 +16,9 @@ Routes (paths case-insensitive, as on the real IIS host):
 from __future__ import annotations
 
 import json
+import sys
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -195,6 +197,11 @@ class EmulatorApp:
                 if callable(drop):
                     drop()
                 raise ConnectionDropped("connection reset by the fault profile") from None
+            except Exception:
+                # A defect of the emulator: the client still gets the wire format of the route (a
+                # recognisable server fault), the traceback goes to the emulator's own error stream.
+                traceback.print_exc(file=sys.stderr)
+                reply = self._internal_error(path)
             self._log(method, path, reply, _content_length(environ))
         status = HTTPStatus(reply.status)
         start_response(
@@ -230,7 +237,7 @@ class EmulatorApp:
             return self._after(decision, _json(status, answer, operation="/v2/token"))
         if lowered == "/service.asmx":
             if method != "POST":
-                return _text(405, "The SOAP endpoint accepts POST only.")
+                return _Reply(405, fault("soap:Client", rules.SOAP_POST_ONLY), SOAP_CONTENT_TYPE)
             return self._soap(environ)
         if method == "GET" and lowered == "/etframework.wsdl":
             return self._wsdl(environ)
@@ -238,7 +245,7 @@ class EmulatorApp:
             return self._xsd(lowered[1:])
         if lowered.startswith(REST_PREFIXES):
             return self._rest(method, path, environ)
-        return _text(404, "Not Found")
+        return _json(404, {"message": f"No resource answers {method} {path}.", "errorcode": 404})
 
     def _rest(self, method: str, path: str, environ: Environ) -> _Reply:
         # Logged with the HTTP method as the operation and the route as the object type.
@@ -268,6 +275,11 @@ class EmulatorApp:
         )
         return self._after(decision, reply)
 
+    def _internal_error(self, path: str) -> _Reply:
+        if path.lower() == "/service.asmx":
+            return self._fault("soap:Server", rules.INTERNAL_ERROR)
+        return _json(500, {"message": rules.INTERNAL_ERROR, "errorcode": 0})
+
     def _wsdl(self, environ: Environ) -> _Reply:
         tree = etree.parse(str(self.wsdl_path), etree.XMLParser(no_network=True))
         for address in tree.iter(SOAP_ADDRESS):
@@ -285,10 +297,16 @@ class EmulatorApp:
 
     def _soap(self, environ: Environ) -> _Reply:
         actor = f"{base_url(environ)}Service.asmx"
+        content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().casefold()
+        if content_type not in rules.SOAP_CONTENT_TYPES:
+            _read_body(environ)
+            return self._fault("soap:Client", rules.unsupported_content_type(content_type))
         try:
             request = read_envelope(_read_body(environ))
         except RequestReadError as error:
             return self._fault("soap:Client", rules.unreadable_request(str(error)))
+        if request.envelope_namespace != rules.SOAP_11_ENVELOPE_NS:
+            return self._fault("soap:VersionMismatch", rules.version_mismatch(request.envelope_namespace))
         relates_to = request.message_id
         refusal = self.tokens.check_soap(request.headers)
         if refusal is not None:
@@ -319,7 +337,7 @@ class EmulatorApp:
             )
             return _Reply(500, expired, SOAP_CONTENT_TYPE, operation, object_types)
         if operation not in Service.REQUEST_ELEMENTS:
-            return self._fault("soap:Server", rules.unavailable_operation(operation), relates_to, operation)
+            return self._fault("soap:Client", rules.unavailable_operation(operation), relates_to, operation)
         expected = Service.REQUEST_ELEMENTS[operation]
         try:
             if request.body_name != expected:

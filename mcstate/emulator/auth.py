@@ -82,8 +82,15 @@ class Tokens:
                     username = (child.text or "").strip()
                 elif local == "Password":
                     password = child.text or ""
-            return None if self._credentials_ok(username, password) else rules.LOGIN_FAILED
+            return None if self._api_user_ok(username, password) else rules.LOGIN_FAILED
         return rules.LOGIN_FAILED
+
+    def _api_user_ok(self, username: str, password: str) -> bool:
+        """A WS-Security UsernameToken names an API user; the account has one only when credentials are
+        configured (rules.USERNAME_TOKEN_NEEDS_CREDENTIALS), never any name with any password."""
+        if self.client_id is None or self.client_secret is None:
+            return False
+        return self._credentials_ok(username, password)
 
     def check_token(self, token: str) -> str | None:
         if not token:

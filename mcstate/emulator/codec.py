@@ -141,6 +141,7 @@ class SoapRequest:
     headers: list[etree._Element]
     """Children of every soap:Header element, wherever the header stands in the envelope."""
     message_id: str | None
+    envelope_namespace: str = ""
 
     @property
     def body_name(self) -> str | None:
@@ -151,6 +152,9 @@ class SoapRequest:
         if self.body_element is None:
             raise RequestReadError("The SOAP Body is empty.")
         _check_types(self.body_element, schema)
+        body_type = schema.elements.get(etree.QName(self.body_element).localname)
+        if body_type is not None:
+            _check_integers(self.body_element, body_type, schema)
         return _to_node(self.body_element)
 
 
@@ -179,7 +183,48 @@ def read_envelope(data: bytes) -> SoapRequest:
     for header in headers:
         if etree.QName(header).localname == "MessageID":
             message_id = (header.text or "").strip() or None
-    return SoapRequest(body_element=body_element, headers=headers, message_id=message_id)
+    return SoapRequest(
+        body_element=body_element,
+        headers=headers,
+        message_id=message_id,
+        envelope_namespace=etree.QName(root).namespace or "",
+    )
+
+
+# The ranges .NET deserializes the WSDL's integer types into (Int32 for xsd:int, Int64 for xsd:long, ...).
+_INTEGER_RANGES: dict[str, tuple[str, int, int]] = {
+    "int": ("Int32", -(2**31), 2**31 - 1),
+    "long": ("Int64", -(2**63), 2**63 - 1),
+    "short": ("Int16", -(2**15), 2**15 - 1),
+    "byte": ("SByte", -(2**7), 2**7 - 1),
+}
+
+
+def _check_integers(element: etree._Element, type_name: str, schema: Schema) -> None:
+    """Every element the WSDL declares as an integer holds one that fits its .NET type, as the service's
+    deserializer requires (a value out of range is a Client fault, never stored)."""
+    type_name = _xsi_type(element) or type_name
+    if not schema.is_type(type_name):
+        return
+    declared = schema.child_map(type_name)
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        found = declared.get(etree.QName(child).localname)
+        if found is None:
+            continue
+        _, declaration = found
+        if declaration.type_name is not None:
+            _check_integers(child, declaration.type_name, schema)
+        elif declaration.xsd_type in _INTEGER_RANGES and child.get(f"{{{XSI_NS}}}nil") not in ("true", "1"):
+            dotnet, low, high = _INTEGER_RANGES[declaration.xsd_type]
+            text = (child.text or "").strip()
+            try:
+                value = int(text)
+            except ValueError:
+                raise RequestReadError("Input string was not in a correct format.") from None
+            if not low <= value <= high:
+                raise RequestReadError(f"Value was either too large or too small for an {dotnet}.")
 
 
 def _xsi_type(element: etree._Element) -> str | None:

@@ -371,8 +371,31 @@ class DataExtensionHandler(ObjectHandler):
                 store.insert_field(field)
             else:
                 store.update_field(field)
+        for field in added:
+            # A required field added with a default gives its default to the rows already there.
+            if field.is_required and field.default_value and store.count_rows(de.object_id):
+                value = rules.row_value(field, field.default_value, now)
+                if value is not None:
+                    store.fill_field(de.object_id, field.object_id, value)
         echoed = touched if item.fields is not None else None
         return Outcome(rules.DE_UPDATED, object=_echo(de, echoed, all_fields))
+
+    def update_add(self, store: Store, item: DataExtensionInput) -> Outcome:
+        """SaveAction UpdateAdd (documented for DataExtension): an update, or a create when the data
+        extension is not found by the ObjectID, CustomerKey or Name given."""
+        current, _ = _find(store, item)
+        if current is None and not item.object_id:
+            return self.create(store, item)
+        return self.update(store, item)
+
+    def update_children(self, store: Store, item: DataExtensionInput, container: str, action: str) -> Outcome:
+        """UpdateOptions Container DataExtensionField with Action DELETE drops the fields given (documented),
+        as Delete with Fields does."""
+        if container.casefold() != "dataextensionfield" or action.casefold() != "delete":
+            raise rules.unsupported_update_action(self.object_type, container, action)
+        if not item.fields:
+            raise rules.field_error("An UpdateOptions Action DELETE needs the fields to delete.")
+        return self.delete(store, item)
 
     # -- Delete -------------------------------------------------------------------------------------------
 

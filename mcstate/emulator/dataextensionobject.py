@@ -206,7 +206,7 @@ class _RowsOf(ObjectHandler):
     def __init__(self, target: _Target) -> None:
         self.target = target
         names = {f.name: rules.STRING for f in target.fields}
-        self.retrieve_properties = rules.RetrieveProperties(names, frozenset(names))
+        self.retrieve_properties = rules.RetrieveProperties(names, frozenset(names), rules.ROWS_OPERATORS)
 
     def rows(self, store: Store) -> list[Row]:
         return [self._row(number, values) for number, values in store.rows_of(self.target.de.object_id)]

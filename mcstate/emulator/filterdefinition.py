@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from mcstate.emulator import rules
 from mcstate.emulator.codec import XSI_TYPE, RequestReadError, XNode
@@ -141,6 +141,7 @@ def check_data_filter(part: dict[str, Any], fields: dict[str, tuple[str, str]]) 
 
 
 class FilterDefinitionHandler(ObjectHandler):
+    nested_types: ClassVar[dict[str, str]] = {"DataSource": "DataExtension"}
     object_type = "FilterDefinition"
     retrieve_properties = rules.FILTER_DEFINITION_PROPERTIES
 

@@ -22,19 +22,21 @@ class FilterError(Exception):
     """The filter cannot be applied; the message is the Retrieve's OverallStatus."""
 
 
-def compile_filter(node: XNode, properties: rules.RetrieveProperties) -> Predicate:
+def compile_filter(node: XNode, properties: rules.RetrieveProperties, object_type: str = "") -> Predicate:
     """A predicate for a Filter element; RequestReadError for values the service could not deserialize."""
     kind = node.xsi_type
     if kind is None:
         kind = "ComplexFilterPart" if node.has("LeftOperand") else "SimpleFilterPart"
     if kind == "ComplexFilterPart":
-        return _compile_complex(node, properties)
+        if not properties.complex_filters:
+            raise FilterError(rules.complex_filter_not_allowed(object_type))
+        return _compile_complex(node, properties, object_type)
     if kind == "SimpleFilterPart":
-        return _compile_simple(node, properties)
+        return _compile_simple(node, properties, object_type)
     raise FilterError(f"Error: The filter type {kind} is not supported for this retrieve")
 
 
-def _compile_complex(node: XNode, properties: rules.RetrieveProperties) -> Predicate:
+def _compile_complex(node: XNode, properties: rules.RetrieveProperties, object_type: str) -> Predicate:
     logical = (node.text_of("LogicalOperator") or "").strip()
     if logical not in ("AND", "OR"):
         raise RequestReadError(
@@ -44,10 +46,12 @@ def _compile_complex(node: XNode, properties: rules.RetrieveProperties) -> Predi
     for name in ("LeftOperand", "RightOperand"):
         child = node.get(name)
         if child is not None:
-            operands.append(compile_filter(child, properties))
+            operands.append(compile_filter(child, properties, object_type))
     additional = node.get("AdditionalOperands")
     if additional is not None:
-        operands.extend(compile_filter(operand, properties) for operand in additional.all("Operand"))
+        operands.extend(
+            compile_filter(operand, properties, object_type) for operand in additional.all("Operand")
+        )
     if not operands:
         raise FilterError("Error: A ComplexFilterPart requires a LeftOperand")
     if logical == "AND":
@@ -55,7 +59,7 @@ def _compile_complex(node: XNode, properties: rules.RetrieveProperties) -> Predi
     return lambda row: any(operand(row) for operand in operands)
 
 
-def _compile_simple(node: XNode, properties: rules.RetrieveProperties) -> Predicate:
+def _compile_simple(node: XNode, properties: rules.RetrieveProperties, object_type: str) -> Predicate:
     name = (node.text_of("Property") or "").strip()
     operator = (node.text_of("SimpleOperator") or "").strip()
     if operator not in rules.ALL_OPERATORS:
@@ -64,6 +68,8 @@ def _compile_simple(node: XNode, properties: rules.RetrieveProperties) -> Predic
         )
     if name not in properties.filterable:
         raise FilterError(rules.unfilterable_property(name))
+    if properties.operators is not None and operator not in properties.operators:
+        raise FilterError(rules.operator_not_allowed(operator, object_type))
     if operator not in rules.SUPPORTED_OPERATORS:
         raise FilterError(rules.unsupported_operator(operator, name))
     kind = properties.retrievable.get(name, rules.STRING)

@@ -26,6 +26,16 @@ class ApiError(Exception):
 
 # -- clock, account, transport ------------------------------------------------------------------------------
 
+SINGLE_BUSINESS_UNIT = True
+"""Emulator's choice: the emulated account is one business unit (MID ACCOUNT_MID). A Retrieve whose
+ClientIDs name only other business units finds nothing (OverallStatus OK, no results); QueryAllAccounts
+answers this unit's objects, each with its Client/ID, as recorded for QueryAllAccounts retrieves."""
+
+USERNAME_TOKEN_NEEDS_CREDENTIALS = True
+"""Emulator's choice: a WS-Security UsernameToken logs in only as the API user the emulator was started with
+(--client-id/--client-secret as user name and password); without configured credentials the account has no
+API user and every UsernameToken fails with the Security fault 'Login failed', as a wrong password does."""
+
 SERVER_UTC_OFFSET = timedelta(hours=-6)
 """Emulator's choice: the service's clock is US Central standard time (UTC-6), and dates are written
 without a zone, as the real service does."""
@@ -90,9 +100,46 @@ def unreadable_request(detail: str) -> str:
     return f"Server was unable to read request. ---> There is an error in the XML document. ---> {detail}"
 
 
+INTERNAL_ERROR = "An internal error occurred in the emulator; its log has the details."
+"""The answer to a request that hit a defect of the emulator (never expected: tests look for this text)."""
+
+SOAP_POST_ONLY = "The SOAP endpoint accepts POST only."
+"""Emulator's choice: a GET (or other method) of Service.asmx is a soap:Client fault with HTTP 405 (ASMX
+answers an HTML help page; the emulator keeps to the SOAP wire format)."""
+
+
 def unavailable_operation(operation: str) -> str:
-    """Emulator's choice: a real operation the emulator does not provide is a soap:Server fault."""
+    """Emulator's choice: a real operation the emulator does not provide (Perform, Schedule, Describe,
+    Extract, ...) is a soap:Client fault, never soap:Server: clients retry server faults as transient, and
+    sending the same request again cannot succeed."""
     return f"The {operation} operation is not available in the emulator."
+
+
+SOAP_11_ENVELOPE_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+def version_mismatch(namespace: str) -> str:
+    """The binding is SOAP 1.1 only (WSDL): an envelope in another namespace (SOAP 1.2) is answered with the
+    SOAP 1.1 VersionMismatch fault, as the SOAP 1.1 specification (4.4.1) has it. Emulator's choice of
+    text."""
+    return (
+        f"Possible SOAP version mismatch: Envelope namespace {namespace} was unexpected. "
+        f"Expecting {SOAP_11_ENVELOPE_NS}."
+    )
+
+
+SOAP_CONTENT_TYPES = frozenset({"text/xml"})
+"""Media types a SOAP 1.1 request may carry."""
+
+
+def unsupported_content_type(content_type: str) -> str:
+    """Emulator's choice: a request that is not text/xml (a JSON body, SOAP 1.2's application/soap+xml) is
+    refused with a soap:Client fault naming the media type (ASMX refuses such requests; its exact answer is
+    not recorded)."""
+    return (
+        f"Server was unable to process request. ---> The content type {content_type or '(none)'} is not "
+        "supported; a SOAP 1.1 request is text/xml."
+    )
 
 
 # -- operations and batches ---------------------------------------------------------------------------------
@@ -121,6 +168,21 @@ def overall_status(successes: Sequence[bool]) -> str:
 
 
 UNSUPPORTED_OPERATION_CODE = 5
+
+
+SAVE_ACTIONS = frozenset({"AddOnly", "Default", "Nothing", "UpdateAdd", "UpdateOnly", "Delete"})
+"""The SaveAction enumeration of the WSDL; other values are a deserialization fault."""
+
+
+def unsupported_update_action(object_type: str, container: str, action: str) -> ApiError:
+    """Emulator's choice: an UpdateOptions Action the emulator does not know for a type and container
+    (documented: DataExtension, Container DataExtensionField, Action DELETE) fails that object with the
+    general error 5."""
+    return ApiError(
+        UNSUPPORTED_OPERATION_CODE,
+        f"Cannot perform Update with Action {action or '(none)'} on Container {container or '(none)'} for "
+        f"objects of type {object_type}",
+    )
 
 
 def unsupported_operation(operation: str, object_type: str) -> ApiError:
@@ -210,10 +272,28 @@ ALL_OPERATORS = SUPPORTED_OPERATORS | {
 
 @dataclass(frozen=True)
 class RetrieveProperties:
-    """What a Retrieve of one object type may ask for and filter on, with each property's value type."""
+    """What a Retrieve of one object type may ask for and filter on, with each property's value type; the
+    operators its filters may use (None: every supported one) and whether ComplexFilterParts are allowed."""
 
     retrievable: dict[str, str]
     filterable: frozenset[str]
+    operators: frozenset[str] | None = None
+    complex_filters: bool = True
+
+
+def operator_not_allowed(operator: str, object_type: str) -> str:
+    """Emulator's choice of text: a documented operator restriction of an object type (DataExtensionObject
+    has no like; Automation filters equals and IN only)."""
+    return f"Error: The {operator} operator is not supported for {object_type} retrieves"
+
+
+def complex_filter_not_allowed(object_type: str) -> str:
+    """Emulator's choice of text: the documentation says Automation supports no complex filters."""
+    return f"Error: Complex filters are not supported for {object_type} retrieves"
+
+
+ROWS_OPERATORS = SUPPORTED_OPERATORS - {"like"}
+"""DataExtensionObject retrieves do not support like (documented)."""
 
 
 DATA_EXTENSION_PROPERTIES = RetrieveProperties(
@@ -953,6 +1033,8 @@ def check_import_definition(
         raise import_invalid("Name is required.")
     if not file_location_key.strip():
         raise import_invalid("RetrieveFileTransferLocation (a file location CustomerKey) is required.")
+    if file_location_by_key(file_location_key) is None:
+        raise import_invalid(f"The file location {file_location_key.strip()} was not found.")
     if not file_spec.strip():
         raise import_invalid("FileSpec is required.")
     if file_type == "Other" and not delimiter:
@@ -1211,7 +1293,13 @@ def rest_page(page: str | None, page_size: str | None) -> tuple[int, int]:
         raise rest_validation([(REST_INVALID_VALUE, "$page and $pageSize must be integers.")]) from None
     if number < 1 or size < 1:
         raise rest_validation([(REST_INVALID_VALUE, "$page and $pageSize must be 1 or more.")])
+    if number > REST_MAX_PAGE:
+        raise rest_validation([(REST_INVALID_VALUE, f"$page must be {REST_MAX_PAGE:,} or less.")])
     return number, min(size, REST_MAX_PAGE_SIZE)
+
+
+REST_MAX_PAGE = 2**31 - 1
+"""Emulator's choice: $page is an Int32, as the service's .NET parameters are; a larger one is refused."""
 
 
 def rest_timestamp(moment: datetime) -> str:
@@ -1420,6 +1508,16 @@ FILE_LOCATIONS: tuple[FileLocationSeed, ...] = (
 """Emulator's choice: every account has the two built-in locations (Salesforce Objects & Reports and the
 Enhanced FTP, with GUIDs made up here), plus one external SFTP location with the key crm_sftp, so that a
 transfer can also name a location other than the Enhanced FTP."""
+
+
+def file_location_by_key(key: str) -> FileLocationSeed | None:
+    """The location a CustomerKey names: a location the account set up by its key, a built-in one by its name
+    (the SOAP API names the Enhanced FTP "ExactTarget Enhanced FTP"). Emulator's choice: compared without
+    case, as the service compares keys."""
+    wanted = key.strip().casefold()
+    return next(
+        (seed for seed in FILE_LOCATIONS if (seed.customer_key or seed.name).casefold() == wanted), None
+    )
 
 
 def file_location(location_id: str) -> FileLocationSeed | None:
@@ -1747,8 +1845,11 @@ AUTOMATION_PROPERTIES = RetrieveProperties(
         "AutomationTasks": STRING,
     },
     filterable=frozenset({"ObjectID", "CustomerKey", "Name"}),
+    operators=frozenset({"equals", "IN"}),
+    complex_filters=False,
 )  # fmt: skip
-"""Emulator's choice: Retrieve answers the documented properties that the WSDL declares (ProgramID is not
+"""Documented: Automation retrieves filter with equals and IN only, without complex filters.
+Emulator's choice: Retrieve answers the documented properties that the WSDL declares (ProgramID is not
 in the WSDL; ObjectID is the same value) plus the whole Schedule and AutomationTasks, which the documented
 results carry. Filters on CustomerKey, Name and ObjectID, as documented (ProgramID)."""
 

@@ -28,6 +28,8 @@ class Child:
     """Name of the complex type of this element; None for simple content (strings, numbers, enums)."""
     many: bool
     nillable: bool
+    xsd_type: str | None = None
+    """The XML Schema built-in type of simple content (int, long, boolean, ...), None otherwise."""
 
 
 @dataclass
@@ -133,6 +135,7 @@ class Schema:
         elif kind == "element":
             name = node.get("name", "")
             type_attr = node.get("type")
+            xsd_type: str | None = None
             type_name: str | None
             if type_attr is None:
                 inline = _first(node, "complexType")
@@ -143,6 +146,7 @@ class Schema:
                     self._read_complex_type(inline, type_name)
             elif _is_xsd(node, type_attr):
                 type_name = None
+                xsd_type = _local_type(type_attr)
             else:
                 local = _local_type(type_attr)
                 type_name = None if local in self._simple_types else local
@@ -152,6 +156,7 @@ class Schema:
                     type_name=type_name,
                     many=node.get("maxOccurs", "1") not in ("0", "1"),
                     nillable=node.get("nillable") == "true",
+                    xsd_type=xsd_type,
                 )
             )
 

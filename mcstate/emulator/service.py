@@ -58,10 +58,19 @@ class ObjectHandler:
         ignores the option and updates."""
         return self.update(store, item)
 
+    def update_children(self, store: Store, item: Any, container: str, action: str) -> Outcome:
+        """Update with UpdateOptions Container and Action (DataExtension: Container DataExtensionField,
+        Action DELETE drops the fields given). A type or container without such an action refuses it."""
+        raise rules.unsupported_update_action(self.object_type, container, action)
+
     def bind(self, store: Store, argument: str) -> ObjectHandler | None:
         """The handler of Retrieve ObjectType '<type>[argument]' (the rows of one data extension); None when
         the type takes no argument or the argument names nothing."""
         return None
+
+    nested_types: ClassVar[dict[str, str]] = {}
+    """The concrete type of nested objects declared as a base type (FilterDefinition.DataSource is an
+    APIObject that is a DataExtension): written with their xsi:type when a Retrieve asks for their parts."""
 
     def project(self, row: Mapping[str, Any], properties: Sequence[str]) -> dict[str, Any]:
         """A Retrieve result: only the requested properties that have a value, nested by dotted paths."""
@@ -72,8 +81,9 @@ class ObjectHandler:
                 continue
             target = result
             parts = path.split(".")
-            for part in parts[:-1]:
-                target = target.setdefault(part, {})
+            for depth, part in enumerate(parts[:-1], start=1):
+                nested_type = self.nested_types.get(".".join(parts[:depth]))
+                target = target.setdefault(part, {XSI_TYPE: nested_type} if nested_type else {})
             target[parts[-1]] = value
         return result
 
@@ -153,7 +163,9 @@ class Service:
         objects = body.all("Objects")
         if not objects:
             raise RequestReadError("The request specifies no Objects.")
-        upsert = _upsert_types(body.get("Options")) if operation == "Update" else set()
+        options = body.get("Options")
+        upsert = _upsert_types(options) if operation == "Update" else set()
+        container, action = _container_action(options) if operation == "Update" else ("", "")
         prepared = []
         for node in objects:
             handler = self._handler(node.xsi_type)
@@ -170,7 +182,10 @@ class Service:
                 if upsert & {"*", handler.object_type}:
                     method = "update_add"
                 with self.store.transaction():
-                    outcome = getattr(handler, method)(self.store, item)
+                    if action:
+                        outcome = handler.update_children(self.store, item, container, action)
+                    else:
+                        outcome = getattr(handler, method)(self.store, item)
             except rules.ApiError as error:
                 result.update(StatusCode="Error", StatusMessage=error.message, ErrorCode=error.code)
                 if operation == "Create":
@@ -231,12 +246,20 @@ class Service:
             return rules.unknown_properties(object_type, unknown), request_id, []
         filter_node = request.get("Filter")
         try:
-            predicate = compile_filter(filter_node, spec) if filter_node is not None else None
+            predicate = compile_filter(filter_node, spec, object_type) if filter_node is not None else None
         except FilterError as error:
             return str(error), request_id, []
+        query_all = (request.text_of("QueryAllAccounts") or "").strip().casefold() in ("true", "1")
+        client_ids = _client_ids(request)
+        if not query_all and client_ids and rules.ACCOUNT_MID not in client_ids:
+            # One business unit: a Retrieve narrowed to other business units finds nothing.
+            return rules.OVERALL_OK, request_id, []
         rows = self._candidate_rows(handler, filter_node)
         if predicate is not None:
             rows = [row for row in rows if predicate(row)]
+        if query_all and "Client.ID" in spec.retrievable and "Client.ID" not in properties:
+            # Results of every business unit say which one each comes from (Client/ID), as recorded.
+            properties = ["Client.ID", *properties]
         size = rules.page_size(batch_size)
         page = rows[:size]
         if len(rows) > size:
@@ -314,14 +337,41 @@ class Service:
         return Response(body_xml, [], 0, 1)
 
 
+def _client_ids(request: XNode) -> set[int]:
+    """The business units a Retrieve names in ClientIDs (ID, or the deprecated ClientID)."""
+    found = set()
+    for client in request.all("ClientIDs"):
+        for name in ("ID", "ClientID"):
+            text = (client.text_of(name) or "").strip()
+            if text:
+                try:
+                    found.add(int(text))
+                except ValueError:
+                    raise RequestReadError("Input string was not in a correct format.") from None
+    return found
+
+
 def _upsert_types(options: XNode | None) -> set[str]:
     """The PropertyNames of Options/SaveOptions/SaveOption with SaveAction UpdateAdd ('*' or a type name):
-    an Update of those types adds the objects it does not find."""
+    an Update of those types adds the objects it does not find. A SaveAction outside the WSDL's enumeration
+    cannot be deserialized."""
     saves = options.get("SaveOptions") if options is not None else None
     if saves is None:
         return set()
-    return {
-        (option.text_of("PropertyName") or "").strip()
-        for option in saves.all("SaveOption")
-        if (option.text_of("SaveAction") or "").strip() == "UpdateAdd"
-    }
+    found = set()
+    for option in saves.all("SaveOption"):
+        save_action = (option.text_of("SaveAction") or "").strip()
+        if save_action not in rules.SAVE_ACTIONS:
+            raise RequestReadError(
+                f"Instance validation error: '{save_action}' is not a valid value for SaveAction."
+            )
+        if save_action == "UpdateAdd":
+            found.add((option.text_of("PropertyName") or "").strip())
+    return found
+
+
+def _container_action(options: XNode | None) -> tuple[str, str]:
+    """UpdateOptions Container and Action ('' when absent)."""
+    if options is None:
+        return "", ""
+    return (options.text_of("Container") or "").strip(), (options.text_of("Action") or "").strip()

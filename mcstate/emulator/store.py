@@ -731,6 +731,13 @@ class Store:
             "UPDATE data_extension_rows SET row_values = ? WHERE seq = ?", (json.dumps(values), number)
         )
 
+    def fill_field(self, de_object_id: str, field_object_id: str, value: str) -> None:
+        """Give every row of a data extension `value` in a field (a required field added with a default)."""
+        self._execute(
+            "UPDATE data_extension_rows SET row_values = json_set(row_values, ?, ?) WHERE de_object_id = ?",
+            (f'$."{field_object_id}"', value, de_object_id),
+        )
+
     def delete_row(self, number: int) -> None:
         self._execute("DELETE FROM data_extension_rows WHERE seq = ?", (number,))
 

@@ -125,13 +125,17 @@ def test_fueloauth_without_namespace_and_header_after_body(client: Client) -> No
         f"<s:Header><fueloauth>{client.token}</fueloauth></s:Header></s:Envelope>"
     )
     response = client.http.post(
-        client.base_url + "Service.asmx", data=unqualified, headers={"SOAPAction": "GetSystemStatus"}
+        client.base_url + "Service.asmx",
+        data=unqualified,
+        headers={"SOAPAction": "GetSystemStatus", "Content-Type": "text/xml"},
     )
     assert response.status_code == 200
     assert client.post("GetSystemStatus", STATUS_BODY, header_after_body=True).status_code == 200
     other_namespace = unqualified.replace("<fueloauth>", '<fueloauth xmlns="urn:other">')
     response = client.http.post(
-        client.base_url + "Service.asmx", data=other_namespace, headers={"SOAPAction": "GetSystemStatus"}
+        client.base_url + "Service.asmx",
+        data=other_namespace,
+        headers={"SOAPAction": "GetSystemStatus", "Content-Type": "text/xml"},
     )
     assert_security_fault(response)
 
@@ -145,7 +149,9 @@ def test_username_token(guarded: EmulatorServer) -> None:
             f"</wsse:Security></s:Header><s:Body>{STATUS_BODY}</s:Body></s:Envelope>"
         )
         return requests.post(
-            guarded.base_url + "Service.asmx", data=request, headers={"SOAPAction": "GetSystemStatus"}
+            guarded.base_url + "Service.asmx",
+            data=request,
+            headers={"SOAPAction": "GetSystemStatus", "Content-Type": "text/xml"},
         )
 
     assert call("right").status_code == 200
@@ -173,7 +179,7 @@ def test_soap_action_is_case_insensitive_and_falls_back_to_the_body(client: Clie
     upper_path = client.http.post(
         client.base_url + "SERVICE.ASMX",
         data=envelope(RETRIEVE_DE, client.token),
-        headers={"SOAPAction": "Retrieve"},
+        headers={"SOAPAction": "Retrieve", "Content-Type": "text/xml"},
     )
     assert upper_path.status_code == 200
 
@@ -187,9 +193,19 @@ def test_unknown_action(client: Client) -> None:
     )
 
 
-def test_operation_not_provided(client: Client) -> None:
-    reply = client.call("Perform", f'<PerformRequestMsg xmlns="{TNS}"/>')
-    assert reply.status == 500 and reply.fault[0] == "soap:Server"
+def test_operation_not_provided_is_a_client_fault_that_retrying_cannot_cure(client: Client) -> None:
+    for operation, element in (
+        ("Perform", "PerformRequestMsg"),
+        ("Schedule", "ScheduleRequestMsg"),
+        ("Describe", "DefinitionRequestMsg"),
+        ("Extract", "ExtractRequestMsg"),
+        ("Query", "QueryRequestMsg"),
+        ("Configure", "ConfigureRequestMsg"),
+        ("Execute", "ExecuteRequestMsg"),
+        ("VersionInfo", "VersionInfoRequestMsg"),
+    ):
+        reply = client.call(operation, f'<{element} xmlns="{TNS}"/>')
+        assert reply.status == 500 and reply.fault[0] == "soap:Client", operation
 
 
 def test_body_must_match_the_action(client: Client) -> None:
@@ -204,7 +220,9 @@ def test_body_must_match_the_action(client: Client) -> None:
 
 def test_malformed_xml(client: Client) -> None:
     response = client.http.post(
-        client.base_url + "Service.asmx", data=b"<s:Envelope", headers={"SOAPAction": "Retrieve"}
+        client.base_url + "Service.asmx",
+        data=b"<s:Envelope",
+        headers={"SOAPAction": "Retrieve", "Content-Type": "text/xml"},
     )
     assert response.status_code == 500
     code, message = Reply(response).fault

@@ -168,7 +168,9 @@ def test_envelope_style(client: Client) -> None:
         "</s:Envelope>"
     )
     response = client.http.post(
-        client.base_url + "Service.asmx", data=request, headers={"SOAPAction": "Retrieve"}
+        client.base_url + "Service.asmx",
+        data=request,
+        headers={"SOAPAction": "Retrieve", "Content-Type": "text/xml"},
     )
     assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
     text = response.text
