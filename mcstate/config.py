@@ -14,6 +14,7 @@ import yaml
 from mcstate.client.parallel import DEFAULT_MAX_CONCURRENCY
 from mcstate.client.retry import DEFAULT_POLICY, SETTINGS, RetryPolicy
 from mcstate.errors import ConfigError
+from mcstate.project_files import ProjectFileError, check_inside
 
 CONFIG_FILE = "mcstate.yaml"
 ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
@@ -148,7 +149,8 @@ def load_project(path: Path) -> Project:
     targets_data = data.get("targets")
     if not isinstance(targets_data, Mapping) or not targets_data:
         raise ConfigError(f"{where('targets')}: must name at least one target")
-    targets = {str(name): _target(where, str(name), spec) for name, spec in targets_data.items()}
+    root = path.resolve().parent
+    targets = {str(name): _target(where, str(name), spec, root) for name, spec in targets_data.items()}
     default = data.get("default_target")
     if default is None:
         if len(targets) != 1:
@@ -161,11 +163,14 @@ def load_project(path: Path) -> Project:
     definitions = data.get("definitions", "definitions")
     if not isinstance(definitions, str) or not definitions:
         raise ConfigError(f"{where('definitions')}: must be a directory path")
-    root = path.resolve().parent
+    try:
+        check_inside(root / definitions, root, definitions)
+    except ProjectFileError as error:
+        raise ConfigError(f"{where('definitions')}: {error}") from None
     return Project(root, path.resolve(), root / definitions, targets, str(default))
 
 
-def _target(where: _Where, name: str, spec: Any) -> Target:
+def _target(where: _Where, name: str, spec: Any, root: Path) -> Target:
     def at(*field: str) -> str:
         return where("targets", name, *field)
 
@@ -179,6 +184,10 @@ def _target(where: _Where, name: str, spec: Any) -> Target:
         database = spec["emulator"]
         if not isinstance(database, str) or not database:
             raise ConfigError(f"{at('emulator')}: expected the path of the emulator's SQLite file")
+        try:
+            check_inside(root / database, root, database)
+        except ProjectFileError as error:
+            raise ConfigError(f"{at('emulator')}: {error}") from None
         return EmulatorTarget(name, Path(database))
     unknown = sorted(keys - ACCOUNT_FIELDS)
     if unknown:

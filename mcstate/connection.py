@@ -12,6 +12,8 @@ from mcstate.client.rest import RestClient
 from mcstate.client.retry import Retrier
 from mcstate.client.soap import SoapClient
 from mcstate.config import AccountTarget, EmulatorTarget, Project, Target
+from mcstate.errors import ConfigError
+from mcstate.project_files import ProjectFileError, check_inside
 
 # The embedded emulator answers in-process under this base URL; no socket is ever opened for it.
 EMBEDDED_URL = "http://embedded.mcstate/"
@@ -20,8 +22,36 @@ EMBEDDED_CREDENTIALS = Credentials("embedded", "embedded")
 
 def connect(project: Project, target: Target) -> AccountClient:
     if isinstance(target, EmulatorTarget):
-        return _embedded(project.root / target.database)
+        return _embedded(emulator_database(project, target))
     return _account(target)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def emulator_database(project: Project, target: EmulatorTarget) -> Path:
+    """The emulator's database file, checked: inside the project, and a SQLite file when it exists."""
+    shown = str(target.database)
+    try:
+        path = check_inside(project.root / target.database, project.root, shown)
+    except ProjectFileError as error:
+        raise ConfigError(f"target '{target.name}': emulator: {error}") from None
+    if path.is_dir():
+        raise ConfigError(f"target '{target.name}': emulator: '{shown}' is a folder; name a database file")
+    if path.exists():
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as error:
+            raise ConfigError(
+                f"target '{target.name}': emulator: cannot read '{shown}': {error.strerror or error}"
+            ) from None
+        if header and header != SQLITE_HEADER:
+            raise ConfigError(
+                f"target '{target.name}': emulator: '{shown}' is not an emulator database (not a SQLite "
+                "file); name a new file, or remove this one"
+            )
+    return path
 
 
 def _embedded(database: Path) -> AccountClient:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 def load_desired(project: Project) -> DesiredState:
     """Read, validate and normalize the definitions; raises DefinitionError before any network call."""
-    documents = load_documents(project.definitions, declarable())
+    documents = load_documents(project.definitions, declarable(), project_root=project.root)
     return build_desired(documents)
 
 

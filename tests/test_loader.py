@@ -216,7 +216,8 @@ def test_alias_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     write(tmp_path / "definitions" / "bomb.yaml", "\n".join(lines) + "\n")
 
     with pytest.raises(
-        DefinitionError, match=r"more than 1,000 values .with aliases, an alias is probably expanded"
+        DefinitionError,
+        match=r"more than 1,000 values .with aliases or '<<' merge keys, one is probably expanded",
     ):
         load(tmp_path / "definitions")
 

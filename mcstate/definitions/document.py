@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mcstate.errors import Location, Problem
@@ -32,6 +33,13 @@ class Document:
     index: int = 0
     # (line, column), 1-based, of every mapping value and list item; () is the document itself.
     positions: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+    # The project folder: files the definition names (sql_file) must be inside it. Empty: the folder of
+    # the definitions file.
+    root: str = ""
+
+    @property
+    def project_root(self) -> Path:
+        return Path(self.root) if self.root else Path(self.file).parent
 
     @property
     def key(self) -> str:

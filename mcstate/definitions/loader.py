@@ -21,6 +21,7 @@ from mcstate.definitions.compiled_schema import compile_schema
 from mcstate.definitions.document import DocPath, Document, format_path
 from mcstate.definitions.schemas import load_schema
 from mcstate.errors import DefinitionError, Location, Problem
+from mcstate.project_files import WalkProblem, is_inside, walk_files
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # libyaml reports reader errors as byte offsets into the UTF-8 text, the pure loader as character offsets.
@@ -52,8 +53,12 @@ _MAP, _SEQ, _STR, _NULL, _MERGE, _TIMESTAMP = (
     _TAG + name for name in ("map", "seq", "str", "null", "merge", "timestamp")
 )
 
-# Far more than any real definitions file; stops alias bombs ("billion laughs") from eating the memory.
+# Far more than any real definitions file; stops alias bombs ("billion laughs") and merge-key bombs from
+# eating the memory and the time. Every value built and every merged key counts, per document, per file and
+# per project (a 30,000-data-extension project builds about 6 million values).
 _MAX_VALUES_PER_DOCUMENT = 500_000
+_MAX_VALUES_PER_FILE = 2_000_000
+_MAX_VALUES_PER_PROJECT = 12_000_000
 # Far beyond any real definition (a data extension of 4,000 fields is about 300 KB); refusing larger files
 # before parsing keeps a stray export or a generated file from stalling every command.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -62,20 +67,39 @@ Position = tuple[int, int]
 
 
 def load_documents(
-    root: Path, schemas: Mapping[str, str], *, display_base: Path | None = None
+    root: Path,
+    schemas: Mapping[str, str],
+    *,
+    display_base: Path | None = None,
+    project_root: Path | None = None,
 ) -> list[Document]:
     """Every definition under `root`, in file order then document order, exactly as written.
 
     `schemas` maps each kind to the file name of its JSON Schema. Defaults are not filled in: `data` holds
-    what the user wrote and nothing else. Raises DefinitionError with every problem found, in every file.
+    what the user wrote and nothing else. Files are read only inside `project_root` (by default `root`
+    itself, or the folder of a single file). Raises DefinitionError with every problem found, in every file.
     """
     base = Path.cwd() if display_base is None else display_base
+    if project_root is None:
+        project_root = root if root.is_dir() else root.parent
     problems: list[Problem] = []
     documents: list[Document] = []
+    project_budget = _Budget(_MAX_VALUES_PER_PROJECT, "the definitions together have")
     if not root.exists():
         raise DefinitionError([Problem(Location(_display(root, base)), "no such file or directory")])
-    for path in _yaml_files(root):
-        file_documents, file_problems = _load_file(path, _display(path, base), schemas)
+    if not is_inside(root, project_root):
+        message = "is outside the project folder; definitions are read only inside the project folder"
+        raise DefinitionError([Problem(Location(_display(root, base)), message)])
+    for path, walk_problem in _yaml_files(root, project_root):
+        if walk_problem is not None:
+            problems.append(Problem(Location(_display(path, base)), walk_problem.message))
+            continue
+        file_documents, file_problems = _load_file(path, _display(path, base), schemas, project_budget)
+        if project_budget.exhausted:
+            problems.extend(file_problems)
+            break
+        for document in file_documents:
+            document.root = str(project_root)
         documents.extend(file_documents)
         problems.extend(file_problems)
     problems.extend(_duplicate_keys(documents))
@@ -84,18 +108,10 @@ def load_documents(
     return documents
 
 
-def _yaml_files(root: Path) -> list[Path]:
+def _yaml_files(root: Path, project_root: Path) -> list[tuple[Path, WalkProblem | None]]:
     if root.is_file():
-        return [root]
-    found = [
-        path
-        for path in root.rglob("*")
-        if path.suffix in (".yaml", ".yml")
-        # Hidden entries are editor and VCS leftovers (.#x.yaml lock links, .git), never definitions.
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
-        and path.is_file()
-    ]
-    return sorted(found, key=lambda path: path.relative_to(root).parts)
+        return [(root, None)]
+    return list(walk_files(root, project_root, lambda path: path.suffix in (".yaml", ".yml")))
 
 
 def _display(path: Path, base: Path) -> str:
@@ -110,7 +126,9 @@ def _display(path: Path, base: Path) -> str:
 # --- one file ---------------------------------------------------------------------------------------
 
 
-def _load_file(path: Path, file: str, schemas: Mapping[str, str]) -> tuple[list[Document], list[Problem]]:
+def _load_file(
+    path: Path, file: str, schemas: Mapping[str, str], project_budget: _Budget | None = None
+) -> tuple[list[Document], list[Problem]]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -131,16 +149,22 @@ def _load_file(path: Path, file: str, schemas: Mapping[str, str]) -> tuple[list[
     documents: list[Document] = []
     problems: list[Problem] = []
     loader: yaml.SafeLoader | None = None
+    file_budget = _Budget(_MAX_VALUES_PER_FILE, "the file has")
+    budgets = (project_budget,) if project_budget is not None else ()
     try:
         loader = _Loader(text)
         index = 0
         while loader.check_node():
             node = loader.get_node()
             if node is not None and not _is_empty(node):
-                document, document_problems = _load_document(node, file, index, schemas, loader)
+                document, document_problems = _load_document(
+                    node, file, index, schemas, loader, (file_budget, *budgets)
+                )
                 problems.extend(document_problems)
                 if document is not None:
                     documents.append(document)
+                if file_budget.exhausted or any(budget.exhausted for budget in budgets):
+                    break
             index += 1
     except yaml.MarkedYAMLError as error:
         problems.append(_syntax_problem(error, text, file))
@@ -253,7 +277,26 @@ def _text_at(lines: list[str], line: int, column: int) -> str:
 
 
 class _TooBig(Exception):
-    pass
+    """A budget of values ran out; the message says which."""
+
+
+class _Budget:
+    """How many values (built, or merged in by '<<') a document, a file or the project may have."""
+
+    def __init__(self, limit: int, holder: str) -> None:
+        self.limit = limit
+        self.holder = holder
+        self.spent = 0
+        self.exhausted = False
+
+    def spend(self) -> None:
+        self.spent += 1
+        if self.spent > self.limit:
+            self.exhausted = True
+            raise _TooBig(
+                f"{self.holder} more than {self.limit:,} values (with aliases or '<<' merge keys, one is "
+                "probably expanded too many times)"
+            )
 
 
 class _Builder:
@@ -263,23 +306,22 @@ class _Builder:
     the constructor silently keeps the last one.
     """
 
-    def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
+    def __init__(self, file: str, loader: yaml.SafeLoader, budgets: tuple[_Budget, ...] = ()) -> None:
         self.file = file
         self.loader = loader
+        self.budgets = (_Budget(_MAX_VALUES_PER_DOCUMENT, "the document has"), *budgets)
         self.problems: list[Problem] = []
         self.positions: dict[DocPath, Position] = {}
         self.key_positions: dict[DocPath, Position] = {}
         self._active: set[int] = set()
-        self._count = 0
 
     def problem(self, node: yaml.Node, path: DocPath, message: str) -> None:
         line, column = _position(node)
         self.problems.append(Problem(Location(self.file, line, column), message, format_path(path)))
 
     def build(self, node: yaml.Node, path: DocPath) -> Any:
-        self._count += 1
-        if self._count > _MAX_VALUES_PER_DOCUMENT:
-            raise _TooBig
+        for budget in self.budgets:
+            budget.spend()
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         if id(node) in self._active:
@@ -346,7 +388,11 @@ class _Builder:
                     continue
                 self._active.add(id(source))
                 try:
-                    yield from (pair for pair in source.value if pair[0].tag != _MERGE)
+                    for pair in source.value:
+                        for budget in self.budgets:
+                            budget.spend()
+                        if pair[0].tag != _MERGE:
+                            yield pair
                     yield from self._merged_pairs(source, path)
                 finally:
                     self._active.discard(id(source))
@@ -401,18 +447,19 @@ def _short_tag(tag: str) -> str:
 
 
 def _load_document(
-    node: yaml.Node, file: str, index: int, schemas: Mapping[str, str], loader: yaml.SafeLoader
+    node: yaml.Node,
+    file: str,
+    index: int,
+    schemas: Mapping[str, str],
+    loader: yaml.SafeLoader,
+    budgets: tuple[_Budget, ...] = (),
 ) -> tuple[Document | None, list[Problem]]:
-    builder = _Builder(file, loader)
+    builder = _Builder(file, loader, budgets)
     start = _position(node)
     try:
         data = builder.build(node, ())
-    except _TooBig:
-        message = (
-            f"the document has more than {_MAX_VALUES_PER_DOCUMENT:,} values "
-            "(with aliases, an alias is probably expanded too many times)"
-        )
-        return None, [Problem(Location(file, *start), message)]
+    except _TooBig as too_big:
+        return None, [Problem(Location(file, *start), str(too_big))]
     problems = builder.problems
     positions = {(): start, **builder.positions}
     if not isinstance(data, dict):

@@ -21,6 +21,7 @@ from mcstate.client.filters import equals
 from mcstate.definitions.document import Document
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
+from mcstate.project_files import ProjectFileError, read_text
 from mcstate.resources.base import (
     ApplyContext,
     Definition,
@@ -99,16 +100,13 @@ def sql_file_path(document: Document) -> Path:
 
 
 def read_sql_file(document: Document) -> tuple[str | None, str | None]:
-    """(text, None), or (None, why it cannot be read)."""
+    """(text, None), or (None, why it cannot be read): the file must be a regular file inside the project,
+    of bounded size (mcstate.project_files)."""
     path = sql_file_path(document)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, f"SQL file '{document.data['sql_file']}' not found (looked for {path.as_posix()})"
-    except UnicodeDecodeError:
-        return None, f"SQL file '{path.as_posix()}' is not valid UTF-8; save it as UTF-8"
-    except OSError as error:
-        return None, f"cannot read SQL file '{path.as_posix()}': {error.strerror or error}"
+        text = read_text(path, document.project_root, str(document.data["sql_file"]))
+    except ProjectFileError as error:
+        return None, f"SQL file {error}"
     if not text.strip():
         return None, f"SQL file '{path.as_posix()}' is empty"
     return text, None
