@@ -126,6 +126,17 @@ def parse_targets(
     return (names[0] if names else None), Selection(tuple(objects), tuple(excluded))
 
 
+def _echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Everything mcstate prints goes out here: secrets redacted (a service message may quote a token), and
+    control characters from definitions or the account escaped (only mcstate's own colour codes pass)."""
+    from mcstate.client.debug_log import redact
+    from mcstate.render.safe import printable
+    from mcstate.render.text_view import COLOR_CODES
+
+    allowed = COLOR_CODES if not err and _color() else ()
+    typer.echo(printable(redact(str(message)), allowed), err=err, nl=nl)
+
+
 def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
@@ -144,7 +155,7 @@ def validate(config: ConfigOption = None) -> None:
     project = _project(config)
     desired = engine.load_desired(project)
     declared = sum(1 for obj in desired if obj.document is not None)
-    typer.echo(f"The definitions are valid: {declared} object(s) in {project.definitions.name}/.")
+    _echo(f"The definitions are valid: {declared} object(s) in {project.definitions.name}/.")
 
 
 @app.command()
@@ -182,7 +193,7 @@ def plan(
         from mcstate.saved_plan import save_plan
 
         save_plan(out, result, definitions)
-        typer.echo(f"Saved the plan to {out}; apply exactly this plan with `mcstate apply {out}`.", err=True)
+        _echo(f"Saved the plan to {out}; apply exactly this plan with `mcstate apply {out}`.", err=True)
     _render(result, output_format)
     if detailed_exitcode and not result.empty:
         raise typer.Exit(EXIT_CHANGES)
@@ -198,15 +209,15 @@ def _render(result: Plan, output_format: PlanFormat) -> None:
     if output_format is PlanFormat.json:
         from mcstate.render.json_view import render_plan
 
-        typer.echo(render_plan(result), nl=False)
+        _echo(render_plan(result), nl=False)
     elif output_format is PlanFormat.markdown:
         from mcstate.render.markdown_view import render_plan as render_markdown
 
-        typer.echo(render_markdown(result), nl=False)
+        _echo(render_markdown(result), nl=False)
     else:
         from mcstate.render.text_view import render_plan as render_text
 
-        typer.echo(render_text(result, color=_color()), nl=False)
+        _echo(render_text(result, color=_color()), nl=False)
 
 
 @app.command()
@@ -260,7 +271,7 @@ def apply(
         result = limit_plan(engine.plan(desired, client, chosen.name, prune=prune), selection, desired)
     else:
         result = _fresh_saved_plan(plan_file, desired, client, chosen.name)
-    typer.echo(render_plan(result, color=_color()), nl=False)
+    _echo(render_plan(result, color=_color()), nl=False)
     if result.empty:
         return
     check_allowed(result, allow_destructive)
@@ -269,7 +280,7 @@ def apply(
             raise McstateError("not applying: pass --auto-approve to apply without a terminal to confirm on")
         answer = typer.prompt(f"Apply these changes to target {chosen.name!r}? Only 'yes' is accepted")
         if answer.strip() != "yes":
-            typer.echo("Apply cancelled; nothing was changed.")
+            _echo("Apply cancelled; nothing was changed.")
             raise typer.Exit(1)
     outcome = engine.apply(result, desired, client, allow_destructive=allow_destructive)
     report = outcome.report
@@ -298,7 +309,7 @@ def apply(
     if unrecorded:
         raise unrecorded[0]
     counts = result.summary()
-    typer.echo(
+    _echo(
         f"Apply complete: {counts['create']} created, {counts['update']} updated, "
         f"{counts['replace']} re-created, {counts['delete']} deleted."
     )
@@ -325,7 +336,7 @@ def _fresh_saved_plan(plan_file: Path, desired: DesiredState, client: AccountCli
     check_definitions(saved, desired)
     live, managed = engine.read_account(desired, client)
     check_account(saved, live, managed, desired)
-    typer.echo(
+    _echo(
         f"Saved plan {plan_file}: the definitions and the {len(saved.plan.fingerprints)} account object(s) "
         "it read are unchanged."
     )
@@ -366,11 +377,11 @@ def drift(
     found = engine.drift(desired, connect(project, chosen), chosen.name, include_unmanaged=include_unmanaged)
     found = limit_drift(found, selection, desired)
     if output_format is DriftFormat.json:
-        typer.echo(drift_view.render_json(found), nl=False)
+        _echo(drift_view.render_json(found), nl=False)
     elif output_format is DriftFormat.markdown:
-        typer.echo(drift_view.render_markdown(found), nl=False)
+        _echo(drift_view.render_markdown(found), nl=False)
     else:
-        typer.echo(drift_view.render_text(found), nl=False)
+        _echo(drift_view.render_text(found), nl=False)
     if found.found:
         raise typer.Exit(EXIT_CHANGES)
 
@@ -441,22 +452,22 @@ def retrieve(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
     for written in result.written:
-        typer.echo(
+        _echo(
             f"{'~' if written.rewritten else '+'} {written.kind} {written.key}: {_shown(written.path)}"
         )
-    typer.echo(summary_table(result), nl=False)
+    _echo(summary_table(result), nl=False)
     unrepresented = len(result.unrepresentable)
-    typer.echo(
+    _echo(
         f"Retrieve complete: wrote {len(result.files)} file(s), skipped {len(result.skipped)} (already "
         f"defined{'; --overwrite rewrites them' if result.skipped else ''}), could not represent "
         f"{unrepresented}{':' if unrepresented else '.'}"
     )
     for item in result.unrepresentable:
-        typer.echo(f"  {item.kind} {item.key}: {item.reason}")
+        _echo(f"  {item.kind} {item.key}: {item.reason}")
     for line in cannot_manage_lines(result):
-        typer.echo(line)
+        _echo(line)
     for note in result.notes:
-        typer.echo(f"Note: {note}")
+        _echo(f"Note: {note}")
 
 
 def _shown(path: Path) -> str:
@@ -477,7 +488,7 @@ def status(config: ConfigOption = None, target: TargetOption = None) -> None:
     client = connect(project, chosen)
     system_status, message = client.system_status()
     detail = f": {message}" if message else ""
-    typer.echo(f"Target {chosen.name}: authenticated; system status {system_status}{detail}")
+    _echo(f"Target {chosen.name}: authenticated; system status {system_status}{detail}")
     if system_status != "OK":
         raise typer.Exit(1)
 
@@ -545,7 +556,7 @@ def emulator_reset(
     from mcstate.emulator.store import reset
 
     reset(db)
-    typer.echo(f"Emulator account in {db} reset.")
+    _echo(f"Emulator account in {db} reset.")
 
 
 @emulator_app.command("seed")
@@ -564,7 +575,7 @@ def emulator_seed(
 
     report = seed_account(db, seed=seed, size=size)
     counts = ", ".join(f"{count} {kind}" for kind, count in report.counts.items())
-    typer.echo(
+    _echo(
         f"Emulator account in {db} seeded (seed {seed}, size {size}): {report.total} objects: {counts}."
     )
 
@@ -589,12 +600,12 @@ def main() -> None:
         app(args=_debug_first(sys.argv[1:]))
     except DefinitionError as exc:
         for problem in exc.problems:
-            typer.echo(str(problem), err=True)
-        typer.echo(f"Error: {len(exc.problems)} problem(s) in the definitions; nothing was sent.", err=True)
+            _echo(str(problem), err=True)
+        _echo(f"Error: {len(exc.problems)} problem(s) in the definitions; nothing was sent.", err=True)
         sys.exit(exc.exit_code)
     except McstateError as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        _echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        typer.echo("Interrupted.", err=True)
+        _echo("Interrupted.", err=True)
         sys.exit(130)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -208,10 +210,9 @@ def _target(where: _Where, name: str, spec: Any, root: Path) -> Target:
             )
         variables.append(match.group(1))
     auth_url = str(spec["auth_url"])
-    if not auth_url.startswith(("https://", "http://")):
-        raise ConfigError(
-            f"{at('auth_url')}: expected a URL such as https://SUBDOMAIN.auth.marketingcloudapis.com/"
-        )
+    for setting in ("auth_url", "soap_url", "rest_url"):
+        if spec.get(setting) is not None:
+            _check_url(at(setting), str(spec[setting]))
     account_id = spec.get("account_id")
     return AccountTarget(
         name,
@@ -224,6 +225,31 @@ def _target(where: _Where, name: str, spec: Any, root: Path) -> Target:
         _retries(at, spec.get("retries")) if "retries" in spec else DEFAULT_POLICY,
         _max_concurrency(at, spec.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
     )
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "::1"})
+
+
+def _check_url(where: str, url: str) -> None:
+    """An account URL is https, so that the client secret and tokens never travel in clear; plain http
+    only to this machine (an emulator, a test server)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"{where}: expected a URL such as https://SUBDOMAIN.auth.marketingcloudapis.com/")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"{where}: {url} is plain http: the client secret and tokens would travel in clear; use https "
+            "(http is accepted only for this machine: localhost, 127.0.0.1, ::1)"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _max_concurrency(at: Callable[..., str], value: Any) -> int:

@@ -72,6 +72,7 @@ def _account(target: AccountTarget) -> AccountClient:
     remember_secret(client_secret)
     session = LoggingSession()
     session.headers["User-Agent"] = "mcstate"
+    session.call_seconds = target.retries.timeout
     retrier = Retrier(target.retries)
     credentials = Credentials(client_id, client_secret, target.account_id)
     tokens = TokenSource(session, target.auth_url, credentials, retry=retrier)

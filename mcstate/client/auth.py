@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import requests
 
+from mcstate.client.debug_log import redact, remember_secret
 from mcstate.client.retry import DEFAULT_POLICY, RETRY_STATUSES, Retrier, RetryPolicy, describe_failure
 from mcstate.errors import ApiError, AuthError
 
@@ -97,6 +98,14 @@ class TokenSource:
         if self._credentials.account_id:
             body["account_id"] = self._credentials.account_id
         response = self._post(body)
+        if response.is_redirect:
+            target = response.headers.get("Location", "")
+            raise ApiError(
+                "token request",
+                f"{self._url} redirects to {redact(target)[:200]}, another address; mcstate does not send "
+                "the client credentials there. Set auth_url to the address the account's installed package "
+                "shows.",
+            )
         try:
             payload = response.json()
         except ValueError:
@@ -125,6 +134,8 @@ class TokenSource:
             raise ApiError(
                 "token request", f"the service sent an expires_in that is not a number: {lifetime!r:.40}"
             ) from None
+        # A message of the service that quotes the token is redacted wherever it is shown.
+        remember_secret(access_token)
         started = self._clock()
         return Token(
             access_token=access_token,

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -156,26 +157,91 @@ def _block(headers: Mapping[str, str], body: Any, marker: str) -> str:
     return "\n".join(part for part in parts if part)
 
 
+# The longest answer mcstate reads: a Retrieve page of 2,500 objects is a few megabytes.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+# How long one answer may take to arrive, whatever the pace of its bytes (a server may drip one byte a second
+# and never trip a socket's read timeout); connections set it from retries.timeout.
+DEFAULT_CALL_SECONDS = 120.0
+
+
+class AnswerTooLarge(requests.exceptions.ContentDecodingError):
+    """The answer is larger than mcstate reads."""
+
+
+class AnswerTooSlow(requests.exceptions.ReadTimeout):
+    """The whole answer did not arrive in time."""
+
+
 class LoggingSession(requests.Session):
-    """A requests session that logs each request, its response or its failure when `--debug` is on.
-    Logging happens here rather than in the clients so that zeep's calls are seen exactly as sent."""
+    """The requests session of every connection: it logs each request, its response or its failure when
+    `--debug` is on (here rather than in the clients, so that zeep's calls are seen exactly as sent); it
+    reads every answer within a total time and a size limit, and never follows a redirect to another origin
+    (a token request would send the client secret there)."""
+
+    call_seconds: float = DEFAULT_CALL_SECONDS
+    max_answer_bytes: int = MAX_ANSWER_BYTES
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        target = super().get_redirect_target(resp)
+        if target is None:
+            return None
+        here, there = urlsplit(resp.url), urlsplit(urljoin(resp.url, target))
+        if (here.scheme, here.netloc.lower()) != (there.scheme, there.netloc.lower()):
+            return None  # the redirect answer is handed to the client, which reports it
+        return target
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        streamed = bool(kwargs.get("stream"))
+        kwargs["stream"] = True
+        started = time.monotonic()
+        response = self._logged_send(request, kwargs, streamed, started)
+        return response
+
+    def _bounded(self, response: requests.Response, started: float) -> requests.Response:
+        """The response with its whole body read, within the time and size limits."""
+        if response._content_consumed:
+            return response
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.max_answer_bytes:
+                    raise AnswerTooLarge(
+                        f"the answer is larger than {self.max_answer_bytes // (1024 * 1024)} MB; mcstate "
+                        "reads no larger answers"
+                    )
+                if time.monotonic() - started > self.call_seconds:
+                    raise AnswerTooSlow(f"the whole answer did not arrive within {self.call_seconds:g} s")
+                chunks.append(chunk)
+        except requests.RequestException:
+            response.close()
+            raise
+        response._content = b"".join(chunks)
+        response._content_consumed = True
+        return response
+
+    def _logged_send(
+        self, request: requests.PreparedRequest, kwargs: dict[str, Any], streamed: bool, started: float
+    ) -> requests.Response:
         log = logging.getLogger(LOGGER_NAME)
         if not log.isEnabledFor(logging.DEBUG):
-            return super().send(request, **kwargs)
+            response = super().send(request, **kwargs)
+            return response if streamed else self._bounded(response, started)
         number = next(_exchange_numbers)
         call = f"{request.method} {redact(request.url or '')}"
         log.debug("#%d %s\n%s", number, call, _block(request.headers, request.body, ">"))
         started = time.monotonic()
         try:
             response = super().send(request, **kwargs)
+            if not streamed:
+                response = self._bounded(response, started)
         except Exception as exc:
             elapsed = time.monotonic() - started
             log.debug("#%d %s failed: %s: %s (%.2f s)", number, call, type(exc).__name__, exc, elapsed)
             raise
         # A streamed body is left unread for its consumer.
-        body = None if kwargs.get("stream") else response.content
+        body = None if streamed else response.content
         log.debug(
             "#%d %s %s for %s (%.2f s)\n%s",
             number,

@@ -483,7 +483,39 @@ def _load_document(
     document.kind = kind
     if not _certainly_valid(schemas[kind], data):
         problems.extend(_schema_problems(document, builder.key_positions, _validator(schemas[kind])))
+    problems.extend(_control_characters(document, data, ()))
     return document, problems
+
+
+# Characters a terminal would act on or the service would choke on (NUL): C0 controls but for line breaks and
+# tabs, DEL and C1 controls, anywhere; line breaks and tabs too in a value that names something (a key, a
+# name, a path, a field), where they are never meant.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile("[\t\n\r]")
+_MULTI_LINE_ATTRIBUTES = frozenset({"sql", "description"})
+
+
+def control_character(text: str, multi_line: bool) -> re.Match[str] | None:
+    """The first control character `text` must not hold (line breaks and tabs allowed when `multi_line`)."""
+    return _CONTROL.search(text) or (None if multi_line else _LINE_BREAK.search(text))
+
+
+def _control_characters(document: Document, value: Any, path: DocPath) -> Iterator[Problem]:
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from _control_characters(document, item, (*path, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _control_characters(document, item, (*path, index))
+    elif isinstance(value, str):
+        found = control_character(value, bool(path) and path[-1] in _MULTI_LINE_ATTRIBUTES)
+        if found is not None:
+            character = found.group(0)
+            yield document.problem(
+                path,
+                f"contains the control character U+{ord(character):04X} at position {found.start() + 1}; "
+                "remove it (it would change what a terminal shows, or be refused by the service)",
+            )
 
 
 # --- schema -----------------------------------------------------------------------------------------
@@ -709,8 +741,11 @@ def _duplicate_keys(documents: Iterable[Document]) -> Iterator[Problem]:
         key = document.data.get("key")
         if not isinstance(key, str) or not key:
             continue
-        earlier = first.setdefault((document.kind, key), document)
+        # The service compares keys without case: two keys that differ only in case name one object.
+        earlier = first.setdefault((document.kind, key.casefold()), document)
         if earlier is not document:
+            earlier_key = str(earlier.data.get("key"))
+            same = "" if earlier_key == key else f" as {_quote(earlier_key)} (keys are compared without case)"
             yield document.problem(
-                ("key",), f"{document.kind} {_quote(key)} is already defined at {earlier.location()}"
+                ("key",), f"{document.kind} {_quote(key)} is already defined{same} at {earlier.location()}"
             )

@@ -22,6 +22,7 @@ from typing import Any
 
 from mcstate.flow import FLOW_KINDS
 from mcstate.plan import AttributeChange, Change, Feed, Plan
+from mcstate.render.safe import one_line
 from mcstate.render.text_view import describe_field, show, symbol
 from mcstate.resources import REGISTRY
 
@@ -299,7 +300,7 @@ def flowchart(feeds: Sequence[Feed], statuses: Mapping[str, str]) -> str:
 def _mermaid_text(text: str) -> str:
     """Text inside a quoted Mermaid label: characters that end labels or start markup as entity codes."""
     entities = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "|": "#124;"}
-    return "".join(entities.get(char, char) for char in text)
+    return "".join(entities.get(char, char) for char in one_line(text))
 
 
 # --- one change --------------------------------------------------------------------------------------------
@@ -436,7 +437,7 @@ def code(text: str) -> str:
     """Inline code that survives backticks and table pipes in the text; long text is cut."""
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
-    text = text.replace("\n", " ").replace("|", "\\|")
+    text = one_line(text).replace("|", "\\|")
     ticks = "`" * (_longest_run(text, "`") + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
@@ -458,11 +459,11 @@ def _longest_run(text: str, char: str) -> int:
 
 def _escape(text: str) -> str:
     """Plain text in markdown: characters that would start markup are escaped."""
-    return "".join(f"\\{c}" if c in "\\`*_[]<>|" else c for c in text)
+    return "".join(f"\\{c}" if c in "\\`*_[]<>|" else c for c in one_line(text))
 
 
 def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _notes(plan: Plan, budget: int | None) -> tuple[str, int]:

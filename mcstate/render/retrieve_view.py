@@ -3,6 +3,7 @@ CI logs alike)."""
 
 from __future__ import annotations
 
+from mcstate.render.safe import one_line
 from mcstate.resources import REGISTRY
 from mcstate.retrieve import RetrieveResult
 
@@ -52,5 +53,5 @@ def cannot_manage_lines(result: RetrieveResult) -> list[str]:
         f"Cannot manage {len(result.cannot_manage)} object(s); they stay as they are in the account, and "
         "definitions may refer to them:"
     ]
-    lines += [f"  {item.kind} {item.key}: {item.reason}" for item in result.cannot_manage]
+    lines += [f"  {item.kind} {one_line(item.key)}: {item.reason}" for item in result.cannot_manage]
     return lines

@@ -8,10 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 from mcstate.plan import AttributeChange, Change, Plan
+from mcstate.render.safe import one_line
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 COLORS = {"+": "green", "~": "yellow", "-/+": "red", "-": "red"}
 ANSI = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2"}
+# The only escape sequences mcstate writes to a terminal (mcstate.render.safe lets these through).
+COLOR_CODES = frozenset({*(f"\x1b[{code}m" for code in ANSI.values()), "\x1b[0m"})
 
 Style = Callable[[str, str], str]
 
@@ -50,8 +53,9 @@ def _is_multiline(value: Any) -> bool:
 
 
 def text_block(text: str, indent: str) -> list[str]:
-    """A multi-line value (SQL, say) as it is written, one indented line per line."""
-    return [f"{indent}{line}".rstrip() for line in text.strip("\n").splitlines()]
+    """A multi-line value (SQL, say) as it is written, one indented line per line (control characters
+    within a line escaped)."""
+    return [f"{indent}{one_line(line)}".rstrip() for line in text.strip("\n").split("\n")]
 
 
 def line_diff(before: str, after: str, indent: str) -> list[str]:
@@ -92,7 +96,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         for change in destructive:
             guard = " [prevent_destroy: apply will refuse]" if change.protected else ""
             for reason in change.destructive_reasons:
-                lines.append(style(f"!!   {change.kind} {change.key}{guard}: {reason}", "red"))
+                lines.append(style(f"!!   {change.kind} {one_line(change.key)}{guard}: {reason}", "red"))
         lines.append("")
     current_kind = None
     for change in plan.changes:
@@ -116,7 +120,7 @@ def summary_line(plan: Plan) -> str:
 
 def _change(change: Change, style: Style) -> list[str]:
     mark = symbol(change)
-    header = f"  {mark} {change.key}"
+    header = f"  {mark} {one_line(change.key)}"
     if change.action == "replace":
         header += "  (re-created)"
     elif change.action == "delete":
@@ -161,4 +165,4 @@ def _attribute(attribute: AttributeChange, style: Style) -> str:
 def _notes(plan: Plan, style: Style) -> list[str]:
     if not plan.notes:
         return []
-    return ["", *(style(f"Note: {n.kind} {n.key}: {n.message}", "dim") for n in plan.notes)]
+    return ["", *(style(f"Note: {n.kind} {one_line(n.key)}: {n.message}", "dim") for n in plan.notes)]

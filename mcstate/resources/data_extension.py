@@ -159,6 +159,10 @@ def _until_from_service(text: str) -> str | None:
     return date_part
 
 
+# Retention policies that delete all the rows at once when they take effect.
+DELETES_EVERY_ROW = frozenset({"all_records", "all_records_and_data_extension"})
+
+
 def retention_from_service(row: Mapping[str, Any]) -> dict[str, Any] | None:
     length = _int(row.get("DataRetentionPeriodLength")) or 0
     unit = _int(row.get("DataRetentionPeriodUnitOfMeasure"))
@@ -559,12 +563,24 @@ class DataExtensionType(KindDefaults):
             was_row_based = (before.get("retention") or {}).get("policy") == "individual_records"
             is_row_based = (after["retention"] or {}).get("policy") == "individual_records"
             reason = None
+            before_policy = (before.get("retention") or {}).get("policy")
+            after_policy = (after["retention"] or {}).get("policy")
             if was_row_based != is_row_based:
                 reason = (
                     "switching between deleting individual records and deleting all records cannot be done "
                     "in place; the data extension is re-created and all its rows are lost"
                 )
                 replace_reasons.append(reason)
+            elif after_policy in DELETES_EVERY_ROW and after_policy != before_policy:
+                reason = (
+                    "the new retention policy deletes every row of the data extension"
+                    + (
+                        " and the data extension itself"
+                        if after_policy == "all_records_and_data_extension"
+                        else ""
+                    )
+                    + " when its period or date is reached"
+                )
             changes.append(AttributeChange("retention", before.get("retention"), after["retention"], reason))
         if before.get("template") != after.get("template"):
             reason = (

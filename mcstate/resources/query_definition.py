@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from mcstate.client.filters import equals
 from mcstate.definitions.document import Document
+from mcstate.definitions.loader import control_character
 from mcstate.errors import Problem
 from mcstate.plan import AttributeChange, Change
 from mcstate.project_files import ProjectFileError, read_text
@@ -109,6 +110,13 @@ def read_sql_file(document: Document) -> tuple[str | None, str | None]:
         return None, f"SQL file {error}"
     if not text.strip():
         return None, f"SQL file '{path.as_posix()}' is empty"
+    found = control_character(text, multi_line=True)
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + 1
+        return None, (
+            f"SQL file '{path.as_posix()}' contains the control character "
+            f"U+{ord(found.group(0)):04X} on line {line}; remove it"
+        )
     return text, None
 
 
