@@ -278,6 +278,25 @@ def test_switching_row_based_retention_recreates_the_data_extension() -> None:
     assert only_change(plan_for(definition, row, fields)).action == "replace"
 
 
+@pytest.mark.parametrize("policy", ["all_records", "all_records_and_data_extension"])
+def test_adding_a_retention_that_deletes_every_row_is_destructive(policy: str) -> None:
+    without = copy.deepcopy(CUSTOMERS)
+    del without["retention"]
+    definition = copy.deepcopy(CUSTOMERS)
+    definition["retention"]["policy"] = policy
+    row, fields = service_rows(without)
+    row.update(DataRetentionPeriodLength=0, RowBasedRetention=False, DeleteAtEndOfRetentionPeriod=False)
+    change = only_change(plan_for(definition, row, fields))
+    assert change.action == "update" and change.destructive
+    assert "deletes every row" in change.destructive_reasons[0]
+    # Keeping such a policy and changing its period is not a new loss.
+    same_policy = copy.deepcopy(definition)
+    same_policy["retention"]["period"] = {"length": 2, "unit": "years"}
+    row, fields = service_rows(definition)
+    row.update(RowBasedRetention=False, DeleteAtEndOfRetentionPeriod=policy == "all_records")
+    assert not only_change(plan_for(same_policy, row, fields)).destructive
+
+
 def test_retention_period_change_is_in_place() -> None:
     definition = copy.deepcopy(CUSTOMERS)
     definition["retention"]["period"] = {"length": 2, "unit": "years"}

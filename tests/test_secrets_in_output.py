@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from mcstate.cli import app, emulator_app
+from mcstate.emulator.store import token_hash
 from tests.conftest import LISTENING, EmulatorProcess
 
 CLIENT_ID = "g6-client-id-not-secret"
@@ -28,6 +29,9 @@ WRONG_SECRET = "g6-wrong-secret-" + secrets.token_hex(16)
 # A leak is any run of this many characters of a secret: a log cut in the middle of a token counts too.
 WINDOW = 12
 HTTP_LOG = "[mcstate.client.http]"
+# Tokens the emulator issues: secrets.token_urlsafe(48).
+TOKEN_LENGTH = 64
+TOKEN_RUN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_LENGTH},}}")
 # The commands this tour runs. A command added to the CLI must be added here (the last test checks).
 COVERED = {"validate", "plan", "show", "apply", "drift", "status", "retrieve", "serve", "reset", "seed"}
 
@@ -94,9 +98,10 @@ class Account:
             assert "[mcstate.client" not in result.stderr, shown
         return result
 
-    def tokens(self) -> list[str]:
+    def token_hashes(self) -> set[str]:
+        """The emulator keeps only hashes of the tokens it issued."""
         with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as connection:
-            return [row[0] for row in connection.execute("SELECT token FROM tokens")]
+            return {row[0] for row in connection.execute("SELECT token FROM tokens")}
 
     def written_files(self) -> list[tuple[str, str]]:
         """Every file under the project (saved plans, retrieved definitions, anything else written)."""
@@ -175,11 +180,24 @@ def leaks(outputs: list[tuple[str, str]], values: list[str]) -> list[str]:
     return found
 
 
+def shown_tokens(outputs: list[tuple[str, str]], hashes: set[str]) -> list[str]:
+    """The outputs showing a whole token the emulator issued: every run of token characters long enough to
+    hold one is hashed at every position."""
+    found = []
+    for label, text in outputs:
+        for run in TOKEN_RUN.findall(text):
+            for start in range(len(run) - TOKEN_LENGTH + 1):
+                if token_hash(run[start : start + TOKEN_LENGTH]) in hashes:
+                    found.append(f"{label}: a token at {start}")
+    return found
+
+
 def assert_no_secrets(account: Account, extra: tuple[str, ...] = ()) -> None:
-    tokens = account.tokens()
-    assert tokens, "the emulator issued no token: the tour did not reach the account"
+    hashes = account.token_hashes()
+    assert hashes, "the emulator issued no token: the tour did not reach the account"
     everything = [*account.outputs, *account.written_files()]
-    assert leaks(everything, [CLIENT_SECRET, *extra, *tokens]) == []
+    assert leaks(everything, [CLIENT_SECRET, *extra]) == []
+    assert shown_tokens(everything, hashes) == []
 
 
 def assert_logged_redacted(
@@ -279,7 +297,7 @@ def test_refused_credentials_and_expired_tokens_show_no_secret(account: Account)
         account.run("status", debug=debug)
     account.emulator.admin("PUT", "_emulator/faults", {"rules": []})
 
-    assert len(account.tokens()) >= 4
+    assert len(account.token_hashes()) >= 4
     assert_no_secrets(account, (WRONG_SECRET,))
     stop(account.emulator, account, "mcstate --debug emulator serve: output")
     assert_no_secrets(account, (WRONG_SECRET,))

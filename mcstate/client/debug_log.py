@@ -14,7 +14,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -172,6 +172,24 @@ class AnswerTooSlow(requests.exceptions.ReadTimeout):
     """The whole answer did not arrive in time."""
 
 
+def _arriving(response: requests.Response) -> Iterator[bytes]:
+    """The body in the pieces it arrives in: `read1` hands over what is there instead of waiting for a full
+    buffer, so that the time limit is checked while a slow answer drips."""
+    raw = response.raw
+    read1 = getattr(raw, "read1", None)
+    if read1 is None:
+        yield from response.iter_content(64 * 1024)
+        return
+    while True:
+        try:
+            chunk = read1(64 * 1024)
+        except Exception as error:  # urllib3's errors, as requests would report them
+            raise requests.exceptions.ChunkedEncodingError(str(error)) from None
+        if not chunk:
+            return
+        yield chunk
+
+
 class LoggingSession(requests.Session):
     """The requests session of every connection: it logs each request, its response or its failure when
     `--debug` is on (here rather than in the clients, so that zeep's calls are seen exactly as sent); it
@@ -204,7 +222,7 @@ class LoggingSession(requests.Session):
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in response.iter_content(64 * 1024):
+            for chunk in _arriving(response):
                 size += len(chunk)
                 if size > self.max_answer_bytes:
                     raise AnswerTooLarge(

@@ -7,6 +7,7 @@ reset, a second server) uses the same file. The schema is versioned in the ``met
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -31,7 +32,7 @@ from mcstate.emulator.model import (
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema.
@@ -276,7 +277,19 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE folders SET name = 'Filter' WHERE parent_id = 0 AND content_type = 'filteractivity'
         AND name = 'Filter Activities';
     """,
+    # 7 -> 8: tokens are kept as hashes; the tokens kept in clear until now are forgotten.
+    """
+    DELETE FROM tokens;
+    """,
 )
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# How long an expired token is still told apart from an unknown one ("expired" rather than "login failed").
+TOKEN_KEPT_SECONDS = 86_400
 
 
 _IMPORT_COLUMNS = (
@@ -971,14 +984,17 @@ class Store:
     # -- tokens -------------------------------------------------------------------------------------------
 
     def add_token(self, token: str, client_id: str, expires: float) -> None:
+        """Keep a token issued; only its hash is stored (a copy of the database holds no usable token), and
+        tokens expired a day ago are forgotten."""
         with self.transaction() as connection:
-            connection.execute("DELETE FROM tokens WHERE expires < ?", (time.time() - 86400,))
+            connection.execute("DELETE FROM tokens WHERE expires < ?", (time.time() - TOKEN_KEPT_SECONDS,))
             connection.execute(
-                "INSERT INTO tokens (token, client_id, expires) VALUES (?, ?, ?)", (token, client_id, expires)
+                "INSERT INTO tokens (token, client_id, expires) VALUES (?, ?, ?)",
+                (token_hash(token), client_id, expires),
             )
 
     def token_expiry(self, token: str) -> float | None:
-        rows = self._query("SELECT expires FROM tokens WHERE token = ?", (token,))
+        rows = self._query("SELECT expires FROM tokens WHERE token = ?", (token_hash(token),))
         return float(rows[0]["expires"]) if rows else None
 
     # -- request log --------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -357,3 +358,10 @@ def test_unknown_paths(server: EmulatorServer) -> None:
     assert requests.get(server.base_url + "nothing").status_code == 404
     assert requests.get(server.base_url + "_emulator/nothing").status_code == 404
     assert requests.get(server.base_url + "Service.asmx").status_code == 405
+
+
+def test_the_emulator_keeps_only_hashes_of_its_tokens(client: Client, server: EmulatorServer) -> None:
+    with sqlite3.connect(server.app.store.path) as connection:
+        stored = {row[0] for row in connection.execute("SELECT token FROM tokens")}
+    assert client.token not in stored
+    assert hashlib.sha256(client.token.encode()).hexdigest() in stored
