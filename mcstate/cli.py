@@ -273,6 +273,13 @@ def apply(
         result = _fresh_saved_plan(plan_file, desired, client, chosen.name)
     _echo(render_plan(result, color=_color()), nl=False)
     if result.empty:
+        # Nothing to change; the record of managed objects may still miss objects an interrupted apply
+        # wrote (the account is the truth): it is repaired.
+        error = engine.repair_record(result, desired, client)
+        if error is not None:
+            raise _unrecorded(error)
+        if result.unrecorded:
+            _echo(f"Recorded {len(result.unrecorded)} object(s) that the record of managed objects missed.")
         return
     check_allowed(result, allow_destructive)
     if not auto_approve:

@@ -102,17 +102,30 @@ def apply(
     replan = replanner(desired, client, plan_to_apply.target)
     report = apply_plan(plan_to_apply, client, allow_destructive=allow_destructive, replan=replan)
     if not report.applied:
-        return ApplyOutcome(report, ())
+        return ApplyOutcome(report, (), repair_record(plan_to_apply, desired, client))
     live, managed = read_account(desired, client)
     after = make_plan(desired, live, plan_to_apply.target, managed, prune=True)
     applied = {c.address for c in report.applied}
     # Record-only changes (prevent_destroy) still show here: the record is written just below.
     mismatches = tuple(c for c in after.changes if c.address in applied and not record_only(c))
     try:
-        record_applied(client, report.applied, desired, live, managed)
+        record_applied(client, report.applied, desired, live, managed, plan_to_apply.unrecorded)
     except McstateError as error:
         return ApplyOutcome(report, mismatches, error)
     return ApplyOutcome(report, mismatches)
+
+
+def repair_record(plan_made: Plan, desired: DesiredState, client: AccountClient) -> McstateError | None:
+    """Record the declared objects the account has as defined but the record lacks (plan.unrecorded); the
+    error when the record could not be written. Nothing is read or written when the record is whole."""
+    if not plan_made.unrecorded:
+        return None
+    live, managed = read_account(desired, client)
+    try:
+        record_applied(client, (), desired, live, managed, plan_made.unrecorded)
+    except McstateError as error:
+        return error
+    return None
 
 
 def replanner(desired: DesiredState, client: AccountClient, target: str) -> Replan:
@@ -140,6 +153,7 @@ def record_applied(
     desired: DesiredState,
     live: LiveState,
     managed: Mapping[str, ManifestEntry],
+    unrecorded: Collection[str] = (),
 ) -> None:
     """Record the applied changes in the manifest: an entry for every declared object written (its
     definition's hash, the hash of the account's object as read after apply, prevent_destroy), none for
@@ -147,13 +161,17 @@ def record_applied(
     only imply (parent folders) are not recorded, so --prune never deletes them."""
     upserts: list[ManifestEntry] = []
     removals: list[str] = []
-    for change in applied:
-        lookup = lookup_address(change.kind, change.key)
-        if change.action == "delete":
+    written = [(change.kind, change.key, change.action) for change in applied]
+    for address in unrecorded:
+        kind, _, key = address.partition(":")
+        written.append((kind, key, "record"))
+    for kind, key, action in written:
+        lookup = lookup_address(kind, key)
+        if action == "delete":
             removals.append(lookup)
             continue
         obj = desired.objects.get(lookup)
-        current = live.get(change.kind, {}).get(lookup)
+        current = live.get(kind, {}).get(lookup)
         if obj is None or obj.document is None or current is None:
             continue
         protected = bool(obj.document.data.get("prevent_destroy", False))

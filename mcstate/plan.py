@@ -83,6 +83,10 @@ class Plan:
     # Fingerprint of every live object the plan was computed from, by address (mcstate.saved_plan): a
     # saved plan is stale when the account no longer has the same fingerprints.
     fingerprints: dict[str, str] = field(default_factory=dict)
+    # Declared objects the account has as defined but the record of managed objects (mcstate.manifest)
+    # lacks, by address: an apply interrupted between its writes and the record left them out. Apply
+    # records them, so that --prune and drift see them.
+    unrecorded: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

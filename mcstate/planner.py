@@ -78,7 +78,25 @@ def make_plan(
         known_ids=_known_ids(ordered, desired, live),
         flow=feeds_around(ordered, desired, live),
         fingerprints=fingerprint_account(live, managed or {}, desired),
+        unrecorded=_unrecorded(desired, live, managed, {c.address for c in ordered}),
     )
+
+
+def _unrecorded(
+    desired: DesiredState, live: LiveState, managed: Mapping[str, ManifestEntry] | None, changed: set[str]
+) -> tuple[str, ...]:
+    """Declared objects that the account has, as defined, and the record lacks (the account is the truth:
+    what the definitions declare and the account has, mcstate manages). None without a record to compare."""
+    if managed is None:
+        return ()
+    found = []
+    for lookup, obj in desired.objects.items():
+        current = live.get(obj.kind, {}).get(lookup)
+        if obj.document is None or current is None or current.unmanageable or lookup in managed:
+            continue
+        if obj.address not in changed:
+            found.append(obj.address)
+    return tuple(found)
 
 
 def _protection_changes(

@@ -98,6 +98,7 @@ def saved_plan_document(plan: Plan, definitions: str) -> dict[str, Any]:
         **plan_document(plan),
         "definitions_hash": definitions,
         "fingerprints": dict(sorted(plan.fingerprints.items())),
+        "unrecorded": list(plan.unrecorded),
         "apply": {
             "changes": [change_to_json(c) for c in plan.changes],
             "known_ids": plan.known_ids,
@@ -176,6 +177,8 @@ def _read_version_1(document: Mapping[str, Any], source: str) -> SavedPlan:
         known_ids={str(a): dict(ids) for a, ids in steps["known_ids"].items()},
         flow=tuple(Feed(str(f["source"]), str(f["target"]), str(f["label"])) for f in document["flow"]),
         fingerprints={str(a): str(h) for a, h in document["fingerprints"].items()},
+        # Plans saved before the record was repaired by apply have none.
+        unrecorded=tuple(str(address) for address in document.get("unrecorded") or ()),
     )
     return SavedPlan(plan, str(document["definitions_hash"]), source)
 

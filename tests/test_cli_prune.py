@@ -161,20 +161,26 @@ def test_a_change_updates_only_its_own_entry_and_no_change_writes_nothing(projec
     assert manifest_writes(project.emulator.writes()) == [("Update", 1)]
 
 
-def test_objects_applied_before_the_manifest_existed_are_recorded_when_they_next_change(
-    project: Project,
-) -> None:
+def test_objects_the_record_lacks_are_recorded_by_the_next_apply(project: Project) -> None:
     project.write("definitions/customers.yaml", CUSTOMERS)
     project.write("definitions/regions.yaml", REGIONS)
     applied(project)
-    # As if both had been applied by an mcstate without a manifest.
+    # As if the apply had been killed between its writes and the record.
     assert raw(project).delete({"@type": "DataExtension", "CustomerKey": MANIFEST_KEY}).only().ok
+    plan = project.run("plan", "--detailed-exitcode")
+    assert plan.returncode == 0 and "missing from the record of managed objects" in plan.stdout
+    project.emulator.clear_log()
+    output = applied(project)
+    assert "Recorded 2 object(s)" in output
+    assert every_write(project) == []  # no object is written again: only the record
+    assert set(manifest_rows(project)) == {"DataExtension:nto_customers", "DataExtension:nto_regions"}
     project.emulator.clear_log()
     applied(project)
     assert project.emulator.writes() == []
-    project.write("definitions/regions.yaml", REGIONS.replace("NTO Regions", "NTO Regions by name"))
-    applied(project)
-    assert set(manifest_rows(project)) == {"DataExtension:nto_regions"}
+    # Now recorded, a removed definition can be pruned.
+    project.remove("definitions/regions.yaml")
+    applied(project, "--prune", "--allow-destructive")
+    assert not exists(project, "DataExtension", "nto_regions")
 
 
 def test_a_failed_record_is_an_error_after_the_objects_are_written(project: Project) -> None:

@@ -163,6 +163,13 @@ def _attribute(attribute: AttributeChange, style: Style) -> str:
 
 
 def _notes(plan: Plan, style: Style) -> list[str]:
-    if not plan.notes:
-        return []
-    return ["", *(style(f"Note: {n.kind} {one_line(n.key)}: {n.message}", "dim") for n in plan.notes)]
+    lines = [style(f"Note: {n.kind} {one_line(n.key)}: {n.message}", "dim") for n in plan.notes]
+    if plan.unrecorded:
+        lines.append(
+            style(
+                f"Note: {len(plan.unrecorded)} object(s) the account has as defined are missing from the "
+                "record of managed objects (an apply was interrupted); apply records them.",
+                "dim",
+            )
+        )
+    return ["", *lines] if lines else []
