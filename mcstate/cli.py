@@ -459,9 +459,7 @@ def retrieve(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
     for written in result.written:
-        _echo(
-            f"{'~' if written.rewritten else '+'} {written.kind} {written.key}: {_shown(written.path)}"
-        )
+        _echo(f"{'~' if written.rewritten else '+'} {written.kind} {written.key}: {_shown(written.path)}")
     _echo(summary_table(result), nl=False)
     unrepresented = len(result.unrepresentable)
     _echo(
@@ -582,9 +580,7 @@ def emulator_seed(
 
     report = seed_account(db, seed=seed, size=size)
     counts = ", ".join(f"{count} {kind}" for kind, count in report.counts.items())
-    _echo(
-        f"Emulator account in {db} seeded (seed {seed}, size {size}): {report.total} objects: {counts}."
-    )
+    _echo(f"Emulator account in {db} seeded (seed {seed}, size {size}): {report.total} objects: {counts}.")
 
 
 def _debug_first(args: list[str]) -> list[str]:
