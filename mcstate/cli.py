@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mcstate.errors import ApplyError, ConfigError, DefinitionError, McstateError
+from mcstate.errors import ApplyError, ConfigError, ConfigProblems, DefinitionError, McstateError
 
 if TYPE_CHECKING:
     from mcstate.client.account import AccountClient
@@ -605,6 +605,11 @@ def main() -> None:
         for problem in exc.problems:
             _echo(str(problem), err=True)
         _echo(f"Error: {len(exc.problems)} problem(s) in the definitions; nothing was sent.", err=True)
+        sys.exit(exc.exit_code)
+    except ConfigProblems as exc:
+        for problem in exc.problems:
+            _echo(str(problem), err=True)
+        _echo(f"Error: {len(exc.problems)} problem(s) in the project file; nothing was sent.", err=True)
         sys.exit(exc.exit_code)
     except McstateError as exc:
         _echo(f"Error: {exc}", err=True)

@@ -15,10 +15,11 @@ import yaml
 
 from mcstate.client.parallel import DEFAULT_MAX_CONCURRENCY
 from mcstate.client.retry import DEFAULT_POLICY, SETTINGS, RetryPolicy
-from mcstate.errors import ConfigError
+from mcstate.errors import ConfigError, ConfigProblems
 from mcstate.project_files import ProjectFileError, check_inside
 
 CONFIG_FILE = "mcstate.yaml"
+CONFIG_SCHEMA = "config.schema.json"
 ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 SECRET_FIELDS = ("client_id", "client_secret")
 ACCOUNT_FIELDS = {
@@ -130,17 +131,15 @@ class _Where:
 
 
 def load_project(path: Path) -> Project:
+    """The project file, checked first against its JSON Schema by the definitions' own loader (every
+    problem at once, with line and column, duplicate keys included), then for what a schema cannot say."""
+    from mcstate.definitions.loader import load_single_document
+
     display = _display(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-        where = _Where(display, yaml.compose(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        position = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ConfigError(f"{display}{position}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{display}: not a UTF-8 text file") from None
+    data, problems = load_single_document(path, display, CONFIG_SCHEMA)
+    if problems or data is None:
+        raise ConfigProblems(problems)
+    where = _Where(display, yaml.compose(path.read_text(encoding="utf-8-sig")))
     if not isinstance(data, Mapping):
         raise ConfigError(f"{display}: expected a mapping with 'definitions', 'default_target' and 'targets'")
     unknown = sorted(map(str, set(data) - {"definitions", "default_target", "targets"}))

@@ -65,6 +65,12 @@ class ConfigError(McstateError):
     """mcstate.yaml is missing or invalid, or a target cannot be used."""
 
 
+class ConfigProblems(ProblemsError, ConfigError):
+    """mcstate.yaml does not meet its schema: every problem, with line and column."""
+
+    title = "invalid mcstate.yaml"
+
+
 class AuthError(McstateError):
     """The account refused the credentials or the token."""
 

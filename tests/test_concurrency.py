@@ -38,12 +38,21 @@ def test_max_concurrency_defaults_to_eight_and_is_set_per_target(tmp_path: Path)
     assert load_project(config(tmp_path, "    max_concurrency: 3\n")).target().max_concurrency == 3
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "2.5", "true", "lots", str(MAX_CONCURRENCY + 1)])
-def test_max_concurrency_must_be_a_whole_number_in_range(tmp_path: Path, value: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0", "must be at least 1, got 0"),
+        ("-1", "must be at least 1, got -1"),
+        ("2.5", "expected an integer, got number 2.5"),
+        ("true", "expected an integer, got boolean true"),
+        ("lots", "expected an integer, got string 'lots'"),
+        (str(MAX_CONCURRENCY + 1), f"must be at most {MAX_CONCURRENCY}, got {MAX_CONCURRENCY + 1}"),
+    ],
+)
+def test_max_concurrency_must_be_a_whole_number_in_range(tmp_path: Path, value: str, expected: str) -> None:
     with pytest.raises(ConfigError) as raised:
         load_project(config(tmp_path, f"    max_concurrency: {value}\n"))
-    expected = f"targets.prod.max_concurrency: expected a whole number from 1 to {MAX_CONCURRENCY}"
-    assert str(raised.value).endswith(f"mcstate.yaml:8:5: {expected}")
+    assert str(raised.value).endswith(f"mcstate.yaml:8:22: targets.prod.max_concurrency: {expected}")
 
 
 # -- the bound -----------------------------------------------------------------------------------------------

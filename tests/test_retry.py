@@ -463,16 +463,15 @@ def test_retries_are_set_per_target(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("retries", "message"),
     [
-        ("retries: 3\n", "mcstate.yaml:6:5: targets.prod.retries: expected a mapping of attempts, "
-         "initial_delay, max_delay, total_seconds, timeout"),
-        ("retries:\n  tries: 3\n", "mcstate.yaml:7:7: targets.prod.retries.tries: unknown setting "
-         "(retries take: attempts, initial_delay, max_delay, total_seconds, timeout)"),
+        ("retries: 3\n", "mcstate.yaml:6:14: targets.prod.retries: expected a mapping, got integer 3"),
+        ("retries:\n  tries: 3\n", "mcstate.yaml:7:7: targets.prod.retries.tries: unknown attribute 'tries'; "
+         "allowed: attempts, initial_delay, max_delay, timeout, total_seconds"),
         ("retries:\n  attempts: 0\n",
-         "mcstate.yaml:7:7: targets.prod.retries.attempts: expected a whole number from 1 to 20"),
+         "mcstate.yaml:7:17: targets.prod.retries.attempts: must be at least 1, got 0"),
         ("retries:\n  initial_delay: soon\n",
-         "mcstate.yaml:7:7: targets.prod.retries.initial_delay: expected a number of seconds, 0 or more"),
+         "mcstate.yaml:7:22: targets.prod.retries.initial_delay: expected a number, got string 'soon'"),
         ("retries:\n  timeout: 0\n",
-         "mcstate.yaml:7:7: targets.prod.retries.timeout: expected a number of seconds above 0"),
+         "mcstate.yaml:7:16: targets.prod.retries.timeout: must be greater than 0, got 0"),
         ("retries:\n  initial_delay: 4\n  max_delay: 1\n",
          "mcstate.yaml:8:7: targets.prod.retries.max_delay: max_delay (1) must not be below initial_delay "
          "(4)"),

@@ -98,7 +98,7 @@ class TokenSource:
         if self._credentials.account_id:
             body["account_id"] = self._credentials.account_id
         response = self._post(body)
-        if response.is_redirect:
+        if 300 <= response.status_code < 400:
             target = response.headers.get("Location", "")
             raise ApiError(
                 "token request",

@@ -7,6 +7,7 @@ a user fixes everything in one pass instead of one error per run.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
@@ -174,6 +175,71 @@ def _load_file(
         if loader is not None:
             loader.dispose()
     return documents, problems
+
+
+def load_single_document(
+    path: Path, file: str, schema_file: str
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """A file of one YAML document (mcstate.yaml) read as definitions are - positions, duplicate keys,
+    bounded work - and checked against `schema_file`: the data (None when unusable) and every problem."""
+    try:
+        raw = path.read_bytes()[: MAX_FILE_BYTES + 1]
+    except OSError as error:
+        return None, [Problem(Location(file), f"cannot read the file: {error.strerror or error}")]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [Problem(Location(file, 1, 1), "the file is too large for a project file")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return None, [_not_utf8(raw, error, file)]
+    loader: yaml.SafeLoader | None = None
+    nodes: list[yaml.Node] = []
+    try:
+        loader = _Loader(text)
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None and not _is_empty(node):
+                nodes.append(node)
+        if not nodes:
+            return None, [Problem(Location(file, 1, 1), "the file is empty")]
+        if len(nodes) > 1:
+            line, column = _position(nodes[1])
+            return None, [
+                Problem(Location(file, line, column), "the file holds one document; remove this one")
+            ]
+        builder = _Builder(file, loader)
+        try:
+            data = builder.build(nodes[0], ())
+        except _TooBig as too_big:
+            return None, [Problem(Location(file, *_position(nodes[0])), str(too_big))]
+    except yaml.MarkedYAMLError as error:
+        return None, [_syntax_problem(error, text, file)]
+    except yaml.reader.ReaderError as error:
+        return None, [_reader_problem(error, text, file)]
+    finally:
+        if loader is not None:
+            loader.dispose()
+    problems = list(builder.problems)
+    start = _position(nodes[0])
+    if not isinstance(data, dict):
+        problems.append(Problem(Location(file, *start), f"expected a mapping, not {_describe(data)}"))
+        return None, problems
+    document = Document(kind="", data=data, file=file, positions={(): start, **builder.positions})
+    problems.extend(_schema_problems(document, builder.key_positions, _validator(schema_file)))
+    problems.extend(_non_finite(document, data, ()))
+    return (None if problems else data), problems
+
+
+def _non_finite(document: Document, value: Any, path: DocPath) -> Iterator[Problem]:
+    """Numbers YAML can write but no setting means: .nan and .inf."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from _non_finite(document, item, (*path, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(document, item, (*path, index))
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield document.problem(path, f"{value} is not a number a setting can take")
 
 
 def _is_empty(node: yaml.Node) -> bool:
@@ -488,16 +554,19 @@ def _load_document(
 
 
 # Characters a terminal would act on or the service would choke on (NUL): C0 controls but for line breaks and
-# tabs, DEL and C1 controls, anywhere; line breaks and tabs too in a value that names something (a key, a
-# name, a path, a field), where they are never meant.
+# tabs, DEL and C1 controls, anywhere; line breaks in any value but SQL and descriptions; tabs too in a value
+# that names something (a key, a name, a path), where they are never meant (a delimiter may be one).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAK = re.compile("[\t\n\r]")
+_NEWLINE = re.compile("[\n\r]")
+# Values that name something: no tab either.
+_NAMING_ATTRIBUTES = frozenset({"key", "name", "path"})
 _MULTI_LINE_ATTRIBUTES = frozenset({"sql", "description"})
 
 
 def control_character(text: str, multi_line: bool) -> re.Match[str] | None:
-    """The first control character `text` must not hold (line breaks and tabs allowed when `multi_line`)."""
-    return _CONTROL.search(text) or (None if multi_line else _LINE_BREAK.search(text))
+    """The first control character `text` must not hold (tabs allowed; line breaks when `multi_line`)."""
+    return _CONTROL.search(text) or (None if multi_line else _NEWLINE.search(text))
 
 
 def _control_characters(document: Document, value: Any, path: DocPath) -> Iterator[Problem]:
@@ -508,7 +577,10 @@ def _control_characters(document: Document, value: Any, path: DocPath) -> Iterat
         for index, item in enumerate(value):
             yield from _control_characters(document, item, (*path, index))
     elif isinstance(value, str):
+        naming = bool(path) and path[-1] in _NAMING_ATTRIBUTES
         found = control_character(value, bool(path) and path[-1] in _MULTI_LINE_ATTRIBUTES)
+        if found is None and naming:
+            found = _LINE_BREAK.search(value)
         if found is not None:
             character = found.group(0)
             yield document.problem(
@@ -602,6 +674,8 @@ def _explain(error: ValidationError) -> Iterator[Explanation]:
         yield path, f"must be at most {value} characters long (it has {len(instance)})", whole
     elif keyword in _BOUNDS:
         yield path, f"must be {_BOUNDS[keyword]} {value}, got {instance}", whole
+    elif keyword == "minProperties" and value == 1:
+        yield path, "must not be empty", True
     elif keyword == "minItems":
         wanted = "must not be empty" if value == 1 else f"must have at least {value} items"
         yield path, f"{wanted} (it has {len(instance)})" if instance else wanted, True
@@ -615,7 +689,11 @@ def _explain(error: ValidationError) -> Iterator[Explanation]:
             seen.append(item)
     elif keyword == "pattern":
         explanation = schema.get("patternErrorMessage") or f"it must match the pattern {value}"
-        yield path, f"invalid value {_quote(str(instance))}: {explanation}", whole
+        if schema.get("writeOnly"):
+            # A value that may be a secret (a credential written inline) is never repeated.
+            yield path, explanation, whole
+        else:
+            yield path, f"invalid value {_quote(str(instance))}: {explanation}", whole
     elif keyword == "format":
         expected = {"date": "a valid date (YYYY-MM-DD)"}.get(str(value), f"a valid {value}")
         yield path, f"{_describe_value(instance)} is not {expected}", whole
