@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from enum import StrEnum
@@ -597,6 +598,9 @@ def main() -> None:
     # Click exits 2 on a usage error (unknown option, bad value), the code that means "changes present" to
     # plan --detailed-exitcode and "drift found" to drift: a typo in a CI job must read as a failure. Typer
     # may bundle its own click, so the class is found from the public BadParameter, one of its subclasses.
+    # A command builds hundreds of thousands of small objects that live until it ends: collecting the
+    # youngest generation every 700 allocations spent about a quarter of a large plan's CPU for nothing.
+    gc.set_threshold(100_000, 50, 100)
     usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
     usage_error.exit_code = 1  # type: ignore[misc]
     try:

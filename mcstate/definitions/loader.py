@@ -225,7 +225,8 @@ def load_single_document(
         problems.append(Problem(Location(file, *start), f"expected a mapping, not {_describe(data)}"))
         return None, problems
     document = Document(kind="", data=data, file=file, positions={(): start, **builder.positions})
-    problems.extend(_schema_problems(document, builder.key_positions, _validator(schema_file)))
+    if not _certainly_valid(schema_file, data):
+        problems.extend(_schema_problems(document, builder.key_positions, _validator(schema_file)))
     problems.extend(_non_finite(document, data, ()))
     return (None if problems else data), problems
 
@@ -376,6 +377,10 @@ class _Builder:
         self.file = file
         self.loader = loader
         self.budgets = (_Budget(_MAX_VALUES_PER_DOCUMENT, "the document has"), *budgets)
+        # Values are counted here and charged to the budgets when the document is done (commit): one
+        # comparison per value instead of one per budget.
+        self._spent = 0
+        self._limit = min(budget.limit - budget.spent for budget in self.budgets)
         self.problems: list[Problem] = []
         self.positions: dict[DocPath, Position] = {}
         self.key_positions: dict[DocPath, Position] = {}
@@ -385,11 +390,28 @@ class _Builder:
         line, column = _position(node)
         self.problems.append(Problem(Location(self.file, line, column), message, format_path(path)))
 
-    def build(self, node: yaml.Node, path: DocPath) -> Any:
+    def _count(self) -> None:
+        self._spent += 1
+        if self._spent > self._limit:
+            self.commit()
+            for budget in self.budgets:
+                budget.spend()  # raises for the budget that ran out
+
+    def commit(self) -> None:
+        """Charge the values counted so far to the budgets."""
         for budget in self.budgets:
-            budget.spend()
+            budget.spent += self._spent
+            budget.exhausted = budget.exhausted or budget.spent > budget.limit
+        self._limit -= self._spent
+        self._spent = 0
+
+    def build(self, node: yaml.Node, path: DocPath) -> Any:
+        self._count()
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node, path)
+            value = self._scalar(node, path)
+            if isinstance(value, str) and not value.isprintable():
+                self._check_characters(node, path, value)
+            return value
         if id(node) in self._active:
             self.problem(node, path, "an alias cannot refer to a value that contains it")
             return None
@@ -455,8 +477,7 @@ class _Builder:
                 self._active.add(id(source))
                 try:
                     for pair in source.value:
-                        for budget in self.budgets:
-                            budget.spend()
+                        self._count()
                         if pair[0].tag != _MERGE:
                             yield pair
                     yield from self._merged_pairs(source, path)
@@ -479,6 +500,20 @@ class _Builder:
         kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
         self.problem(node, path, f"a key must be text, not {kind}")
         return None
+
+    def _check_characters(self, node: yaml.Node, path: DocPath, value: str) -> None:
+        """Control characters in a text value (checked only for text that is not all printable)."""
+        found = control_character(value, bool(path) and path[-1] in _MULTI_LINE_ATTRIBUTES)
+        if found is None and bool(path) and path[-1] in _NAMING_ATTRIBUTES:
+            found = _LINE_BREAK.search(value)
+        if found is not None:
+            self.problem(
+                node,
+                path,
+                f"contains the control character U+{ord(found.group(0)):04X} at position "
+                f"{found.start() + 1}; remove it (it would change what a terminal shows, or be refused by "
+                "the service)",
+            )
 
     def _scalar(self, node: yaml.ScalarNode, path: DocPath) -> Any:
         tag = node.tag
@@ -526,6 +561,7 @@ def _load_document(
         data = builder.build(node, ())
     except _TooBig as too_big:
         return None, [Problem(Location(file, *start), str(too_big))]
+    builder.commit()
     problems = builder.problems
     positions = {(): start, **builder.positions}
     if not isinstance(data, dict):
@@ -549,7 +585,6 @@ def _load_document(
     document.kind = kind
     if not _certainly_valid(schemas[kind], data):
         problems.extend(_schema_problems(document, builder.key_positions, _validator(schemas[kind])))
-    problems.extend(_control_characters(document, data, ()))
     return document, problems
 
 
@@ -567,27 +602,6 @@ _MULTI_LINE_ATTRIBUTES = frozenset({"sql", "description"})
 def control_character(text: str, multi_line: bool) -> re.Match[str] | None:
     """The first control character `text` must not hold (tabs allowed; line breaks when `multi_line`)."""
     return _CONTROL.search(text) or (None if multi_line else _NEWLINE.search(text))
-
-
-def _control_characters(document: Document, value: Any, path: DocPath) -> Iterator[Problem]:
-    if isinstance(value, dict):
-        for name, item in value.items():
-            yield from _control_characters(document, item, (*path, name))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _control_characters(document, item, (*path, index))
-    elif isinstance(value, str):
-        naming = bool(path) and path[-1] in _NAMING_ATTRIBUTES
-        found = control_character(value, bool(path) and path[-1] in _MULTI_LINE_ATTRIBUTES)
-        if found is None and naming:
-            found = _LINE_BREAK.search(value)
-        if found is not None:
-            character = found.group(0)
-            yield document.problem(
-                path,
-                f"contains the control character U+{ord(character):04X} at position {found.start() + 1}; "
-                "remove it (it would change what a terminal shows, or be refused by the service)",
-            )
 
 
 # --- schema -----------------------------------------------------------------------------------------
