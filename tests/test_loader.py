@@ -22,7 +22,7 @@ from mcstate.definitions import loader
 from mcstate.definitions.document import Document
 from mcstate.definitions.loader import load_documents
 from mcstate.definitions.schemas import load_schema, schema_path, schemas_dir
-from mcstate.errors import DefinitionError
+from mcstate.errors import DefinitionError, Location
 from mcstate.resources import declarable
 
 # Every kind users can declare, so golden messages that list the kinds stay true as kinds are added.
@@ -121,6 +121,10 @@ def test_positions_of_nested_values(tmp_path: Path) -> None:
 
     [document] = load(tmp_path / "definitions")
 
+    # A valid document keeps no positions until one is needed; then they are read from its file again.
+    assert document.positions is None
+    assert str(document.location(("key",))) == "definitions/customers.yaml:3:6"
+    assert document.positions is not None
     assert document.positions[()] == (2, 1)
     assert document.positions[("key",)] == (3, 6)
     assert document.positions[("retention", "until")] == (7, 10)
@@ -142,7 +146,7 @@ def test_several_documents_in_one_file(tmp_path: Path) -> None:
     documents = load(tmp_path / "definitions")
 
     assert [(d.key, d.index) for d in documents] == [("first", 0), ("second", 2)]
-    assert documents[1].positions[()] == (9, 1)
+    assert documents[1].location(()) == Location(documents[1].file, 9, 1)
     assert documents[1].location(("name",)).line == 11
 
 
@@ -190,8 +194,14 @@ fields:
 
     assert document.data["fields"][1] == {"name": "Email", "type": "EmailAddress", "length": 254}
     # A merged value is located where it is written: at the anchor.
-    assert document.positions[("fields", 1, "length")] == (5, 51)
-    assert document.positions[("fields", 1, "name")] == (7, 11)
+    assert (
+        document.location(("fields", 1, "length")).line == 5
+        and document.location(("fields", 1, "length")).column == 51
+    )
+    assert (
+        document.location(("fields", 1, "name")).line,
+        document.location(("fields", 1, "name")).column,
+    ) == (7, 11)
 
 
 def test_display_path_is_absolute_outside_the_base(tmp_path: Path) -> None:

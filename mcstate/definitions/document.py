@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,15 @@ class Document:
     data: dict[str, Any]
     file: str
     index: int = 0
-    # (line, column), 1-based, of every mapping value and list item; () is the document itself.
-    positions: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+    # (line, column), 1-based, of every mapping value and list item; () is the document itself. None until a
+    # problem needs them: `locate` then reads them from the file again.
+    positions: dict[DocPath, tuple[int, int]] | None = field(default_factory=dict)
     # The project folder: files the definition names (sql_file) must be inside it. Empty: the folder of
     # the definitions file.
     root: str = ""
+    locate: Callable[[], dict[DocPath, tuple[int, int]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def project_root(self) -> Path:
@@ -47,6 +52,8 @@ class Document:
 
     def location(self, path: DocPath = ()) -> Location:
         """The position of `path`, or of its nearest ancestor that has one."""
+        if self.positions is None:
+            self.positions = self.locate() if self.locate is not None else {}
         probe = tuple(path)
         while True:
             if probe in self.positions:

@@ -7,6 +7,7 @@ a user fixes everything in one pass instead of one error per run.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -159,7 +160,13 @@ def _load_file(
             node = loader.get_node()
             if node is not None and not _is_empty(node):
                 document, document_problems = _load_document(
-                    node, file, index, schemas, loader, (file_budget, *budgets)
+                    node,
+                    file,
+                    index,
+                    schemas,
+                    loader,
+                    (file_budget, *budgets),
+                    functools.partial(_positions_in, path, index),
                 )
                 problems.extend(document_problems)
                 if document is not None:
@@ -373,9 +380,17 @@ class _Builder:
     the constructor silently keeps the last one.
     """
 
-    def __init__(self, file: str, loader: yaml.SafeLoader, budgets: tuple[_Budget, ...] = ()) -> None:
+    def __init__(
+        self,
+        file: str,
+        loader: yaml.SafeLoader,
+        budgets: tuple[_Budget, ...] = (),
+        *,
+        record_positions: bool = True,
+    ) -> None:
         self.file = file
         self.loader = loader
+        self.record_positions = record_positions
         self.budgets = (_Budget(_MAX_VALUES_PER_DOCUMENT, "the document has"), *budgets)
         # Values are counted here and charged to the budgets when the document is done (commit): one
         # comparison per value instead of one per budget.
@@ -429,7 +444,8 @@ class _Builder:
             return None
         items: list[Any] = []
         for index, item in enumerate(node.value):
-            self.positions[(*path, index)] = _position(item)
+            if self.record_positions:
+                self.positions[(*path, index)] = _position(item)
             items.append(self.build(item, (*path, index)))
         return items
 
@@ -457,8 +473,9 @@ class _Builder:
         result: dict[str, Any] = {}
         for key, (key_node, value_node) in chosen.items():
             child = (*path, key)
-            self.key_positions[child] = _position(key_node)
-            self.positions[child] = _position(value_node)
+            if self.record_positions:
+                self.key_positions[child] = _position(key_node)
+                self.positions[child] = _position(value_node)
             result[key] = self.build(value_node, child)
         return result
 
@@ -554,8 +571,12 @@ def _load_document(
     schemas: Mapping[str, str],
     loader: yaml.SafeLoader,
     budgets: tuple[_Budget, ...] = (),
+    locate: Callable[[], dict[DocPath, Position]] | None = None,
 ) -> tuple[Document | None, list[Problem]]:
-    builder = _Builder(file, loader, budgets)
+    """One document. The position of every value is recorded only when the document has a problem to
+    point at; a valid document finds its positions again in its file when a later check needs one (they
+    took half the memory of a large project)."""
+    builder = _Builder(file, loader, budgets, record_positions=False)
     start = _position(node)
     try:
         data = builder.build(node, ())
@@ -563,13 +584,24 @@ def _load_document(
         return None, [Problem(Location(file, *start), str(too_big))]
     builder.commit()
     problems = builder.problems
-    positions = {(): start, **builder.positions}
+    kind = data.get("kind") if isinstance(data, dict) else None
+    valid = (
+        not problems
+        and isinstance(kind, str)
+        and kind in schemas
+        and _certainly_valid(schemas[kind], data)
+    )
+    if not valid:
+        # Explaining a problem needs the positions: the same nodes built again, recording them.
+        builder = _Builder(file, loader)
+        builder.build(node, ())
+    positions: dict[DocPath, Position] | None = None if valid else {(): start, **builder.positions}
     if not isinstance(data, dict):
         if data is not None or not problems:
             message = f"a definition must be a mapping with a 'kind', not {_describe(data)}"
             problems.append(Problem(Location(file, *start), message))
         return None, problems
-    document = Document(kind="", data=data, file=file, index=index, positions=positions)
+    document = Document(kind="", data=data, file=file, index=index, positions=positions, locate=locate)
     known = sorted(schemas)
     if "kind" not in data:
         message = f"missing required attribute 'kind' (one of: {', '.join(known)})"
@@ -583,9 +615,27 @@ def _load_document(
         problems.append(document.problem(("kind",), message))
         return None, problems
     document.kind = kind
-    if not _certainly_valid(schemas[kind], data):
+    if not valid:
         problems.extend(_schema_problems(document, builder.key_positions, _validator(schemas[kind])))
     return document, problems
+
+
+def _positions_in(path: Path, index: int) -> dict[DocPath, Position]:
+    """The positions of the values of document `index` of a file, read again (Document.locate)."""
+    text = path.read_bytes().decode("utf-8-sig")
+    loader = _Loader(text)
+    try:
+        current = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if current == index and node is not None:
+                builder = _Builder(str(path), loader)
+                builder.build(node, ())
+                return {(): _position(node), **builder.positions}
+            current += 1
+    finally:
+        loader.dispose()
+    return {}
 
 
 # Characters a terminal would act on or the service would choke on (NUL): C0 controls but for line breaks and
