@@ -498,6 +498,15 @@ class AutomationType(KindDefaults):
                 if kind is not None and activity.get("key"):
                     yield lookup, index.ref(kind, activity["key"]), "runs"
 
+    def read_for(
+        self, client: Retriever, live: Mapping[str, Mapping[str, Live]], desired: Sequence[Desired]
+    ) -> list[Live]:
+        """Nothing refers to an automation: it is read only when the definitions declare automations (or the
+        record of managed objects holds one no definition declares: then `read` reads them all)."""
+        if not any(obj.kind == KIND for obj in desired):
+            return []
+        return self.read(client, live)
+
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         rows = client.retrieve(KIND, PROPERTIES)  # before looking at `live`: see engine.read_live
         folders_by_id = {obj.ids.get("id"): obj.key for obj in live.get(FOLDER, {}).values()}
