@@ -586,10 +586,7 @@ def _load_document(
     problems = builder.problems
     kind = data.get("kind") if isinstance(data, dict) else None
     valid = (
-        not problems
-        and isinstance(kind, str)
-        and kind in schemas
-        and _certainly_valid(schemas[kind], data)
+        not problems and isinstance(kind, str) and kind in schemas and _certainly_valid(schemas[kind], data)
     )
     if not valid:
         # Explaining a problem needs the positions: the same nodes built again, recording them.
