@@ -188,7 +188,9 @@ def plan(
     definitions = _definitions_hash(desired) if out is not None else ""
     chosen = project.target(target)
     result = limit_plan(
-        engine.plan(desired, connect(project, chosen), chosen.name, prune=prune), selection, desired
+        engine.plan(desired, connect(project, chosen), chosen.name, prune=prune, saved=out is not None),
+        selection,
+        desired,
     )
     if out is not None:
         from mcstate.saved_plan import save_plan
@@ -269,7 +271,9 @@ def apply(
     chosen = project.target(target)
     client = connect(project, chosen)
     if plan_file is None:
-        result = limit_plan(engine.plan(desired, client, chosen.name, prune=prune), selection, desired)
+        result = limit_plan(
+            engine.plan(desired, client, chosen.name, prune=prune, saved=False), selection, desired
+        )
     else:
         result = _fresh_saved_plan(plan_file, desired, client, chosen.name)
     _echo(render_plan(result, color=_color()), nl=False)

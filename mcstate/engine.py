@@ -85,11 +85,13 @@ def read_account(
     return live, managed
 
 
-def plan(desired: DesiredState, client: AccountClient, target: str, *, prune: bool = False) -> Plan:
+def plan(
+    desired: DesiredState, client: AccountClient, target: str, *, prune: bool = False, saved: bool = True
+) -> Plan:
     """The plan for the definitions; objects mcstate recorded whose definition is gone are deleted with
-    `prune`, otherwise noted."""
+    `prune`, otherwise noted. `saved`: the plan will be saved (it then carries the account's fingerprints)."""
     live, managed = read_account(desired, client)
-    return make_plan(desired, live, target, managed, prune=prune)
+    return make_plan(desired, live, target, managed, prune=prune, fingerprint=saved)
 
 
 def apply(
@@ -104,7 +106,7 @@ def apply(
     if not report.applied:
         return ApplyOutcome(report, (), repair_record(plan_to_apply, desired, client))
     live, managed = read_account(desired, client)
-    after = make_plan(desired, live, plan_to_apply.target, managed, prune=True)
+    after = make_plan(desired, live, plan_to_apply.target, managed, prune=True, fingerprint=False)
     applied = {c.address for c in report.applied}
     # Record-only changes (prevent_destroy) still show here: the record is written just below.
     mismatches = tuple(c for c in after.changes if c.address in applied and not record_only(c))
@@ -134,7 +136,7 @@ def replanner(desired: DesiredState, client: AccountClient, target: str) -> Repl
 
     def replan(addresses: Collection[str]) -> Plan:
         live, managed = read_account(desired, client)
-        fresh = make_plan(desired, live, target, managed, prune=True)
+        fresh = make_plan(desired, live, target, managed, prune=True, fingerprint=False)
         # The identifiers of the objects asked about: ones found done are referred to by later changes.
         found: dict[str, dict[str, Any]] = {}
         for kind_key in addresses:

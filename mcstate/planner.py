@@ -43,6 +43,7 @@ def make_plan(
     managed: Mapping[str, ManifestEntry] | None = None,
     *,
     prune: bool = False,
+    fingerprint: bool = True,
 ) -> Plan:
     """`managed` is the manifest (mcstate.manifest, by lookup address): the objects mcstate applied.
     Those whose definition is gone are deleted with `prune`, otherwise listed as notes."""
@@ -77,7 +78,9 @@ def make_plan(
         notes=tuple(notes),
         known_ids=_known_ids(ordered, desired, live),
         flow=feeds_around(ordered, desired, live),
-        fingerprints=fingerprint_account(live, managed or {}, desired),
+        # Only a saved plan needs them (to tell later whether the account moved): hashing every object read
+        # is skipped otherwise.
+        fingerprints=fingerprint_account(live, managed or {}, desired) if fingerprint else {},
         unrecorded=_unrecorded(desired, live, managed, {c.address for c in ordered}),
     )
 
