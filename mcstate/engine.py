@@ -184,7 +184,7 @@ def record_applied(
         for lookup, entry in managed.items()
         if lookup not in desired.objects and lookup not in live.get(entry.kind, {})
     ]
-    write_manifest(client, upserts, removals)
+    write_manifest(client, upserts, removals, managed)
 
 
 def drift(

@@ -83,13 +83,19 @@ def read_manifest(client: ManifestClient) -> dict[str, ManifestEntry]:
     return _read(client)[1]
 
 
-def write_manifest(client: ManifestClient, upserts: Iterable[ManifestEntry], removals: Iterable[str]) -> None:
+def write_manifest(
+    client: ManifestClient,
+    upserts: Iterable[ManifestEntry],
+    removals: Iterable[str],
+    recorded: Mapping[str, ManifestEntry] | None = None,
+) -> None:
     """Record `upserts` and forget the objects at the lookup addresses in `removals`, writing only rows
     that change (an entry equal to the recorded one is not written again), at most 50 per call. Creates
-    the manifest on first use. Raises ManifestWriteError when the service refuses any of it."""
+    the manifest on first use. `recorded`: the manifest as just read (not read again when it has rows).
+    Raises ManifestWriteError when the service refuses any of it."""
     from mcstate.desired import lookup_address
 
-    exists, current = _read(client)
+    exists, current = (True, dict(recorded)) if recorded else _read(client)
     changed = {
         lookup_address(entry.kind, entry.key): entry
         for entry in upserts
