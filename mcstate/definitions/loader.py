@@ -663,7 +663,8 @@ def _validator(schema_file: str) -> Draft202012Validator:
 
 @cache
 def _compiled(schema_file: str) -> Callable[[Any], bool] | None:
-    _validator(schema_file)  # the schema itself is checked, as before
+    # The shipped schemas are checked against the metaschema by the tests (tests/test_schemas.py), not on
+    # every run: jsonschema's validator is built only to explain a document that fails.
     return compile_schema(load_schema(schema_file))
 
 
