@@ -168,3 +168,24 @@ def test_control_characters_from_the_account_are_escaped_in_every_view(project: 
         assert "\nPlan: 99 to create" not in output, args
     retrieved = project.run("retrieve", "--out", "adopted")
     assert not {"\x1b", "\x9b", "\u202e"} & set(retrieved.stdout + retrieved.stderr)
+
+
+def test_headers_that_drip_are_given_up_in_bounded_time(tmp_path: Path) -> None:
+    def drip_headers(handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 400:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(0.25)
+        except OSError:
+            pass
+
+    with server(token_then(drip_headers)) as (base, _):
+        project = account_project(tmp_path, base)
+        fast_retries(project)
+        started = time.monotonic()
+        result = project.run("plan")
+        elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert elapsed < 30, elapsed
+    assert "Traceback" not in result.stderr

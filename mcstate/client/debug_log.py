@@ -212,8 +212,28 @@ class LoggingSession(requests.Session):
         streamed = bool(kwargs.get("stream"))
         kwargs["stream"] = True
         started = time.monotonic()
-        response = self._logged_send(request, kwargs, streamed, started)
-        return response
+        if not isinstance(self.get_adapter(request.url or ""), requests.adapters.HTTPAdapter):
+            return self._logged_send(request, kwargs, streamed, started)  # answered in-process
+        # Over a network the answer's status line and headers may drip too, one byte inside each socket
+        # timeout: the exchange runs on a thread of its own and is given up at the deadline (the thread,
+        # a daemon, ends with its socket or with the process).
+        outcome: list[requests.Response | BaseException] = []
+
+        def exchange() -> None:
+            try:
+                outcome.append(self._logged_send(request, kwargs, streamed, started))
+            except BaseException as error:  # handed to the caller below
+                outcome.append(error)
+
+        worker = threading.Thread(target=exchange, name="mcstate-http", daemon=True)
+        worker.start()
+        worker.join(self.call_seconds + 1.0)
+        if not outcome:
+            raise AnswerTooSlow(f"no whole answer within {self.call_seconds:g} s")
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     def _bounded(self, response: requests.Response, started: float) -> requests.Response:
         """The response with its whole body read, within the time and size limits."""
