@@ -372,7 +372,8 @@ class DataExtensionHandler(ObjectHandler):
             else:
                 store.update_field(field)
         for field in added:
-            # A required field added with a default gives its default to the rows already there.
+            # A required field added with a default gives its default to the rows already there
+            # (rules.NEW_FIELD_DEFAULT_FILLS_REQUIRED_ONLY).
             if field.is_required and field.default_value and store.count_rows(de.object_id):
                 value = rules.row_value(field, field.default_value, now)
                 if value is not None:

@@ -33,6 +33,12 @@ _ELEMENTS = (
 )  # fmt: skip
 
 
+_ECHOED = (
+    "CustomerKey", "Name", "Description", "FilterActivityID", "FilterDefinitionID", "DestinationObjectID",
+    "DestinationTypeID", "SourceObjectID", "SourceTypeID",
+)  # fmt: skip
+
+
 def _text(node: XNode, name: str) -> str | None:
     text = node.text_of(name)
     return text.strip() if text is not None else None
@@ -127,19 +133,11 @@ class FilterActivityHandler(ObjectHandler):
             "modified": now,
         }
         store.insert_rest_row(TABLE, row)
-        echoed = {
-            XSI_TYPE: self.object_type,
-            "CustomerKey": row["customer_key"],
-            "Name": row["name"],
-            "Description": row["description"],
-            "FilterActivityID": row["id"],
-            "FilterDefinitionID": row["filter_definition_id"],
-            "DestinationObjectID": row["destination_object_id"],
-            "DestinationTypeID": row["destination_type_id"],
-            "SourceObjectID": row["source_object_id"],
-            "SourceTypeID": row["source_type_id"],
-        }
-        return Outcome(rules.FILTER_ACTIVITY_CREATED, 0, row["id"], echoed)
+        # The saved object as recorded answers echo it: its Retrieve row without ObjectID (nil there) and
+        # the read-only dates.
+        retrieved = self._row(row)
+        echoed = {name: retrieved[name] for name in _ECHOED}
+        return Outcome(rules.FILTER_ACTIVITY_CREATED, 0, row["id"], {XSI_TYPE: self.object_type, **echoed})
 
     def rows(self, store: Store) -> list[Row]:
         return [self._row(row) for row in store.rest_rows(TABLE)]

@@ -2086,6 +2086,12 @@ _ROW_DATE_INPUTS = (
 )  # fmt: skip
 _ROW_TRUE = frozenset({"true", "1", "yes", "y"})
 _ROW_FALSE = frozenset({"false", "0", "no", "n"})
+NEW_FIELD_DEFAULT_FILLS_REQUIRED_ONLY = True
+"""A required field added with a default to a data extension with rows gives the default to those rows (the
+service must: the rows cannot stay empty in a required field). Emulator's choice: a nullable field added
+with a default leaves the existing rows empty, as SQL Server's ADD COLUMN with a DEFAULT does without
+WITH VALUES."""
+
 ROW_DEFAULT_NOW = frozenset({"getdate()", "now()"})
 """Default values that stand for the moment the row is written."""
 

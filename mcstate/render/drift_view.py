@@ -77,14 +77,14 @@ def render_text(drift: Drift) -> str:
         if item.kind != current_kind:
             current_kind = item.kind
             lines.append(item.kind)
-        lines.append(f"  {SYMBOLS[item.status]} {one_line(item.key)}: {item.description}")
+        lines.append(f"  {SYMBOLS[item.status]} {one_line(item.key)}: {one_line(item.description)}")
         lines.extend(_text_attribute(attribute) for attribute in item.attributes)
     scope = _scope(drift)
     if scope:
         lines.extend(["", scope])
     if drift.notes:
         lines.append("")
-        lines.extend(f"Note: {n.kind} {one_line(n.key)}: {n.message}" for n in drift.notes)
+        lines.extend(f"Note: {n.kind} {one_line(n.key)}: {one_line(n.message)}" for n in drift.notes)
     if drift.found:
         lines.extend(["", summary_line(drift), *([] if drift.recorded else [UNRECORDED]), ADVICE])
     return "\n".join(lines) + "\n"

@@ -96,7 +96,9 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         for change in destructive:
             guard = " [prevent_destroy: apply will refuse]" if change.protected else ""
             for reason in change.destructive_reasons:
-                lines.append(style(f"!!   {change.kind} {one_line(change.key)}{guard}: {reason}", "red"))
+                lines.append(
+                    style(f"!!   {change.kind} {one_line(change.key)}{guard}: {one_line(reason)}", "red")
+                )
         lines.append("")
     current_kind = None
     for change in plan.changes:
@@ -124,7 +126,7 @@ def _change(change: Change, style: Style) -> list[str]:
     if change.action == "replace":
         header += "  (re-created)"
     elif change.action == "delete":
-        header += "  (deleted: " + "; ".join(change.destructive_reasons) + ")"
+        header += "  (deleted: " + one_line("; ".join(change.destructive_reasons)) + ")"
     lines = [style(header, COLORS[mark])]
     if change.action == "create":
         for name, value in (change.after or {}).items():
@@ -143,7 +145,7 @@ def _change(change: Change, style: Style) -> list[str]:
         return lines
     for attribute in change.attributes:
         lines.append(_attribute(attribute, style))
-    lines.extend(style(f"      warning: {warning}", "yellow") for warning in change.warnings)
+    lines.extend(style(f"      warning: {one_line(warning)}", "yellow") for warning in change.warnings)
     return lines
 
 
@@ -163,7 +165,7 @@ def _attribute(attribute: AttributeChange, style: Style) -> str:
 
 
 def _notes(plan: Plan, style: Style) -> list[str]:
-    lines = [style(f"Note: {n.kind} {one_line(n.key)}: {n.message}", "dim") for n in plan.notes]
+    lines = [style(f"Note: {n.kind} {one_line(n.key)}: {one_line(n.message)}", "dim") for n in plan.notes]
     if plan.unrecorded:
         lines.append(
             style(

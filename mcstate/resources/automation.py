@@ -49,6 +49,7 @@ from mcstate.resources.common import (
     folder_problems,
 )
 from mcstate.resources.definition_values import written_folder
+from mcstate.resources.file_location import is_referenced
 from mcstate.resources.folder import KIND as FOLDER
 from mcstate.resources.folder import folder_ref
 
@@ -503,9 +504,7 @@ class AutomationType(KindDefaults):
     ) -> list[Live]:
         """Nothing refers to an automation: it is read only when the definitions declare automations (or the
         record of managed objects holds one no definition declares: then `read` reads them all)."""
-        if not any(obj.kind == KIND for obj in desired):
-            return []
-        return self.read(client, live)
+        return self.read(client, live) if is_referenced(KIND, desired) else []
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         rows = client.retrieve(KIND, PROPERTIES)  # before looking at `live`: see engine.read_live

@@ -52,6 +52,7 @@ from mcstate.resources.common import (
     folder_problems,
 )
 from mcstate.resources.definition_values import written_folder
+from mcstate.resources.file_location import is_referenced
 from mcstate.resources.folder import KIND as FOLDER
 from mcstate.resources.folder import folder_ref
 
@@ -83,13 +84,6 @@ def _ids_by_object_id(live: Mapping[str, Mapping[str, Live]], kind: str) -> dict
         for obj in live.get(kind, {}).values()
         if obj.ids.get("object_id")
     }
-
-
-def _is_referenced(desired: Sequence[Desired]) -> bool:
-    """Whether the definitions declare filter activities or anything that may run one (an automation)."""
-    return any(
-        obj.kind in (KIND, AUTOMATION) or any(ref.kind == KIND for ref in obj.references) for obj in desired
-    )
 
 
 class FilterActivityType(KindDefaults):
@@ -180,7 +174,9 @@ class FilterActivityType(KindDefaults):
     def read_for(
         self, client: Retriever, live: Mapping[str, Mapping[str, Live]], desired: Sequence[Desired]
     ) -> list[Live]:
-        return self.read(client, live) if _is_referenced(desired) else []
+        # Automations run filter activities: reading one maps its activities' ObjectIDs back to keys.
+        needed = is_referenced(KIND, desired) or is_referenced(AUTOMATION, desired)
+        return self.read(client, live) if needed else []
 
     def diff(self, desired: Desired, live: Live | None) -> Change | None:
         after = {name: desired.attributes[name] for name in ATTRIBUTES}
