@@ -18,7 +18,7 @@ from mcstate.plan import Change, Plan
 from mcstate.planner import LiveState, make_plan, record_only
 from mcstate.reading import alongside, read_kinds
 from mcstate.resources import REGISTRY, declarable
-from mcstate.resources.base import Live, ReadsForDefinitions, Retriever
+from mcstate.resources.base import Live, ReadsExpecting, ReadsForDefinitions, Retriever
 
 if TYPE_CHECKING:
     # Only named in annotations: importing the client would load zeep for commands that never call an
@@ -40,7 +40,8 @@ def read_live(
     """Every kind, each seeing the kinds before it in registry order; side by side when the client allows
     it (mcstate.reading). With the desired state, kinds that pay one call per object read only what the
     definitions need (see ReadsForDefinitions), except the `complete` kinds (a function giving them is only
-    called by such a kind, so the others need not wait for it)."""
+    called by such a kind, so the others need not wait for it); kinds read by a chain of calls start the
+    later calls for the declared keys at once (see ReadsExpecting)."""
     wanted = list(desired) if desired is not None else None
 
     def read_kind(kind: str, before: Mapping[str, Mapping[str, Live]]) -> dict[str, Live]:
@@ -48,6 +49,9 @@ def read_live(
         selective = wanted is not None and isinstance(rtype, ReadsForDefinitions)
         if selective and kind not in (complete() if callable(complete) else complete):
             return _by_lookup(kind, rtype.read_for(client, before, wanted or []))
+        if wanted is not None and isinstance(rtype, ReadsExpecting):
+            declared = [obj.key for obj in wanted if obj.kind == kind]
+            return _by_lookup(kind, rtype.read_expecting(client, before, declared))
         return _by_lookup(kind, rtype.read(client, before))
 
     return read_kinds(client, list(REGISTRY), read_kind)

@@ -1,6 +1,7 @@
 """Reading data extensions: the fields of a large account come in Retrieves of batches of data extensions
 (IN on DataExtension.CustomerKey), side by side when the client allows it; a small account keeps its one
-paged Retrieve; an IN list the service refuses falls back to it."""
+paged Retrieve; an IN list the service refuses falls back to it. With the keys the definitions declare, their
+fields are asked for alongside the data extensions, the others' after."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ class Account:
     """Answers DataExtension and DataExtensionField Retrieves for `count` data extensions of 3 fields."""
 
     def __init__(
-        self, count: int, *, max_concurrency: int = 1, refuse_in: bool = False, together: int = 0
+        self,
+        count: int,
+        *,
+        max_concurrency: int = 1,
+        refuse_in: bool = False,
+        together: int = 0,
+        wait_for_fields: bool = False,
     ) -> None:
         self.keys = [f"de_{number:04d}" for number in range(count)] + [MANIFEST_KEY]
         self.max_concurrency = max_concurrency
@@ -30,6 +37,9 @@ class Account:
         self._lock = threading.Lock()
         # Field Retrieves wait for each other: they pass only if `together` of them run at the same time.
         self._barrier = threading.Barrier(together) if together else None
+        # The DataExtension Retrieve answers only once a field Retrieve has started (or after 10 s).
+        self._fields_started = threading.Event() if wait_for_fields else None
+        self.overlapped = False
 
     def retrieve(
         self, object_type: str, properties: Any, filter: Filter | None = None
@@ -40,35 +50,43 @@ class Account:
             self.most_running = max(self.most_running, self.running)
         try:
             if object_type == "DataExtension":
+                if self._fields_started is not None:
+                    self.overlapped = self._fields_started.wait(timeout=10)
                 return [{"CustomerKey": key, "Name": key, "ObjectID": f"id-{key}"} for key in self.keys]
+            if self._fields_started is not None:
+                self._fields_started.set()
             if self._barrier is not None:
                 self._barrier.wait(timeout=30)
-            wanted = set(self.keys)
             if isinstance(filter, Simple):
                 if self.refuse_in and filter.operator == "IN":
                     raise ApiError(
                         "Retrieve DataExtensionField", "Error: String or binary data would be truncated."
                     )
-                wanted = set(filter.values)
-            return [
-                {
-                    "Name": f"F{ordinal}",
-                    "ObjectID": f"{key}-{ordinal}",
-                    "FieldType": "Text",
-                    "MaxLength": 50,
-                    "Ordinal": ordinal,
-                    "IsPrimaryKey": False,
-                    "IsRequired": False,
-                    "DataExtension": {"CustomerKey": key, "Name": None},
-                    "Description": None,
-                }
-                for key in self.keys
-                if key in wanted
-                for ordinal in range(3)
-            ]
+                # The service compares keys case-insensitively.
+                wanted = {value.casefold() for value in filter.values}
+                return self._fields([key for key in self.keys if key.casefold() in wanted])
+            return self._fields(self.keys)
         finally:
             with self._lock:
                 self.running -= 1
+
+    @staticmethod
+    def _fields(keys: list[str]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Name": f"F{ordinal}",
+                "ObjectID": f"{key}-{ordinal}",
+                "FieldType": "Text",
+                "MaxLength": 50,
+                "Ordinal": ordinal,
+                "IsPrimaryKey": False,
+                "IsRequired": False,
+                "DataExtension": {"CustomerKey": key, "Name": None},
+                "Description": None,
+            }
+            for key in keys
+            for ordinal in range(3)
+        ]
 
     def rest_items(self, path: str) -> list[dict[str, Any]]:
         return []
@@ -105,9 +123,9 @@ def test_a_large_account_reads_fields_by_batches_of_data_extensions(concurrency:
 
 def test_rows_keep_only_what_was_asked_for() -> None:
     account = Account(FIELD_KEYS_PER_CALL * 2)
-    from mcstate.resources.data_extension import _field_rows
+    from mcstate.resources.data_extension import _field_rows_of
 
-    rows = _field_rows(account, account.keys[:-1])
+    rows = _field_rows_of(account, account.keys[:-1])
     assert "Description" not in rows[0] and rows[0]["DataExtension"] == {"CustomerKey": "de_0000"}
 
 
@@ -116,3 +134,35 @@ def test_an_in_list_the_service_refuses_falls_back_to_one_retrieve() -> None:
     objects = DataExtensionType().read(account, {})
     assert _field_calls(account)[-1] is None
     assert all(len(o.attributes["fields"]) == 3 for o in objects)
+
+
+def _asked(account: Account) -> list[str]:
+    return [key for call in _field_calls(account) if isinstance(call, Simple) for key in call.values]
+
+
+def test_declared_fields_are_asked_for_alongside_the_data_extensions() -> None:
+    account = Account(FIELD_KEYS_PER_CALL * 2, max_concurrency=4, wait_for_fields=True)
+    declared = account.keys[:-1]
+    objects = DataExtensionType().read_expecting(account, {}, declared)
+    assert account.overlapped  # the fields did not wait for the data extensions' answer
+    assert sorted(_asked(account)) == declared  # each once, in batches; nothing asked after
+    assert len(objects) == len(declared) and all(len(o.attributes["fields"]) == 3 for o in objects)
+
+
+def test_the_fields_of_undeclared_data_extensions_are_read_after() -> None:
+    account = Account(FIELD_KEYS_PER_CALL * 2, max_concurrency=4)
+    # Declared in another case, one not in the account, and the manifest: never asked for.
+    declared = [key.upper() for key in account.keys[:10]] + ["not_there", MANIFEST_KEY]
+    objects = DataExtensionType().read_expecting(account, {}, declared)
+    calls = _field_calls(account)
+    assert all(isinstance(call, Simple) for call in calls)  # a filtered read, never every field again
+    assert sorted(_asked(account)) == sorted(declared[:11] + account.keys[10:-1])
+    complete = DataExtensionType().read(Account(FIELD_KEYS_PER_CALL * 2), {})
+    assert [(o.key, o.attributes) for o in objects] == [(o.key, o.attributes) for o in complete]
+
+
+def test_declared_keys_the_service_refuses_as_an_in_list_fall_back_to_one_retrieve() -> None:
+    account = Account(FIELD_KEYS_PER_CALL * 2, refuse_in=True)
+    objects = DataExtensionType().read_expecting(account, {}, account.keys[:5])
+    assert _field_calls(account)[-1] is None
+    assert len(objects) == FIELD_KEYS_PER_CALL * 2 and all(len(o.attributes["fields"]) == 3 for o in objects)

@@ -69,12 +69,25 @@ def _what(content_type: str, content: bytes, expected: str) -> str:
 def soap_problem(status: int, content_type: str, content: bytes, expected_element: str | None) -> str | None:
     """None when `content` is a SOAP envelope whose body holds a fault or `expected_element` (Clark notation),
     else a description of what the service sent instead."""
+    return read_envelope(status, content_type, content, expected_element)[0]
+
+
+def read_envelope(
+    status: int, content_type: str, content: bytes, expected_element: str | None
+) -> tuple[str | None, etree._Element | None]:
+    """soap_problem's answer, with the parsed envelope when there is no problem (so that the answer need
+    not be parsed a second time)."""
     if not content.strip() or is_html(content_type, content):
-        return describe(status, content_type, content, SOAP_EXPECTED)
+        return describe(status, content_type, content, SOAP_EXPECTED), None
     try:
         root = etree.fromstring(content, _PARSER)
     except etree.XMLSyntaxError:
-        return describe(status, content_type, content, SOAP_EXPECTED)
+        return describe(status, content_type, content, SOAP_EXPECTED), None
+    problem = _envelope_problem(status, root, expected_element)
+    return problem, (root if problem is None else None)
+
+
+def _envelope_problem(status: int, root: etree._Element, expected_element: str | None) -> str | None:
     if root.getroottree().docinfo.doctype:
         return f"the service sent XML with a document type declaration (HTTP {status}), which SOAP forbids"
     if root.tag != SOAP_ENVELOPE:

@@ -32,6 +32,11 @@ _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _BODY = f"{{{SOAP_ENV}}}Body"
 
 
+_MISSING = object()
+_MEMO_ENTRIES = 4096
+_MEMO_TEXT_LENGTH = 64
+
+
 class _Declined(Exception):
     """The answer holds something only zeep may judge."""
 
@@ -79,7 +84,10 @@ class RetrieveParser:
         self._response = response_element
         self._shapes: dict[int, _Shape | None] = {}
         self._types: dict[tuple[str | None, str], Any] = {}
-        self._tags: dict[str, tuple[str | None, str]] = {}
+        # Memos shared by threads (a dict's get and set are atomic): the slots of a sequence of tags, and
+        # converted texts. Bounded, so that an answer of endless variety cannot grow them.
+        self._placed: dict[tuple[int, tuple[Any, ...]], tuple[_Slot, ...]] = {}
+        self._values: dict[tuple[Callable[[str], Any], str], Any] = {}
         self._lock = threading.Lock()
         self._xml = threading.local()
 
@@ -91,6 +99,12 @@ class RetrieveParser:
         try:
             root = etree.fromstring(content, self._parser())
         except etree.XMLSyntaxError:
+            return None
+        return self.parse_envelope(status, root)
+
+    def parse_envelope(self, status: int, root: etree._Element) -> dict[str, Any] | None:
+        """`parse` of an answer already parsed as XML (with entities left unresolved)."""
+        if status != 200:
             return None
         if root.getroottree().docinfo.doctype or root.tag != _ENVELOPE:
             return None
@@ -166,18 +180,50 @@ class RetrieveParser:
         result = dict(shape.defaults)
         for name in shape.repeatable:
             result[name] = []
+        # The slots the children go to depend only on their tags: worked out once per sequence of tags (an
+        # answer repeats a few sequences thousands of times).
+        tags = tuple(child.tag for child in children)
+        placed = self._placed.get((id(shape), tags))
+        if placed is None:
+            placed = self._place(shape, tags)
+        values = self._values
+        for child, slot in zip(children, placed, strict=True):
+            if slot.convert is not None and child.get(XSI_TYPE) is None:
+                # A value of the declared simple type, read here rather than through _element (most
+                # elements of an answer are such values; the same few texts recur, so each text is
+                # converted once per type: the values are immutable).
+                text = child.text
+                if text is None:
+                    value = None
+                else:
+                    memo = (slot.convert, text)
+                    value = values.get(memo, _MISSING)
+                    if value is _MISSING:
+                        try:
+                            value = slot.convert(text)
+                        except (TypeError, ValueError):
+                            raise _Declined from None
+                        if len(text) <= _MEMO_TEXT_LENGTH and len(values) < _MEMO_ENTRIES:
+                            values[memo] = value
+            else:
+                value = self._element(child, slot.element)
+            if slot.multiple:
+                result[slot.name].append(value)
+            else:
+                result[slot.name] = value
+        return result
+
+    def _place(self, shape: _Shape, tags: tuple[Any, ...]) -> tuple[_Slot, ...]:
+        """The slot of each child with these tags, as zeep's Sequence matching places them; declines what
+        zeep would refuse."""
         slots, index, required_before = shape.slots, shape.index, shape.required_before
-        tags = self._tags
+        placed: list[_Slot] = []
         current = 0  # the slot zeep is at
         matched = 0  # elements the current slot took
-        for child in children:
-            tag = child.tag
+        for tag in tags:
             if not isinstance(tag, str):
                 raise _Declined  # a processing instruction among the elements
-            split = tags.get(tag)
-            if split is None:
-                split = tags[tag] = _split(tag)
-            namespace, localname = split
+            namespace, localname = _split(tag)
             position = index.get(localname)
             if position is None or position < current:
                 raise _Declined  # zeep (strict): Unexpected element
@@ -193,21 +239,11 @@ class RetrieveParser:
                 if required_before[position] - required_before[first_skipped] > 0:
                     raise _Declined
                 current, matched = position, 0
-            if slot.convert is not None and child.get(XSI_TYPE) is None:
-                # A value of the declared simple type, read here rather than through _element (most
-                # elements of an answer are such values).
-                text = child.text
-                try:
-                    value = None if text is None else slot.convert(text)
-                except (TypeError, ValueError):
-                    raise _Declined from None
-            else:
-                value = self._element(child, slot.element)
-            if slot.multiple:
-                result[slot.name].append(value)
-            else:
-                result[slot.name] = value
+            placed.append(slot)
             matched += 1
+        result = tuple(placed)
+        if len(self._placed) < _MEMO_ENTRIES:
+            self._placed[(id(shape), tags)] = result
         return result
 
     def _shape(self, xsd_type: ComplexType) -> _Shape | None:

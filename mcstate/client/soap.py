@@ -21,7 +21,7 @@ from lxml import etree
 from mcstate.client.auth import TokenSource
 from mcstate.client.filters import Complex, Filter, Simple
 from mcstate.client.parallel import CallSlots
-from mcstate.client.responses import soap_problem, unreadable
+from mcstate.client.responses import read_envelope, unreadable
 from mcstate.client.retrieve_parser import RetrieveParser
 from mcstate.client.retry import (
     DEFAULT_POLICY,
@@ -113,11 +113,20 @@ class _CheckedTransport(zeep.Transport):
         response = super().post_xml(address, envelope, headers)
         self.status = response.status_code
         content_type = str(response.headers.get("Content-Type", ""))
-        problem = soap_problem(response.status_code, content_type, response.content, self.expected_element)
+        problem, root = read_envelope(
+            response.status_code, content_type, response.content, self.expected_element
+        )
         if problem is not None:
             raise _Unreadable(problem)
         self.received = True
+        self._call.envelope = root
         return response
+
+    def take_envelope(self) -> etree._Element | None:
+        """The envelope of this thread's last answer as parsed when it was checked (once: it is let go)."""
+        root = getattr(self._call, "envelope", None)
+        self._call.envelope = None
+        return root
 
 
 class _TranslationErrors(logging.Handler):
@@ -374,7 +383,11 @@ class SoapClient:
         page, else by zeep exactly as any other answer (faults, odd content and its errors included)."""
         with self._zeep.settings(raw_response=True):
             response = service.Retrieve(**arguments, _soapheaders=[header])
-        page = _retrieve_parser().parse(response.status_code, response.content)
+        envelope = self._transport.take_envelope()
+        if envelope is not None:
+            page = _retrieve_parser().parse_envelope(response.status_code, envelope)
+        else:
+            page = _retrieve_parser().parse(response.status_code, response.content)
         if page is not None:
             return page
         binding = self._zeep.wsdl.bindings[BINDING]

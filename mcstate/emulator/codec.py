@@ -303,26 +303,35 @@ class Writer:
         return f'<{element_name} xmlns="{TNS}">{inner}</{element_name}>'
 
     def _content(self, type_name: str, values: Mapping[str, Any]) -> str:
+        # Only the values given (and the elements written nil when absent), in the WSDL's order (a type has
+        # dozens of elements, an answer a few); the order is worked out once per type and set of names (an
+        # answer repeats both thousands of times).
+        parts: list[str] = []
+        for name, child_type, nil_when_absent in self._order(type_name, tuple(values)):
+            value = values.get(name)
+            if value is None or (nil_when_absent and value == ""):
+                if not nil_when_absent:
+                    continue
+                value = NIL
+            if type(value) is list:
+                parts.extend(self._write(name, child_type, item) for item in value)
+            else:
+                parts.append(self._write(name, child_type, value))
+        return "".join(parts)
+
+    # Bounded: which elements a value has follows from the properties a request asked for.
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - one Writer per Schema, kept for the process
+    def _order(self, type_name: str, keys: tuple[str, ...]) -> tuple[tuple[str, str | None, bool], ...]:
+        """(name, declared type, written nil when absent) of the elements a value with these keys writes,
+        in the WSDL's order; every key must be an element of the type."""
         children = self.schema.child_map(type_name)
-        unknown = [key for key in values if key != XSI_TYPE and key not in children]
+        unknown = [key for key in keys if key != XSI_TYPE and key not in children]
         if unknown:
             raise KeyError(f"{type_name} has no element(s) {', '.join(unknown)}")
-        present = dict(values)
-        for name in self._nil_when_absent(type_name):
-            if present.get(name) in (None, ""):
-                present[name] = NIL
-        # Only the values given, in the WSDL's order (a type has dozens of elements, an answer a few).
-        given = sorted(
-            (children[name] for name, value in present.items() if value is not None and name in children),
-            key=lambda entry: entry[0],
-        )
-        parts: list[str] = []
-        for _, child in given:
-            value = present[child.name]
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                parts.append(self._write(child.name, child.type_name, item))
-        return "".join(parts)
+        nil_when_absent = self._nil_when_absent(type_name)
+        names = {key for key in keys if key in children} | set(nil_when_absent)
+        ordered = sorted((children[name] for name in names), key=lambda entry: entry[0])
+        return tuple((child.name, child.type_name, child.name in nil_when_absent) for _, child in ordered)
 
     @functools.cache  # noqa: B019 - one Writer per Schema, kept for the process
     def _nil_when_absent(self, type_name: str) -> tuple[str, ...]:
@@ -335,7 +344,13 @@ class Writer:
     def _write(self, name: str, declared: str | None, value: Any) -> str:
         if value is NIL:
             return f'<{name} xsi:nil="true" />'
-        if isinstance(value, Mapping):
+        if type(value) is str:  # most values: no conversion, and most need no escaping
+            if not value:
+                return f"<{name} />"
+            if "&" in value or "<" in value or ">" in value:
+                value = escape(value)
+            return f"<{name}>{value}</{name}>"
+        if type(value) is dict or isinstance(value, Mapping):
             if declared is None:
                 raise TypeError(f"element {name} has simple content, got a mapping")
             concrete = value.get(XSI_TYPE)

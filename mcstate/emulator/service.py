@@ -8,6 +8,7 @@ OverallStatus, property checks, filters, projection and paging.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -75,17 +76,31 @@ class ObjectHandler:
     def project(self, row: Mapping[str, Any], properties: Sequence[str]) -> dict[str, Any]:
         """A Retrieve result: only the requested properties that have a value, nested by dotted paths."""
         result: dict[str, Any] = {XSI_TYPE: self.object_type}
-        for path in properties:
+        for path, parents, last in self._paths(tuple(properties)):
             value = row.get(path)
             if value is None:
                 continue
             target = result
-            parts = path.split(".")
-            for depth, part in enumerate(parts[:-1], start=1):
-                nested_type = self.nested_types.get(".".join(parts[:depth]))
+            for part, nested_type in parents:
                 target = target.setdefault(part, {XSI_TYPE: nested_type} if nested_type else {})
-            target[parts[-1]] = value
+            target[last] = value
         return result
+
+    # Bounded: the property lists come from requests. Handlers live as long as the process.
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _paths(
+        self, properties: tuple[str, ...]
+    ) -> tuple[tuple[str, tuple[tuple[str, str | None], ...], str], ...]:
+        """Each property path as (path, its parents with their nested types, its last part)."""
+        paths = []
+        for path in properties:
+            parts = path.split(".")
+            parents = tuple(
+                (part, self.nested_types.get(".".join(parts[:depth])))
+                for depth, part in enumerate(parts[:-1], start=1)
+            )
+            paths.append((path, parents, parts[-1]))
+        return tuple(paths)
 
     def rows(self, store: Store) -> list[Row]:
         """Every object of this type as a Retrieve row, in the order Retrieve returns them."""

@@ -294,6 +294,17 @@ class ReadsForDefinitions(Protocol):
 
 
 @runtime_checkable
+class ReadsExpecting(Protocol):
+    """A type whose complete read is a chain of calls (data extensions, then their fields) and can start its
+    later calls at once for the keys the definitions declare, before the first answer names what exists.
+    The result is the complete read, as `read`'s."""
+
+    def read_expecting(
+        self, client: Retriever, live: Mapping[str, Mapping[str, Live]], declared_keys: Sequence[str]
+    ) -> list[Live]: ...
+
+
+@runtime_checkable
 class RefersInAccount(Protocol):
     """A type that can tell, from an object as the account has it, which objects it refers to. When
     objects are deleted (--prune), a delete waits for the deletes of the objects that refer to it."""

@@ -13,7 +13,7 @@ service unless given).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mcstate.client.filters import is_in
@@ -23,6 +23,7 @@ from mcstate.definitions.writer import Flow
 from mcstate.errors import ApiError, Problem
 from mcstate.manifest import MANIFEST_KEY
 from mcstate.plan import AttributeChange, Change
+from mcstate.reading import alongside
 from mcstate.resources.base import (
     ApplyContext,
     Definition,
@@ -225,25 +226,28 @@ FIELD_KEYS_PER_CALL = 100
 FIELD_KEYS_MAX_CHARACTERS = 2000
 
 
-def _field_rows(client: Retriever, keys: list[str]) -> list[dict[str, Any]]:
-    """The fields of the data extensions with `keys`: one paged Retrieve of every field for a small account;
-    for a larger one, Retrieves of the fields of batches of data extensions, side by side (the pages of one
-    Retrieve can only be fetched one after the other). Each row keeps only what was asked for."""
-    batches = _key_batches(keys)
-    if len(batches) <= 1:
-        return [_slim(row) for row in client.retrieve("DataExtensionField", FIELD_PROPERTIES)]
+class _InListRefused(Exception):
+    """The service refused an IN list of keys after all (long keys: SEMANTICS §3)."""
+
+
+def _all_field_rows(client: Retriever) -> list[dict[str, Any]]:
+    return [_slim(row) for row in client.retrieve("DataExtensionField", FIELD_PROPERTIES)]
+
+
+def _field_rows_of(client: Retriever, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """The fields of the data extensions with `keys`, by Retrieves of batches of keys side by side (the
+    pages of one Retrieve can only be fetched one after the other)."""
 
     def fields_of(batch: list[str]) -> list[dict[str, Any]]:
         selected = is_in("DataExtension.CustomerKey", batch)
         return [_slim(row) for row in client.retrieve("DataExtensionField", FIELD_PROPERTIES, selected)]
 
     try:
-        return [row for rows in map_calls(client, fields_of, batches) for row in rows]
+        return [row for rows in map_calls(client, fields_of, _key_batches(list(keys))) for row in rows]
     except ApiError as error:
         if "truncated" not in error.detail:
             raise
-        # The service refused an IN list after all (long keys): every field in one paged Retrieve.
-        return [_slim(row) for row in client.retrieve("DataExtensionField", FIELD_PROPERTIES)]
+        raise _InListRefused from error
 
 
 def _key_batches(keys: list[str]) -> list[list[str]]:
@@ -455,9 +459,41 @@ class DataExtensionType(KindDefaults):
         return LiveCheck(tuple(problems))
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
-        rows = client.retrieve("DataExtension", DE_PROPERTIES)
-        keys = [str(row["CustomerKey"]) for row in rows if row.get("CustomerKey")]
-        field_rows = _field_rows(client, [key for key in keys if key.casefold() != MANIFEST_KEY.casefold()])
+        return self.read_expecting(client, live, ())
+
+    def read_expecting(
+        self, client: Retriever, live: Mapping[str, Mapping[str, Live]], declared_keys: Sequence[str]
+    ) -> list[Live]:
+        """Every data extension with its fields. The fields of the declared data extensions are asked for
+        alongside the data extensions themselves, those of the others once that answer names them: the
+        fields no longer wait for the data extensions. Without declared keys, a small account's fields are
+        read by one unfiltered (paged) Retrieve."""
+        declared = [key for key in declared_keys if key.casefold() != MANIFEST_KEY.casefold()]
+
+        def declared_fields(_: object) -> list[dict[str, Any]] | None:
+            try:
+                return _field_rows_of(client, declared) if declared else []
+            except _InListRefused:
+                return None
+
+        rows, field_rows = alongside(
+            client, lambda: client.retrieve("DataExtension", DE_PROPERTIES), declared_fields
+        )
+        asked = {key.casefold() for key in declared}
+        others = [
+            str(row["CustomerKey"])
+            for row in rows
+            if row.get("CustomerKey")
+            and str(row["CustomerKey"]).casefold() not in asked
+            and str(row["CustomerKey"]).casefold() != MANIFEST_KEY.casefold()
+        ]
+        if field_rows is None or (others and not declared and len(_key_batches(others)) == 1):
+            field_rows = _all_field_rows(client)
+        elif others:
+            try:
+                field_rows += _field_rows_of(client, others)
+            except _InListRefused:
+                field_rows = _all_field_rows(client)
         # Folders are looked at only now: with kinds read side by side (engine.read_live), the two
         # Retrieves above do not wait for the folders.
         folders = {obj.ids["id"]: obj for obj in live.get(FOLDER, {}).values()}
