@@ -42,6 +42,8 @@ _ANNOTATIONS = frozenset(
     }
 )
 # Keywords compiled below (each by the method of its name).
+# The keywords _Compiler._object checks together.
+_OBJECT_KEYWORDS = frozenset({"type", "properties", "additionalProperties", "required"})
 _KEYWORDS = frozenset(
     {
         "type",
@@ -126,13 +128,50 @@ class _Compiler:
         if not isinstance(schema, Mapping):
             raise _Unsupported(f"not a schema: {schema!r}")
         checks: list[Predicate] = []
+        fused = self._object(schema)
+        if fused is not None:
+            checks.append(fused)
         for keyword, value in schema.items():
             if keyword in _ANNOTATIONS or keyword in ("then", "else"):
                 continue  # "then" and "else" belong to "if"
+            if fused is not None and keyword in _OBJECT_KEYWORDS:
+                continue
             if keyword not in _KEYWORDS:
                 raise _Unsupported(keyword)
             checks.append(getattr(self, "_" + keyword.lstrip("$"))(value, schema))
         return _every(checks)
+
+    def _object(self, schema: Mapping[str, Any]) -> Predicate | None:
+        """type: object with its properties, additionalProperties and required as one predicate: the
+        shape of nearly every schema of a definition, checked for every field of every data extension."""
+        if schema.get("type") != "object" or "patternProperties" in schema:
+            return None
+        checks = {name: self.compile(subschema) for name, subschema in schema.get("properties", {}).items()}
+        additional = schema.get("additionalProperties", True)
+        extra: Predicate | bool | None = None
+        if additional is False:
+            extra = False
+        elif additional is not True:
+            extra = self.compile(additional)
+        required = tuple(schema.get("required", ()))
+        is_object = _is_object
+
+        def check_object(instance: Any) -> bool:
+            if not is_object(instance):
+                return False
+            for name in required:
+                if name not in instance:
+                    return False
+            for name, item in instance.items():
+                check = checks.get(name)
+                if check is None:
+                    if extra is False or (extra is not None and not extra(item)):  # type: ignore[operator]
+                        return False
+                elif not check(item):
+                    return False
+            return True
+
+        return check_object
 
     # -- keywords: each returns the predicate of one keyword of one schema ---------------------------------
 
@@ -157,18 +196,21 @@ class _Compiler:
         return lambda instance: bool(equal(instance, value))
 
     def _required(self, value: Any, schema: Mapping[str, Any]) -> Predicate:
-        names = list(value)
+        names = tuple(value)
+        if len(names) == 1:
+            (only,) = names
+            return lambda instance: not _is_object(instance) or only in instance
         return lambda instance: not _is_object(instance) or all(name in instance for name in names)
 
     def _properties(self, value: Any, schema: Mapping[str, Any]) -> Predicate:
-        checks = {name: self.compile(subschema) for name, subschema in value.items()}
+        checks = tuple((name, self.compile(subschema)) for name, subschema in value.items())
 
         def properties(instance: Any) -> bool:
             if not _is_object(instance):
                 return True
-            for name, item in instance.items():
-                check = checks.get(name)
-                if check is not None and not check(item):
+            # By the schema's names: here (conditions, branches) they are a few of the instance's keys.
+            for name, check in checks:  # noqa: SIM110 - a plain loop: no generator on this hot path
+                if name in instance and not check(instance[name]):
                     return False
             return True
 
@@ -262,6 +304,9 @@ class _Compiler:
         if cell is None:
             cell = self._refs[value] = []
             cell.append(self.compile(self._pointer(value)))
+        if cell:
+            return cell[0]
+        # A reference to a schema being compiled (recursion): looked up when called.
         return lambda instance: cell[0](instance)
 
     def _pointer(self, reference: str) -> Any:
