@@ -156,6 +156,8 @@ def validate(config: ConfigOption = None) -> None:
     project = _project(config)
     desired = engine.load_desired(project)
     declared = sum(1 for obj in desired if obj.document is not None)
+    for warning in desired.warnings:
+        _echo(f"warning: {warning}", err=True)
     _echo(f"The definitions are valid: {declared} object(s) in {project.definitions.name}/.")
 
 

@@ -17,6 +17,9 @@ class DesiredState:
     """Every object the definitions want, keyed by (case-normalized) address."""
 
     objects: dict[str, Desired]
+    # What the definitions' own rules warn about (never blocking), e.g. SQL naming a table no definition
+    # declares; the plan decides those with the account.
+    warnings: tuple[Problem, ...] = ()
 
     def get(self, kind: str, key: str) -> Desired | None:
         return self.objects.get(lookup_address(kind, key))
@@ -58,9 +61,10 @@ def build_desired(documents: Iterable[Document]) -> DesiredState:
         problems.extend(REGISTRY[desired.kind].check(desired, objects))
         problems.extend(ignore_path_problems(desired))
     problems.extend(_cycles(objects))
-    if problems:
-        raise DefinitionError(problems)
-    return DesiredState(objects)
+    errors = [problem for problem in problems if not problem.is_warning]
+    if errors:
+        raise DefinitionError(errors)
+    return DesiredState(objects, tuple(sorted(set(problems))))
 
 
 def _cycles(objects: dict[str, Desired]) -> list[Problem]:

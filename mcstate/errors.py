@@ -32,6 +32,14 @@ class Problem:
     location: Location
     message: str
     path: str = ""
+    # "warning": shown, never blocking (e.g. a query's SQL that may fail for data reasons).
+    severity: str = "error"
+    # The check that found it, when its callers tell checks apart ("sql": a query's SQL).
+    rule: str = ""
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == "warning"
 
     def __str__(self) -> str:
         where = f"{self.location}: "

@@ -17,8 +17,6 @@ too. Only the changed objects and their direct neighbours are kept.
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +25,7 @@ from mcstate.desired import DesiredState, lookup_address
 from mcstate.plan import Change, Feed
 from mcstate.resources import REGISTRY, flow_kinds
 from mcstate.resources.base import Live, address
+from mcstate.sql.checker import tables_named
 
 DATA_EXTENSION = "DataExtension"
 FILE_TRANSFER = "FileTransfer"
@@ -128,81 +127,23 @@ def _transfers_by_file_spec(objects: Iterable[_Object]) -> dict[str, list[_Objec
 
 
 class _SqlNames:
-    """Finds the data extensions a query's SQL names. Every query would otherwise be searched for every data
-    extension's name and key (10,000 data extensions and 1,000 queries: 20 million searches). Instead each
-    name is indexed by one of its words, the one fewest names share, and a query is only searched for the
-    names indexed by one of its own words: a name occurs in ASCII SQL as a whole word only where all its
-    words are words of the SQL."""
+    """Finds the data extensions a query's SQL reads: the tables its parsed SQL names (mcstate.sql), looked
+    up by name as the service does (case-insensitively; `ENT.` names shared data extensions). A name in a
+    comment or a string is not a table; SQL that does not parse names nothing."""
 
     def __init__(self, data_extensions: Sequence[_Object]) -> None:
-        self._objects = list(data_extensions)
-        self._by_word: dict[str, set[int]] = {}
-        self._everywhere: set[int] = set()  # names the index cannot place: searched in every query
-        words_of = {term: _words(term) for obj in self._objects for term in _terms(obj)}
-        sharing: dict[str, int] = {}
-        for words in words_of.values():
-            for word in words or ():
-                sharing[word] = sharing.get(word, 0) + 1
-        for position, obj in enumerate(self._objects):
-            for term in _terms(obj):
-                words = words_of[term]
-                if not words:
-                    self._everywhere.add(position)
-                else:
-                    rarest = min(words, key=lambda word: sharing[word])
-                    self._by_word.setdefault(rarest, set()).add(position)
+        self._by_name: dict[str, list[_Object]] = {}
+        for obj in data_extensions:
+            name = str(obj.attributes.get("name") or "")
+            if name:
+                self._by_name.setdefault(name.casefold(), []).append(obj)
 
     def read_by(self, sql: str) -> list[_Object]:
-        """Data extensions whose name or key appears in the SQL as a whole word ([NTO Customers], ENT.x, x),
-        in their order."""
         if not sql:
             return []
-        if not sql.isascii():
-            return _read_by_sql(sql, self._objects)
-        ascii_sql = sql.lower()
-        candidates = set(self._everywhere)
-        for word in set(_WORD.findall(ascii_sql)):
-            candidates |= self._by_word.get(word, set())
-        found = []
-        for position in sorted(candidates):
-            obj = self._objects[position]
-            if any(_mentions(sql, term, ascii_sql) for term in _terms(obj)):
-                found.append(obj)
+        found: list[_Object] = []
+        for name, _shared in tables_named(sql):
+            for obj in self._by_name.get(name.casefold(), ()):
+                if obj not in found:
+                    found.append(obj)
         return found
-
-
-_WORD = re.compile(r"\w+")
-
-
-def _terms(obj: _Object) -> set[str]:
-    return {str(term) for term in (obj.key, obj.attributes.get("name")) if term}
-
-
-def _words(term: str) -> frozenset[str] | None:
-    """The words of an ASCII term (lowercase), each of which is a whole word of any ASCII SQL the term occurs
-    in as a whole word; None when there is none or the term is not ASCII."""
-    if not term.isascii():
-        return None
-    return frozenset(_WORD.findall(term.lower())) or None
-
-
-def _read_by_sql(sql: str, data_extensions: Sequence[_Object]) -> list[_Object]:
-    """Data extensions whose name or key appears in the SQL as a whole word, by searching for every one."""
-    if not sql:
-        return []
-    ascii_sql = sql.lower() if sql.isascii() else None
-    return [obj for obj in data_extensions if any(_mentions(sql, term, ascii_sql) for term in _terms(obj))]
-
-
-def _mentions(sql: str, term: str, ascii_sql: str | None = None) -> bool:
-    # Every query is searched for every data extension: a plain substring test first rules most of them
-    # out. For ASCII text it is exact (case-insensitive matching only equates other characters outside
-    # ASCII, such as the long s with s), so the pattern runs only where the term occurs.
-    if ascii_sql is not None and term.isascii() and term.lower() not in ascii_sql:
-        return False
-    return _whole_word(term).search(sql) is not None
-
-
-@functools.lru_cache(maxsize=4096)
-def _whole_word(term: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)

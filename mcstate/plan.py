@@ -87,6 +87,9 @@ class Plan:
     # lacks, by address: an apply interrupted between its writes and the record left them out. Apply
     # records them, so that --prune and drift see them.
     unrecorded: tuple[str, ...] = ()
+    # What may break that the plan cannot decide (never blocking): SQL that may fail on its data, objects
+    # in the account that a change leaves behind (a query mcstate does not manage reading a removed field).
+    warnings: tuple[Note, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -47,7 +47,7 @@ def make_plan(
 ) -> Plan:
     """`managed` is the manifest (mcstate.manifest, by lookup address): the objects mcstate applied.
     Those whose definition is gone are deleted with `prune`, otherwise listed as notes."""
-    supplied = _check_references(desired, live)
+    supplied, warnings = _check_references(desired, live)
     # Types see ignored attributes (ignore_changes) with the account's values: they never differ there.
     # Values the account supplies for the writes (LiveCheck.values) go into copies of the desired objects.
     effective = DesiredState(
@@ -82,6 +82,7 @@ def make_plan(
         # is skipped otherwise.
         fingerprints=fingerprint_account(live, managed or {}, desired) if fingerprint else {},
         unrecorded=_unrecorded(desired, live, managed, {c.address for c in ordered}),
+        warnings=tuple(dict.fromkeys(warnings)),
     )
 
 
@@ -183,15 +184,19 @@ def _with_values(obj: Desired, values: Mapping[str, Any] | None) -> Desired:
     return replace(obj, attributes={**obj.attributes, **values})
 
 
-def _check_references(desired: DesiredState, live: LiveState) -> dict[str, Mapping[str, Any]]:
+def _check_references(
+    desired: DesiredState, live: LiveState
+) -> tuple[dict[str, Mapping[str, Any]], list[Note]]:
     """A reference must name a declared (or implied) object or one that exists in the account, and each
     type's account-dependent rules must hold, before anything is written. Returns the values the account
-    supplies for the writes, by lookup address."""
+    supplies for the writes, by lookup address, and the warnings (never blocking)."""
     problems: list[Problem] = []
+    warnings: list[Note] = []
     supplied: dict[str, Mapping[str, Any]] = {}
     for lookup_key, obj in desired.objects.items():
         checked = REGISTRY[obj.kind].check_live(obj, desired.objects, live)
-        problems.extend(checked.problems)
+        problems.extend(problem for problem in checked.problems if not problem.is_warning)
+        warnings.extend(Note(obj.kind, obj.key, str(p)) for p in checked.problems if p.is_warning)
         if checked.values:
             supplied[lookup_key] = checked.values
         # A reference whose own rule already said what is wrong is not reported twice.
@@ -222,7 +227,7 @@ def _check_references(desired: DesiredState, live: LiveState) -> dict[str, Mappi
                 problems.append(Problem(Location("definitions"), f"{obj.kind} '{obj.key}': {message}"))
     if problems:
         raise DefinitionError(problems)
-    return supplied
+    return supplied, warnings
 
 
 def _rewrite_references_to_recreated(

@@ -179,6 +179,9 @@ def _read_version_1(document: Mapping[str, Any], source: str) -> SavedPlan:
         fingerprints={str(a): str(h) for a, h in document["fingerprints"].items()},
         # Plans saved before the record was repaired by apply have none.
         unrecorded=tuple(str(address) for address in document.get("unrecorded") or ()),
+        warnings=tuple(
+            Note(str(n["kind"]), str(n["key"]), str(n["message"])) for n in document.get("warnings") or ()
+        ),
     )
     return SavedPlan(plan, str(document["definitions_hash"]), source)
 

@@ -74,7 +74,7 @@ key: nto_segment_by_region
 name: Segment customers by region
 target: nto_by_region
 update_type: overwrite
-sql: SELECT SubscriberKey, Region FROM nto_customers WHERE Region IS NOT NULL
+sql: SELECT SubscriberKey, Region FROM [NTO Customers] WHERE Region IS NOT NULL
 ---
 kind: DataExtract
 key: nto_by_region_extract

@@ -58,7 +58,7 @@ sql_file: segment_by_region.sql
 SQL = """\
 SELECT c.SubscriberKey,
        c.Region
-FROM nto_customers c
+FROM [NTO Customers] c
 WHERE c.Region IS NOT NULL
 """
 

@@ -43,7 +43,7 @@ key: nto_segment
 name: Segment by region
 target: nto_regions
 update_type: overwrite
-sql: SELECT SubscriberKey, Region FROM nto_customers
+sql: SELECT SubscriberKey, Region FROM [NTO Customers]
 ---
 kind: DataExtract
 key: nto_regions_extract

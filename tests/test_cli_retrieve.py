@@ -112,7 +112,10 @@ def test_a_second_retrieve_skips_everything_and_overwrite_rewrites(adopted: Proj
     customers = adopted.root / "definitions/data_extensions/CRM/nto_customers.yaml"
     customers.write_text(customers.read_text().replace("name: NTO Customers", "name: Renamed here"))
     (adopted.root / "definitions/imports/nto_import_crm_customers.yaml").unlink()
-    assert adopted.run("plan", "--detailed-exitcode").returncode == 2
+    # The renamed data extension is one a query reads by name: the plan is refused, naming the query.
+    renamed = adopted.run("plan", "--detailed-exitcode")
+    assert renamed.returncode == 1
+    assert "query 'nto_segment_subscribers_by_region': table 'NTO Customers'" in renamed.stderr
 
     overwritten = adopted.run("retrieve", "--overwrite")
     assert overwritten.returncode == 0, overwritten.stderr

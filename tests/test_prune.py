@@ -22,7 +22,14 @@ CRM = Live("Folder", "Data Extensions/CRM", {"content_type": "dataextension", "d
 OLD = Live(
     "DataExtension",
     "old_de",
-    {"name": "Old", "description": "", "folder": "Data Extensions/CRM", "fields": []},
+    {
+        "name": "Old",
+        "description": "",
+        "folder": "Data Extensions/CRM",
+        "fields": [
+            {"name": "Id", "type": "Number", "primary_key": False, "required": False, "default": None}
+        ],
+    },
     {"object_id": "old-guid"},
 )
 OTHER = Live(

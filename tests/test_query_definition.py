@@ -20,9 +20,9 @@ from mcstate.resources.data_extension import DataExtensionType
 from mcstate.resources.query_definition import PROPERTIES, QueryDefinitionType, same_sql, sql_tokens
 
 SQL = """SELECT c.SubscriberKey,
-       c.Region
-FROM nto_customers c
-WHERE c.Region IS NOT NULL
+       c.Domain AS Region
+FROM _Subscribers c
+WHERE c.Domain IS NOT NULL
 """
 
 BY_REGION: dict[str, Any] = {
@@ -46,6 +46,8 @@ QUERY: dict[str, Any] = {
     "update_type": "update",
     "sql": SQL,
 }
+# The query writing into the data extension without a primary key.
+TO_LOG = {**QUERY, "target": "nto_log", "sql": "SELECT s.SubscriberKey AS Line FROM _Subscribers s"}
 
 DE_ROOT = Live("Folder", "Data Extensions", {"content_type": "dataextension", "description": ""}, {"id": 2})
 QUERY_ROOT = Live("Folder", "Query", {"content_type": "queryactivity", "description": ""}, {"id": 4})
@@ -129,7 +131,9 @@ def problems(*definitions: dict[str, Any]) -> list[str]:
 
 
 def test_whitespace_outside_literals_is_not_a_change() -> None:
-    assert same_sql(SQL, "SELECT c.SubscriberKey, c.Region FROM nto_customers c WHERE c.Region IS NOT NULL")
+    assert same_sql(
+        SQL, "SELECT c.SubscriberKey, c.Domain AS Region FROM _Subscribers c WHERE c.Domain IS NOT NULL"
+    )
     assert same_sql("select a,b from t", "select a , b\r\n  from   t\n")
     assert same_sql("SELECT 1 -- the  answer\n", "SELECT 1 --  the answer")
 
@@ -174,15 +178,15 @@ def test_empty_sql_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_update_needs_a_target_with_a_primary_key() -> None:
-    (line,) = problems(LOG, {**QUERY, "target": "nto_log"})
+    (line,) = problems(LOG, TO_LOG)
     assert line.startswith("definitions/nto_segment_by_region.yaml:6:14: update_type: update type 'update'")
     assert "'nto_log' has no primary key" in line
-    assert desired(LOG, {**QUERY, "target": "nto_log", "update_type": "append"})
+    assert desired(LOG, {**TO_LOG, "update_type": "append"})
 
 
 def test_update_into_a_target_only_in_the_account_is_checked_against_it() -> None:
     with pytest.raises(DefinitionError) as caught:
-        plan(({**QUERY, "target": "nto_log"},), live(live_data_extension(LOG)))
+        plan((TO_LOG,), live(live_data_extension(LOG)))
     assert "'nto_log' has no primary key" in str(caught.value)
 
 
@@ -228,7 +232,7 @@ def test_the_target_name_of_a_data_extension_only_in_the_account_is_its_live_nam
 
 def test_sql_change_is_an_update_by_object_id_shown_as_a_line_diff() -> None:
     account = with_queries([service_row()], live_data_extension(BY_REGION))
-    changed = SQL + "  AND c.City <> 'x'\n"
+    changed = SQL + "  AND c.Status <> 'x'\n"
     (change,) = plan((BY_REGION, {**QUERY, "sql": changed}), account).changes
     assert [(a.path, a.before, a.after) for a in change.attributes] == [("sql", SQL, changed)]
     (step,) = QueryDefinitionType().steps(change, ApplyContext())
@@ -239,12 +243,12 @@ def test_sql_change_is_an_update_by_object_id_shown_as_a_line_diff() -> None:
     }
     text = render_plan(plan((BY_REGION, {**QUERY, "sql": changed}), account))
     assert "      ~ sql:\n" in text
-    assert "           WHERE c.Region IS NOT NULL\n          +  AND c.City <> 'x'\n" in text
+    assert "           WHERE c.Domain IS NOT NULL\n          +  AND c.Status <> 'x'\n" in text
 
 
 def test_new_query_shows_its_sql_as_written() -> None:
     text = render_plan(plan((BY_REGION, QUERY), live()))
-    assert "      sql: |\n        SELECT c.SubscriberKey,\n               c.Region\n" in text
+    assert "      sql: |\n        SELECT c.SubscriberKey,\n               c.Domain AS Region\n" in text
 
 
 def test_target_folder_and_update_type_changes() -> None:

@@ -293,7 +293,7 @@ key: nto_city
 name: City (old)
 folder: Query/CRM
 target: nto_customers
-sql: SELECT 1
+sql: SELECT SubscriberKey FROM [NTO Customers (old)]
 """
 
 
@@ -370,7 +370,7 @@ def test_overwrite_keeps_a_querys_sql_file_and_rewrites_a_single_document_file(
         "kind: QueryDefinition\nkey: nto_city\nname: Old\ntarget: nto_customers\nsql_file: sql/city.sql\n"
     )
     (out / "q" / "sql").mkdir()
-    (out / "q" / "sql" / "city.sql").write_text("SELECT 1\n")
+    (out / "q" / "sql" / "city.sql").write_text("SELECT SubscriberKey FROM [NTO Customers]\n")
     existing = load_existing(out, out)
     result = retrieve(account, RetrieveOptions(out=out, keys=("nto_city",), overwrite=True), existing)
     assert set(result.files) == {out / "q" / "city.yaml", out / "q" / "sql" / "city.sql"}

@@ -77,6 +77,7 @@ def test_every_field_of_the_plan_values_is_saved() -> None:
         "flow",
         "fingerprints",
         "unrecorded",
+        "warnings",
     ]
     assert {f.name for f in dataclasses.fields(Change)} == set(change_to_json(Change("K", "k", "create")))
     saved = change_to_json(Change("K", "k", "update", (AttributeChange("p", 1, 2),)))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -947,23 +948,35 @@ class _Generator:
     # -- queries ----------------------------------------------------------------------------------------
 
     def _sql(self, target: _DataExtension) -> str:
-        source = self.rng.choice(self.data_extensions)
-        columns = [f["Name"] for f in target.fields]
-        select = ",\n       ".join(f"s.[{name}]" if " " in name else f"s.{name}" for name in columns[:6])
+        """SQL that compiles against the account, as the service's own check on save wants: it reads a
+        data extension that has every column it selects, and fills the target's primary-key and required
+        fields."""
+        needed = [f["Name"] for f in target.fields if f.get("IsPrimaryKey") or f.get("IsRequired")]
+        columns = list(dict.fromkeys([*needed, *(f["Name"] for f in target.fields[:6])]))
+        wanted = {name.casefold() for name in columns}
+        sources = [de for de in self.data_extensions if wanted <= {f["Name"].casefold() for f in de.fields}]
+        source = self.rng.choice(sources)  # the target itself is one
+        select = ",\n       ".join(
+            f"s.{name}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else f"s.[{name}]"
+            for name in columns
+        )
+        dates = [f["Name"] for f in source.fields if f.get("FieldType") == "Date"]
+        texts = [f["Name"] for f in target.fields if f.get("FieldType", "Text") == "Text"]
         style = self.rng.randrange(4)
         if style == 0:
             return f"SELECT {select}\nFROM [{source.name}] s\nWHERE 1 = 1"
         if style == 1:
+            recent = f"  AND s.[{dates[0]}] > DATEADD(day, -30, GETDATE())  -- last month\n" if dates else ""
             return (
                 f"/* Segment for {target.name} */\n"
                 f"SELECT {select}\n"
                 f"FROM [{source.name}] s\n"
                 f"\tLEFT JOIN [{target.name}] t ON t.[{columns[0]}] = s.[{columns[0]}]\n"
-                f"WHERE t.[{columns[0]}] IS NULL\n"
-                "  AND s.CreatedAt > DATEADD(day, -30, GETDATE())  -- last month\n"
+                f"WHERE t.[{columns[0]}] IS NULL\n{recent}"
             )
         if style == 2:
-            return f"select top 1000 *\r\nfrom   [{source.name}]\r\nwhere  Status = 'Gültig'   \r\norder by 1"
+            where = f"where  [{texts[0]}] = 'Gültig'   \r\n" if texts else ""
+            return f"select top 1000 *\r\nfrom   [{target.name}]\r\n{where}order by 1"
         return (
             "WITH ranked AS (\n"
             f"    SELECT s.*,\n"
@@ -971,7 +984,7 @@ class _Generator:
             f"                              ORDER BY s.[{columns[-1]}] DESC) AS rn\n"
             f"    FROM [{source.name}] s\n"
             ")\n"
-            f"SELECT {', '.join(f'[{c}]' for c in columns[:4])}\n"
+            f"SELECT {', '.join(f'[{c}]' for c in columns)}\n"
             "FROM ranked\n"
             "WHERE rn = 1\n"
         )

@@ -30,6 +30,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             for c in plan.changes
         ],
         "notes": [{"kind": n.kind, "key": n.key, "message": n.message} for n in plan.notes],
+        "warnings": [{"kind": n.kind, "key": n.key, "message": n.message} for n in plan.warnings],
         "summary": plan.summary(),
     }
 

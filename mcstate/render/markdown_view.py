@@ -467,9 +467,10 @@ def _html(text: str) -> str:
 
 
 def _notes(plan: Plan, budget: int | None) -> tuple[str, int]:
-    if not plan.notes:
+    if not plan.notes and not plan.warnings:
         return "", 0
-    items = [f"- **{n.kind}** {code(n.key)}: {_escape(n.message)}" for n in plan.notes]
+    items = [f"- **Warning**, **{n.kind}** {code(n.key)}: {_escape(n.message)}" for n in plan.warnings]
+    items += [f"- **{n.kind}** {code(n.key)}: {_escape(n.message)}" for n in plan.notes]
     kept, left_out = _fit(items, None if budget is None else budget - 200)
     if left_out:
         kept.append(f"- … and {_count(left_out, 'more note')}")

@@ -165,7 +165,10 @@ def _attribute(attribute: AttributeChange, style: Style) -> str:
 
 
 def _notes(plan: Plan, style: Style) -> list[str]:
-    lines = [style(f"Note: {n.kind} {one_line(n.key)}: {one_line(n.message)}", "dim") for n in plan.notes]
+    lines = [
+        style(f"Warning: {n.kind} {one_line(n.key)}: {one_line(n.message)}", "yellow") for n in plan.warnings
+    ]
+    lines += [style(f"Note: {n.kind} {one_line(n.key)}: {one_line(n.message)}", "dim") for n in plan.notes]
     if plan.unrecorded:
         lines.append(
             style(

@@ -514,6 +514,8 @@ class DataExtensionType(KindDefaults):
             folder = folders.get(category) if category is not None else None
             obj = self.live_from_service(row, field_rows_of_de, folder.key if folder is not None else None)
             obj.unmanageable = unmanageable_reason(category, folder)
+            if folder is not None and str(folder.attributes.get("content_type") or "").startswith("shared"):
+                obj.ids["shared"] = True  # its SQL name has the ENT. prefix
             objects.append(obj)
         return objects
 

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from mcstate.client.filters import equals
 from mcstate.definitions.document import Document
 from mcstate.definitions.loader import control_character
-from mcstate.errors import Problem
+from mcstate.errors import Location, Problem
 from mcstate.plan import AttributeChange, Change
 from mcstate.project_files import ProjectFileError, read_text
 from mcstate.resources.base import (
@@ -43,6 +43,7 @@ from mcstate.resources.common import declared_object, definition_or_account, fol
 from mcstate.resources.definition_values import written_folder
 from mcstate.resources.folder import KIND as FOLDER
 from mcstate.resources.folder import folder_ref
+from mcstate.resources.query_sql import inline_sql_location, sql_problems
 
 KIND = "QueryDefinition"
 DATA_EXTENSION = "DataExtension"
@@ -120,6 +121,13 @@ def read_sql_file(document: Document) -> tuple[str | None, str | None]:
     return text, None
 
 
+def sql_location(document: Document, line: int, column: int) -> Location:
+    """Where a line and column of the query's SQL are: in its `.sql` file, or in the YAML file."""
+    if "sql_file" in document.data:
+        return Location(sql_file_path(document).as_posix(), line, column)
+    return inline_sql_location(document, line, column)
+
+
 def _target_problems(desired: Desired, target: Mapping[str, Any]) -> list[Problem]:
     document = desired.document
     if document is None or desired.attributes["update_type"] != "update":
@@ -181,6 +189,7 @@ class QueryDefinitionType(KindDefaults):
         declared_target = declared_object(DATA_EXTENSION, desired.attributes["target"], declared)
         if declared_target is not None:
             problems.extend(_target_problems(desired, declared_target.attributes))
+        problems.extend(sql_problems(desired, declared, None, sql_location))
         return problems
 
     def check_live(
@@ -191,9 +200,11 @@ class QueryDefinitionType(KindDefaults):
             return LiveCheck()  # the planner reports the unknown reference
         # The service wants the target's name with its key: the definition's name, or the account's.
         values = {"target_name": target.get("name")}
-        if declared_object(DATA_EXTENSION, desired.attributes["target"], declared) is not None:
-            return LiveCheck((), values)  # check() has checked the definition
-        return LiveCheck(tuple(_target_problems(desired, target)), values)
+        # Against the account as the plan leaves it: check() had only the definitions.
+        problems = sql_problems(desired, declared, live, sql_location)
+        if declared_object(DATA_EXTENSION, desired.attributes["target"], declared) is None:
+            problems = [*_target_problems(desired, target), *problems]  # check() has checked a declared one
+        return LiveCheck(tuple(problems), values)
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         rows = client.retrieve(KIND, PROPERTIES, equals("Status", ACTIVE))  # before looking at `live`
