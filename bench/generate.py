@@ -82,6 +82,7 @@ def _query(number: int, changed: bool) -> dict[str, object]:
     source = number * DATA_EXTENSIONS_PER_ACTIVITY + 1
     target = number * DATA_EXTENSIONS_PER_ACTIVITY
     condition = "Field02 > 10" if changed else "Field02 > 0"
+    columns = ["Id", "Field01", *(field_name(position) for position in _required_positions())]
     return {
         "kind": "QueryDefinition",
         "key": f"bench_query_{number:05d}",
@@ -89,7 +90,8 @@ def _query(number: int, changed: bool) -> dict[str, object]:
         "folder": "Query/Bench",
         "target": data_extension_key(target),
         "update_type": "overwrite",
-        "sql": f"SELECT Id, Field01 FROM [{data_extension_name(source)}] WHERE {condition}",
+        # Every required field of the target gets a value, as the SQL check wants.
+        "sql": f"SELECT {', '.join(columns)} FROM [{data_extension_name(source)}] WHERE {condition}",
     }
 
 

@@ -1,3 +1,3 @@
-from mcstate.cli import main
+from mcstate.cli import run
 
-main()
+run()
