@@ -10,6 +10,7 @@ from mcstate.desired import DesiredState, lookup_address
 from mcstate.errors import DefinitionError, Location, Problem
 from mcstate.flow import feeds_around
 from mcstate.ignore import drop_ignored, keep_account_values
+from mcstate.impact import with_impact
 from mcstate.manifest import ManifestEntry
 from mcstate.plan import AttributeChange, Change, Note, Plan
 from mcstate.resources import REGISTRY
@@ -69,6 +70,8 @@ def make_plan(
             change = replace(change, protected=True)
         changes.append(change)
     changes = _rewrite_references_to_recreated(changes, effective, live)
+    changes, broken = with_impact(changes, effective, live)
+    warnings.extend(broken)
     changes += _protection_changes(desired, live, managed or {}, {c.address for c in changes})
     deletes, notes = _undefined(desired, live, managed or {}, prune)
     ordered = [*_dependency_order(changes), *deletes]

@@ -112,7 +112,7 @@ def analyze(sql: str, catalog: Catalog, target: Target | None = None) -> Analysi
     analysis.outputs = _outputs(statement, scopes, resolver, positions, analysis)
     if target is not None and analysis.outputs is not None:
         _check_target(target, analysis.outputs, statement, positions, analysis)
-    analysis.issues.sort()
+    analysis.issues = sorted(set(analysis.issues))  # a correlated column is seen from two scopes
     return analysis
 
 
@@ -142,13 +142,22 @@ def _parse(sql: str, analysis: Analysis) -> exp.Expression | None:
         analysis.issues.append(SqlIssue(1, 1, "the query is empty: a query activity runs one SELECT"))
         return None
     if len(statements) > 1:
-        line, column = _Positions(sql).of(statements[1])
+        line, column = _Positions(sql).at(_second_statement(sql))
         analysis.issues.append(
             SqlIssue(
                 line, column, "a query activity runs one statement; this is a second one", code="statement"
             )
         )
     return statements[0]
+
+
+def _second_statement(sql: str) -> int:
+    """The offset of the first token after the first statement's semicolon."""
+    tokens = sqlglot.tokenize(sql, read=DIALECT)
+    for previous, token in itertools.pairwise(tokens):
+        if previous.token_type == TokenType.SEMICOLON and token.token_type != TokenType.SEMICOLON:
+            return token.start
+    return 0
 
 
 def _describe(detail: dict[str, object]) -> str:
@@ -199,6 +208,7 @@ class _Positions:
     """Line and column of an offset into the SQL."""
 
     def __init__(self, sql: str) -> None:
+        self.sql = sql
         self._starts = [0]
         for index, character in enumerate(sql):
             if character == "\n":
@@ -235,15 +245,33 @@ def _check_statement(statement: exp.Expression, positions: _Positions, analysis:
 
     if not isinstance(statement, exp.Query):
         kind = statement.key.upper()
-        issue(statement, f"a query activity runs only SELECT statements, not {kind}")
+        start = positions.sql.upper().find(kind)
+        line, column = positions.at(start) if start >= 0 else positions.of(statement)
+        analysis.issues.append(
+            SqlIssue(
+                line, column, f"a query activity runs only SELECT statements, not {kind}", code="statement"
+            )
+        )
         return
     for node in statement.walk():
         if isinstance(node, exp.Into):
             issue(node, "SELECT INTO is not allowed: the query's target data extension receives the rows")
         elif isinstance(node, exp.Parameter):
-            issue(node, "variables are not allowed in a query activity")
+            found = positions.sql.find("@" + node.name) if node.name else -1
+            line, column = positions.at(found) if found >= 0 else positions.of(node)
+            analysis.issues.append(
+                SqlIssue(line, column, "variables are not allowed in a query activity", code="statement")
+            )
         elif isinstance(node, exp.Table) and _temporary(node):
-            issue(node, "temporary tables are not allowed in a query activity")
+            line, column = positions.of(node)
+            analysis.issues.append(  # at its #, which sqlglot leaves out of the name
+                SqlIssue(
+                    line,
+                    max(1, column - 1),
+                    "temporary tables are not allowed in a query activity",
+                    code="statement",
+                )
+            )
     order = statement.args.get("order")
     if order is not None and not _has_top(statement):
         issue(
