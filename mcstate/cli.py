@@ -52,6 +52,12 @@ def global_options(
 EXIT_CHANGES = 2
 
 
+class GraphFormat(StrEnum):
+    mermaid = "mermaid"
+    dot = "dot"
+    json = "json"
+
+
 class PlanFormat(StrEnum):
     text = "text"
     json = "json"
@@ -399,6 +405,47 @@ def drift(
         _echo(drift_view.render_text(found), nl=False)
     if found.found:
         raise typer.Exit(EXIT_CHANGES)
+
+
+@app.command()
+def graph(
+    config: ConfigOption = None,
+    target: TargetOption = None,
+    output_format: Annotated[
+        GraphFormat, typer.Option("--format", help="Output format.")
+    ] = GraphFormat.mermaid,
+    kinds: Annotated[
+        list[str] | None, typer.Option("--kind", help="Only what feeds or is fed by objects of this kind.")
+    ] = None,
+    keys: Annotated[
+        list[str] | None, typer.Option("--key", help="Only what feeds or is fed by the object with this key.")
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="The definitions only: do not read the account.")
+    ] = False,
+) -> None:
+    """The lineage of the project: files, imports, data extensions, queries (column by column), filters,
+    extracts, file transfers and automations, from the definitions and the account."""
+    from mcstate import engine
+    from mcstate.lineage import around, build_lineage
+    from mcstate.render import graph_view
+    from mcstate.retrieve import kind_names
+
+    project = _project(config)
+    desired = engine.load_desired(project)
+    chosen_kinds = kind_names(kinds or ())
+    live = None
+    if not offline:
+        from mcstate.connection import connect
+
+        live = engine.read_live(connect(project, project.target(target)), desired)
+    lineage = around(build_lineage(desired, live), chosen_kinds, tuple(keys or ()))
+    renderers = {
+        GraphFormat.mermaid: graph_view.render_mermaid,
+        GraphFormat.dot: graph_view.render_dot,
+        GraphFormat.json: graph_view.render_json,
+    }
+    _echo(renderers[output_format](lineage), nl=False)
 
 
 @app.command()

@@ -33,7 +33,19 @@ HTTP_LOG = "[mcstate.client.http]"
 TOKEN_LENGTH = 64
 TOKEN_RUN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_LENGTH},}}")
 # The commands this tour runs. A command added to the CLI must be added here (the last test checks).
-COVERED = {"validate", "plan", "show", "apply", "drift", "status", "retrieve", "serve", "reset", "seed"}
+COVERED = {
+    "validate",
+    "plan",
+    "show",
+    "apply",
+    "drift",
+    "status",
+    "retrieve",
+    "graph",
+    "serve",
+    "reset",
+    "seed",
+}
 
 CUSTOMERS = """\
 kind: DataExtension
@@ -251,6 +263,7 @@ def test_every_command_with_and_without_debug_shows_no_secret(account: Account) 
             account.run("drift", "--format", output_format, debug=debug, expect=(2,))
         account.run("apply", "--auto-approve", debug=debug)
         account.run("drift", debug=debug)
+        account.run("graph", "--format", "json", debug=debug)
         # `--debug` after the command works too.
         late = account.run("plan", *(["--debug"] if debug else []), debug=False)
         assert (HTTP_LOG in late.stderr) == debug

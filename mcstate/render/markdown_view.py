@@ -281,11 +281,11 @@ def flowchart(feeds: Sequence[Feed], statuses: Mapping[str, str]) -> str:
         opening, closing = REGISTRY[kind].flow_shape if kind in REGISTRY else DEFAULT_SHAPE
         mark = marks.get(statuses.get(address, ""), "")
         lines.append(
-            f"  {ids[address]}{opening}{_mermaid_text(f'{mark}{kind}')}<br/>{_mermaid_text(key)}{closing}"
+            f"  {ids[address]}{opening}{mermaid_text(f'{mark}{kind}')}<br/>{mermaid_text(key)}{closing}"
         )
     for feed in feeds:
         arrow = "-.->" if feed.label == "runs" else "-->"
-        lines.append(f"  {ids[feed.source]} {arrow}|{_mermaid_text(feed.label)}| {ids[feed.target]}")
+        lines.append(f"  {ids[feed.source]} {arrow}|{mermaid_text(feed.label)}| {ids[feed.target]}")
     used = {statuses.get(address, "unchanged") for address in nodes}
     for name, style in FLOW_CLASSES.items():
         if name in used:
@@ -297,7 +297,7 @@ def flowchart(feeds: Sequence[Feed], statuses: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _mermaid_text(text: str) -> str:
+def mermaid_text(text: str) -> str:
     """Text inside a quoted Mermaid label: characters that end labels or start markup as entity codes."""
     entities = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "|": "#124;"}
     return "".join(entities.get(char, char) for char in one_line(text))
