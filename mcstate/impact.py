@@ -54,7 +54,7 @@ def with_impact(
             continue
         fields = broken[lookup]
         notes = []
-        for user_lookup, _label in dict.fromkeys(users.get(lookup, [])):
+        for user_lookup in dict.fromkeys(user for user, _label in users.get(lookup, [])):
             user = objects.get(user_lookup)
             if user is None:
                 continue
@@ -62,13 +62,19 @@ def with_impact(
             if fields and used is not None and not fields & {name.casefold() for name in used}:
                 continue  # it uses none of the fields that change
             declared = desired.get(user.kind, user.key) is not None
-            reads = f": {', '.join(sorted(used))}" if used else ""
+            reads = f": {_some(sorted(used))}" if used else ""
             where = "" if declared else " (only in the account: mcstate does not manage it)"
             notes.append(f"used by {user.kind} {user.key}{where}{reads}")
             if not declared and user.kind == QUERY:
                 warnings.extend(_breaks_in_account(user, desired, live))
         listed.append(replace(change, warnings=(*change.warnings, *notes)) if notes else change)
     return listed, list(dict.fromkeys(warnings))
+
+
+def _some(names: Sequence[str], shown: int = 12) -> str:
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
 
 
 def _broken_fields(change: Change) -> frozenset[str] | None:
@@ -115,13 +121,14 @@ def _as_now(desired: DesiredState, live: LiveState) -> dict[str, _Object]:
 def _fields_used(user: _Object, key: str, before: Any) -> set[str] | None:
     """The fields of data extension `key` an object uses, when that can be told (None otherwise)."""
     if user.kind == QUERY:
-        sql = str(user.attributes.get("sql") or "")
-        analysis = analyze(sql, before)
-        return {
-            read.column
-            for read in analysis.reads
-            if read.table.key and read.table.key.casefold() == key.casefold()
+        analysis = analyze(str(user.attributes.get("sql") or ""), before)
+        folded = key.casefold()
+        used = {
+            read.column for read in analysis.reads if read.table.key and read.table.key.casefold() == folded
         }
+        if str(user.attributes.get("target") or "").casefold() == folded:
+            used |= {output.name for output in analysis.outputs or ()}  # the columns it writes
+        return used
     if user.kind == IMPORT and str(user.attributes.get("destination") or "").casefold() == key.casefold():
         return {str(pair["destination"]) for pair in user.attributes.get("field_map") or []} or None
     return None

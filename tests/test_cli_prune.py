@@ -291,7 +291,7 @@ def test_unmanaged_objects_are_never_pruned(project: Project) -> None:
         "@type": "QueryDefinition",
         "CustomerKey": "query_by_hand",
         "Name": "Query by hand",
-        "QueryText": "SELECT Id FROM made_by_hand",
+        "QueryText": "SELECT Id FROM [Made by hand]",
         "TargetType": "DE",
         "DataExtensionTarget": {"CustomerKey": "made_by_hand", "Name": "Made by hand"},
         "TargetUpdateType": "Overwrite",

@@ -15,10 +15,11 @@ import pytest
 HEAVY = ("zeep", "mcstate.client.soap", "mcstate.client.retrieve_parser", "mcstate.emulator.app")
 
 RUN = """
-import json, runpy, sys
+import json, sys
+from mcstate.cli import main  # what the mcstate command runs (mcstate.cli.run then leaves at once)
 sys.argv = ["mcstate", *{args!r}]
 try:
-    runpy.run_module("mcstate", run_name="__main__")
+    main()
     code = 0
 except SystemExit as exit:
     code = exit.code

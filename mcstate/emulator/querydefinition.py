@@ -11,6 +11,7 @@ from mcstate.emulator import rules
 from mcstate.emulator.codec import XSI_TYPE, XNode
 from mcstate.emulator.model import QueryDefinition
 from mcstate.emulator.service import KEY, ObjectHandler, Outcome, Row
+from mcstate.emulator.sqlcompile import compile_query
 from mcstate.emulator.store import Store
 
 
@@ -58,6 +59,13 @@ def _check_target_type(target_type: str | None) -> str:
     if target_type is None or target_type not in rules.QUERY_TARGET_TYPES:
         raise rules.query_invalid(f"TargetType must be {' or '.join(rules.QUERY_TARGET_TYPES)}.")
     return target_type
+
+
+def _compiled(store: Store, text: str | None) -> str:
+    """The query's text once the service would have compiled it (it refuses SQL that does not)."""
+    checked = rules.check_query_text(text)
+    compile_query(store, checked)
+    return checked
 
 
 def _check_target(store: Store, definition: QueryDefinition) -> None:
@@ -110,7 +118,7 @@ class QueryDefinitionHandler(ObjectHandler):
             customer_key=customer_key,
             name=name,
             description=item.description or "",
-            query_text=rules.check_query_text(item.query_text),
+            query_text=_compiled(store, item.query_text),
             target_type=_check_target_type(item.target_type),
             target_key=item.target_key,
             target_name=(item.target_name or "").strip(),
@@ -156,7 +164,7 @@ class QueryDefinitionHandler(ObjectHandler):
         if item.description is not None:
             definition.description = item.description
         if item.query_text is not None:
-            definition.query_text = rules.check_query_text(item.query_text)
+            definition.query_text = _compiled(store, item.query_text)
         if item.target_type is not None:
             definition.target_type = _check_target_type(item.target_type)
         if item.has_target:

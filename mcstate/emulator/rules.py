@@ -1113,8 +1113,49 @@ DEFAULT_QUERY_FOLDER_KEY = "queryactivity_default"
 """A query created without CategoryID goes to the root Query folder."""
 
 QUERY_TEXT_NEEDS_SELECT = True
-"""Emulator's choice: the service compiles the SQL when the query is saved; the emulator only checks that
-the text has a SELECT."""
+"""A query's text must hold a SELECT; the compile step (emulator/sqlcompile.py) then checks it."""
+
+QUERY_SQL_ERROR = QUERY_VALIDATION
+"""Emulator's choice: the service compiles a query's SQL when it is saved and refuses SQL that does not
+compile; its SOAP error code is undocumented, so the validation code is used."""
+
+SQL_ERROR_PREFIX = "An error occurred while checking the query syntax. Errors: "
+"""Emulator's choice, from the message Automation Studio shows for SQL that does not compile (the SOAP
+answer's wording is undocumented); the errors after it are SQL Server's own."""
+
+SQL_SELECT_ONLY = "Only one SELECT statement is supported."
+"""Emulator's choice: the wording for a text that is not one SELECT."""
+
+SQL_DATA_VIEWS = frozenset(
+    name.casefold()
+    for name in (
+        "_Sent", "_Open", "_Click", "_Bounce", "_Unsubscribe", "_Complaint", "_FTAF", "_Job",
+        "_Subscribers", "_ListSubscribers", "_Journey", "_JourneyActivity", "_BusinessUnitUnsubscribes",
+        "_EnterpriseAttribute",
+        "_SMSMessageTracking", "_SMSSubscriptionLog", "_UndeliverableSMS", "_MobileAddress",
+        "_MobileSubscription", "_PushAddress", "_PushTag", "_Coupon", "_SocialNetworkImpressions",
+        "_SocialNetworkTracking", "_SurveyResponse", "_AutomationInstance", "_AutomationActivityInstance",
+    )
+)  # fmt: skip
+"""The system data views a query can read besides data extensions (Salesforce Help, data views). Their
+columns are not checked by the emulator."""
+
+
+def query_sql_error(detail: str) -> ApiError:
+    return ApiError(QUERY_SQL_ERROR, SQL_ERROR_PREFIX + detail)
+
+
+def sql_syntax_error(near: str) -> str:
+    return f"Incorrect syntax near '{near}'." if near else "Incorrect syntax."
+
+
+def sql_invalid_object(name: str) -> str:
+    return f"Invalid object name '{name}'."
+
+
+def sql_invalid_column(name: str) -> str:
+    return f"Invalid column name '{name}'."
+
 
 QUERY_DEFINITION_PROPERTIES = RetrieveProperties(
     retrievable={

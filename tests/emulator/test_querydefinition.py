@@ -38,7 +38,8 @@ def query(key: str = "q", **extra: Any) -> dict[str, Any]:
 def account(client: Client) -> Client:
     segment = data_extension("segment", field("Id", IsPrimaryKey=True, IsRequired=True), name="Segment")
     log = data_extension("log", field("Id"), name="Log")
-    assert client.create(segment, log).overall == "OK"
+    customers = data_extension("customers_key", field("Id"), field("Email"), name="Customers")
+    assert client.create(segment, log, customers).overall == "OK"
     return client
 
 
@@ -143,3 +144,37 @@ def test_a_folder_holding_an_active_query_cannot_be_deleted(account: Client) -> 
     assert account.delete({"@type": "DataFolder", "ID": holder}).only().code == 396001
     assert account.delete({"@type": "QueryDefinition", "CustomerKey": "q"}).only().ok
     assert account.delete({"@type": "DataFolder", "ID": holder}).only().ok
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("SELECT Id FROM Clients", "Invalid object name 'Clients'."),
+        ("SELECT Id FROM customers_key", "Invalid object name 'customers_key'."),  # a key is not a name
+        ("SELECT c.Mail FROM Customers c", "Invalid column name 'Mail'."),
+        ("SELECT Mail FROM Customers", "Invalid column name 'Mail'."),
+        ("SELECT Id FROM Customers WHERE", "Incorrect syntax near 'WHERE'."),
+        ("SELECT Id FROM Customers; SELECT Id FROM Log", "Only one SELECT statement is supported."),
+    ],
+)
+def test_sql_that_does_not_compile_is_refused_on_save(account: Client, text: str, error: str) -> None:
+    result = account.create(query(QueryText=text))
+    assert result.overall == "Error"
+    assert result.results[0].text("StatusMessage") == (
+        "An error occurred while checking the query syntax. Errors: " + error
+    )
+    assert read(account) == []
+
+
+def test_sql_that_compiles_is_saved_and_an_update_is_compiled_too(account: Client) -> None:
+    text = (
+        "SELECT c.Id FROM Customers c JOIN _Sent s ON s.SubscriberKey = c.Id "
+        "WHERE EXISTS (SELECT 1 FROM Log l WHERE l.Id = c.Id)"
+    )
+    assert account.create(query(QueryText=text)).overall == "OK"
+    object_id = read(account)[0]["ObjectID"]
+    update = account.update(
+        {"@type": "QueryDefinition", "ObjectID": object_id, "QueryText": "SELECT Nope FROM Log"}
+    )
+    assert update.overall == "Error"
+    assert read(account)[0]["QueryText"] == text
