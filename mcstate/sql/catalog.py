@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
@@ -30,18 +30,41 @@ class Column:
     has_default: bool = False
 
 
-@dataclass(frozen=True)
 class Table:
-    name: str
-    origin: Origin
-    key: str | None = None  # the data extension's key; None for a data view
-    columns: Mapping[str, Column] = field(default_factory=dict)  # by case-folded name
-    # Any column is accepted: a data view whose columns vary by account.
-    open: bool = False
-    shared: bool = False
+    """A table by its name. Its columns (by case-folded name) are given, or made from a data extension's
+    fields when first asked for: a catalogue holds every data extension, a query reads a few."""
+
+    def __init__(
+        self,
+        name: str,
+        origin: Origin,
+        key: str | None = None,  # the data extension's key; None for a data view
+        columns: Mapping[str, Column] | None = None,
+        *,
+        open: bool = False,  # any column is accepted: a data view whose columns vary by account
+        shared: bool = False,
+        fields: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        self.name = name
+        self.origin = origin
+        self.key = key
+        self.open = open
+        self.shared = shared
+        self._columns = columns
+        self._fields = fields
+
+    @property
+    def columns(self) -> Mapping[str, Column]:
+        if self._columns is None:
+            self._columns = _columns_of(self._fields)
+            self._fields = ()
+        return self._columns
 
     def column(self, name: str) -> Column | None:
         return self.columns.get(name.casefold())
+
+    def __repr__(self) -> str:
+        return f"Table({self.name!r}, {self.origin!r}, {self.key!r})"
 
     @property
     def label(self) -> str:
@@ -86,8 +109,13 @@ class Catalog:
 
 def table_from_attributes(key: str, attributes: Mapping[str, Any], origin: Origin, *, shared: bool) -> Table:
     """A data extension as a table, from its normalized attributes (declared or live: the same shape)."""
+    name = str(attributes.get("name") or key)
+    return Table(name, origin, key, shared=shared, fields=attributes.get("fields") or ())
+
+
+def _columns_of(fields: Sequence[Mapping[str, Any]]) -> dict[str, Column]:
     columns: dict[str, Column] = {}
-    for field_ in attributes.get("fields") or []:
+    for field_ in fields:
         name = str(field_.get("name") or "")
         if not name:
             continue
@@ -104,7 +132,7 @@ def table_from_attributes(key: str, attributes: Mapping[str, Any], origin: Origi
                 field_.get("default") not in (None, ""),
             ),
         )
-    return Table(str(attributes.get("name") or key), origin, key, columns, shared=shared)
+    return columns
 
 
 @functools.cache
