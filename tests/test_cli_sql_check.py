@@ -132,3 +132,15 @@ def test_inline_sql_is_located_in_the_yaml_file_and_warnings_can_be_silenced(exa
     edit(example, query, "sql: |", "ignore_sql_warnings: [select-star]\nsql: |")
     silenced = example.run("validate")
     assert silenced.returncode == 0 and "SELECT *" not in silenced.stderr
+
+
+def test_hostile_sql_is_refused_without_a_traceback(example: Project) -> None:
+    (example.root / SEGMENT_SQL).write_text(
+        "SELECT " + "(" * 3000 + "1" + ")" * 3000 + " AS Region", encoding="utf-8"
+    )
+    result = example.run("validate")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{SEGMENT_SQL}:1:1: query 'nto_segment_subscribers_by_region': the SQL is nested too deeply" in (
+        result.stderr
+    )

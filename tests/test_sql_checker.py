@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mcstate.sql.catalog import Catalog, Column, Table, data_views
-from mcstate.sql.checker import Target, analyze, tables_named
+from mcstate.sql.checker import MAX_RESOLVED_TOKENS, TOO_DEEP, Target, analyze, tables_named
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sql"
 
@@ -180,3 +180,15 @@ def test_the_data_view_catalogue_names_its_sources() -> None:
         "_subscribers",
     } <= set(views)
     assert views["_sent"].column("subscriberkey") is not None and not views["_sent"].open
+
+
+def test_sql_nested_too_deeply_is_an_error_not_a_crash() -> None:
+    sql = "SELECT " + "(" * 5000 + "1" + ")" * 5000 + " AS x FROM [NTO Customers]"
+    assert [i.message for i in analyze(sql, CATALOG).errors] == [TOO_DEEP]
+    assert tables_named(sql) == ()
+
+
+def test_a_huge_query_is_checked_as_a_statement_only_and_in_bounded_time() -> None:
+    conditions = " AND ".join("c.Cityy = 'x'" for _ in range(MAX_RESOLVED_TOKENS // 4))
+    issues = analyze(f"SELECT c.SubscriberKey FROM [NTO Customers] c WHERE {conditions}", CATALOG).issues
+    assert [(i.severity, i.code) for i in issues] == [("warning", "too-large")]

@@ -1141,6 +1141,17 @@ SQL_DATA_VIEWS = frozenset(
 columns are not checked by the emulator."""
 
 
+SQL_NESTED_TOO_DEEPLY = (
+    "Some part of your SQL statement is nested too deeply. Rewrite the query or break it up into smaller "
+    "queries."
+)
+"""SQL Server's own message (error 191) for SQL nested beyond what it reads."""
+
+SQL_COMPILE_CHECKS_NAMES_UP_TO = 60_000
+"""Emulator's choice: names are checked in SQL up to this many characters (resolving them costs time growing
+with the square of the query's size); a longer text is saved after its syntax is checked."""
+
+
 def query_sql_error(detail: str) -> ApiError:
     return ApiError(QUERY_SQL_ERROR, SQL_ERROR_PREFIX + detail)
 

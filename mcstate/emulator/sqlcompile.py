@@ -17,6 +17,8 @@ def compile_query(store: Store, text: str) -> None:
     """Raises rules' ApiError for SQL the service would refuse on save."""
     try:
         statements = [s for s in parse(text, read="tsql") if s is not None]
+    except RecursionError:
+        raise rules.query_sql_error(rules.SQL_NESTED_TOO_DEEPLY) from None
     except (ParseError, TokenError) as error:
         near = ""
         errors = getattr(error, "errors", None) or []
@@ -26,6 +28,8 @@ def compile_query(store: Store, text: str) -> None:
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise rules.query_sql_error(rules.SQL_SELECT_ONLY)
     statement = statements[0]
+    if len(text) > rules.SQL_COMPILE_CHECKS_NAMES_UP_TO:
+        return
     try:
         scopes = traverse_scope(statement)
     except Exception:  # sqlglot refuses some trees the service may take: not the emulator's to judge

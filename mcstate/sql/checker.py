@@ -28,12 +28,21 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.scope import Scope, traverse_scope
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from mcstate.sql.catalog import Catalog, Column, Table
 
 DIALECT = "tsql"
 Severity = Literal["error", "warning"]
+
+# Resolving names costs time growing with the square of a query's size (sqlglot's scopes): larger queries are
+# parsed and checked as statements, but their tables and columns are not resolved. Real queries are far
+# smaller (a long query is a few thousand tokens).
+MAX_RESOLVED_TOKENS = 20_000
+TOO_DEEP = (
+    "the SQL is nested too deeply to be read; SQL Server refuses it as well ('Some part of your SQL "
+    "statement is nested too deeply')"
+)
 
 # Values that are dates: GETDATE(), DATEADD(...), SYSDATETIME() and the like.
 _DATE_VALUES = (exp.CurrentTimestamp, exp.CurrentDate, exp.DateAdd, exp.CurrentDatetime)
@@ -101,6 +110,18 @@ def analyze(sql: str, catalog: Catalog, target: Target | None = None) -> Analysi
         return analysis
     positions = _Positions(sql)
     _check_statement(statement, positions, analysis)
+    if _token_count(sql) > MAX_RESOLVED_TOKENS:
+        analysis.issues.append(
+            SqlIssue(
+                1,
+                1,
+                f"the query has more than {MAX_RESOLVED_TOKENS:,} tokens: its tables and columns are not "
+                "checked",
+                "warning",
+                "too-large",
+            )
+        )
+        return analysis
     resolver = _Resolver(catalog, positions, analysis)
     try:
         scopes = traverse_scope(statement)
@@ -133,6 +154,9 @@ def _parse(sql: str, analysis: Analysis) -> exp.Expression | None:
         return None
     except TokenError as error:
         analysis.issues.append(SqlIssue(*_token_error_position(sql), f"syntax error: {error}"))
+        return None
+    except RecursionError:
+        analysis.issues.append(SqlIssue(1, 1, TOO_DEEP, code="statement"))
         return None
     problem = _empty_list_item(sql)
     if problem is not None:
@@ -186,11 +210,23 @@ def _token_error_position(sql: str) -> tuple[int, int]:
     return 1, 1
 
 
+@functools.lru_cache(maxsize=256)
+def _tokens(sql: str) -> list[Token]:
+    return sqlglot.tokenize(sql, read=DIALECT)
+
+
+def _token_count(sql: str) -> int:
+    try:
+        return len(_tokens(sql))
+    except TokenError:
+        return 0
+
+
 def _empty_list_item(sql: str) -> SqlIssue | None:
     """sqlglot passes over an empty item in a list (`SELECT a,, b`, `SELECT a, FROM t`); the service
     does not."""
     try:
-        tokens = sqlglot.tokenize(sql, read=DIALECT)
+        tokens = _tokens(sql)
     except TokenError:
         return None
     for previous, token in itertools.pairwise(tokens):
@@ -674,7 +710,7 @@ def tables_named(sql: str) -> tuple[tuple[str, bool], ...]:
     not parse. For the flow chart: a name inside a comment or a string is not a table."""
     try:
         statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
-    except (ParseError, TokenError):
+    except (ParseError, TokenError, RecursionError):
         return ()
     found: list[tuple[str, bool]] = []
     for statement in statements:
