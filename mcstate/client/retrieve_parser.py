@@ -16,6 +16,7 @@ fast path never decides what an odd answer means; it only skips the work for ord
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Any
 from lxml import etree
 from zeep.utils import qname_attr
 from zeep.xsd import ComplexType, Element, Sequence
+from zeep.xsd.types.builtins import String
 from zeep.xsd.types.simple import AnySimpleType
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -33,6 +35,13 @@ _BODY = f"{{{SOAP_ENV}}}Body"
 
 
 _MISSING = object()
+_TAG_OF = operator.attrgetter("tag")
+
+
+def _text(text: str) -> str:
+    return text
+
+
 _MEMO_ENTRIES = 4096
 _MEMO_TEXT_LENGTH = 64
 
@@ -182,7 +191,7 @@ class RetrieveParser:
             result[name] = []
         # The slots the children go to depend only on their tags: worked out once per sequence of tags (an
         # answer repeats a few sequences thousands of times).
-        tags = tuple(child.tag for child in children)
+        tags = tuple(map(_TAG_OF, children))
         placed = self._placed.get((id(shape), tags))
         if placed is None:
             placed = self._place(shape, tags)
@@ -195,6 +204,8 @@ class RetrieveParser:
                 text = child.text
                 if text is None:
                     value = None
+                elif slot.convert is _text:
+                    value = text
                 else:
                     memo = (slot.convert, text)
                     value = values.get(memo, _MISSING)
@@ -279,6 +290,8 @@ def _derive_shape(xsd_type: ComplexType) -> _Shape | None:
         limit = element.max_occurs if multiple and isinstance(element.max_occurs, int) else None
         namespace, localname = element.qname.namespace or None, element.qname.localname
         convert = element.type.pythonvalue if isinstance(element.type, AnySimpleType) else None
+        if convert is not None and getattr(type(element.type), "pythonvalue", None) is String.pythonvalue:
+            convert = _text  # xsd:string reads as the text itself: no conversion, nothing to remember
         slots.append(
             _Slot(name, namespace, localname, element, multiple, limit, element.is_optional, convert)
         )
