@@ -440,6 +440,9 @@ def graph(
 
         live = engine.read_live(connect(project, project.target(target)), desired)
     lineage = around(build_lineage(desired, live), chosen_kinds, tuple(keys or ()))
+    if (chosen_kinds or keys) and not lineage.nodes:
+        chosen = [*(f"--kind {kind}" for kind in chosen_kinds), *(f"--key {key}" for key in keys or ())]
+        raise ConfigError(f"{' '.join(chosen)}: no object of the lineage matches")
     renderers = {
         GraphFormat.mermaid: graph_view.render_mermaid,
         GraphFormat.dot: graph_view.render_dot,

@@ -68,3 +68,9 @@ def test_objects_only_in_the_account_are_shown_when_the_account_is_read(example:
     # Without the account, the query is only a name the automation's step gives: nothing is known of its SQL.
     assert "QueryDefinition:nto_segment_subscribers_by_region" not in offline["queries"]
     assert "QueryDefinition:nto_segment_subscribers_by_region" in document["queries"]
+
+
+def test_a_key_that_matches_nothing_is_an_error(example: Project) -> None:
+    result = example.run("graph", "--offline", "--key", "nope")
+    assert result.returncode == 1
+    assert "Error: --key nope: no object of the lineage matches" in result.stderr
