@@ -10,7 +10,7 @@ import difflib
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from mcstate.definitions.compiled_schema import compile_schema
 from mcstate.definitions.document import DocPath, Document, format_path
+from mcstate.definitions.parallel_load import load_in_two
 from mcstate.definitions.schemas import load_schema
 from mcstate.errors import DefinitionError, Location, Problem
 from mcstate.project_files import WalkProblem, is_inside, walk_files
@@ -86,18 +87,21 @@ def load_documents(
         project_root = root if root.is_dir() else root.parent
     problems: list[Problem] = []
     documents: list[Document] = []
-    project_budget = _Budget(_MAX_VALUES_PER_PROJECT, "the definitions together have")
     if not root.exists():
         raise DefinitionError([Problem(Location(_display(root, base)), "no such file or directory")])
     if not is_inside(root, project_root):
         message = "is outside the project folder; definitions are read only inside the project folder"
         raise DefinitionError([Problem(Location(_display(root, base)), message)])
+    files: list[tuple[Path, str]] = []
     for path, walk_problem in _yaml_files(root, project_root):
         if walk_problem is not None:
             problems.append(Problem(Location(_display(path, base)), walk_problem.message))
-            continue
-        file_documents, file_problems = _load_file(path, _display(path, base), schemas, project_budget)
-        if project_budget.exhausted:
+        else:
+            files.append((path, _display(path, base)))
+    for file_documents, file_problems, exhausted in load_in_two(
+        files, functools.partial(_load_files, schemas)
+    ):
+        if exhausted:
             problems.extend(file_problems)
             break
         for document in file_documents:
@@ -108,6 +112,21 @@ def load_documents(
     if problems:
         raise DefinitionError(problems)
     return documents
+
+
+def _load_files(
+    schemas: Mapping[str, str], files: Sequence[tuple[Path, str]]
+) -> list[tuple[list[Document], list[Problem], bool]]:
+    """Each file's documents and problems, and whether the project's budget ran out with it (the files after
+    it are not loaded). Several of these may run side by side (parallel_load), each with the whole budget."""
+    budget = _Budget(_MAX_VALUES_PER_PROJECT, "the definitions together have")
+    loaded: list[tuple[list[Document], list[Problem], bool]] = []
+    for path, display in files:
+        documents, problems = _load_file(path, display, schemas, budget)
+        loaded.append((documents, problems, budget.exhausted))
+        if budget.exhausted:
+            break
+    return loaded
 
 
 def _yaml_files(root: Path, project_root: Path) -> list[tuple[Path, WalkProblem | None]]:
