@@ -17,6 +17,7 @@ fast path never decides what an odd answer means; it only skips the work for ord
 from __future__ import annotations
 
 import operator
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ def _text(text: str) -> str:
 
 _MEMO_ENTRIES = 4096
 _MEMO_TEXT_LENGTH = 64
+_INTERNED_LENGTH = 40
 
 
 class _Declined(Exception):
@@ -205,7 +207,8 @@ class RetrieveParser:
                 if text is None:
                     value = None
                 elif slot.convert is _text:
-                    value = text
+                    # Names and types repeat across thousands of results: one object each.
+                    value = sys.intern(text) if len(text) <= _INTERNED_LENGTH else text
                 else:
                     memo = (slot.convert, text)
                     value = values.get(memo, _MISSING)

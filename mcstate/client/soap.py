@@ -76,6 +76,12 @@ class _Transient(Exception):
         self.maybe_done = maybe_done
 
 
+# Answers parsed and not yet read at once: a parsed page of 2,500 objects takes tens of MB outside Python's
+# heap, and the calls of a plan run side by side; reading a page needs the interpreter anyway, so two at a
+# time lose nothing.
+_PARSED_ANSWERS = threading.BoundedSemaphore(2)
+
+
 class _CheckedTransport(zeep.Transport):
     """Looks at every answer before zeep parses it: zeep turns some garbage into tracebacks from deep inside
     its parser (an empty Body, an HTML page) or reads another operation's response as this one's. What it
@@ -113,20 +119,43 @@ class _CheckedTransport(zeep.Transport):
         response = super().post_xml(address, envelope, headers)
         self.status = response.status_code
         content_type = str(response.headers.get("Content-Type", ""))
-        problem, root = read_envelope(
-            response.status_code, content_type, response.content, self.expected_element
-        )
-        if problem is not None:
-            raise _Unreadable(problem)
+        keep = bool(getattr(self._call, "keep_envelope", False))
+        _PARSED_ANSWERS.acquire()
+        try:
+            problem, root = read_envelope(
+                response.status_code, content_type, response.content, self.expected_element
+            )
+        except BaseException:
+            _PARSED_ANSWERS.release()
+            raise
+        if problem is not None or not keep:
+            _PARSED_ANSWERS.release()
+            if problem is not None:
+                raise _Unreadable(problem)
+            root = None
+        else:
+            self._call.holding = True
         self.received = True
         self._call.envelope = root
         return response
+
+    def keep_envelopes(self, keep: bool) -> None:
+        """Whether this thread's answers are kept parsed for take_envelope (a Retrieve reads its page from
+        the tree) rather than let go once checked."""
+        self._call.keep_envelope = keep
 
     def take_envelope(self) -> etree._Element | None:
         """The envelope of this thread's last answer as parsed when it was checked (once: it is let go)."""
         root = getattr(self._call, "envelope", None)
         self._call.envelope = None
         return root
+
+    def release_envelope(self) -> None:
+        """The kept envelope has been read: another answer may be parsed."""
+        self._call.envelope = None
+        if getattr(self._call, "holding", False):
+            self._call.holding = False
+            _PARSED_ANSWERS.release()
 
 
 class _TranslationErrors(logging.Handler):
@@ -381,13 +410,19 @@ class SoapClient:
     def _retrieve(self, service: Any, arguments: dict[str, Any], header: etree._Element) -> Any:
         """A Retrieve's answer: read by the WSDL-driven parser (retrieve_parser) when it is an ordinary
         page, else by zeep exactly as any other answer (faults, odd content and its errors included)."""
-        with self._zeep.settings(raw_response=True):
-            response = service.Retrieve(**arguments, _soapheaders=[header])
-        envelope = self._transport.take_envelope()
-        if envelope is not None:
-            page = _retrieve_parser().parse_envelope(response.status_code, envelope)
-        else:
-            page = _retrieve_parser().parse(response.status_code, response.content)
+        self._transport.keep_envelopes(True)
+        try:
+            with self._zeep.settings(raw_response=True):
+                response = service.Retrieve(**arguments, _soapheaders=[header])
+            envelope = self._transport.take_envelope()
+            if envelope is not None:
+                page = _retrieve_parser().parse_envelope(response.status_code, envelope)
+            else:
+                page = _retrieve_parser().parse(response.status_code, response.content)
+            del envelope
+        finally:
+            self._transport.keep_envelopes(False)
+            self._transport.release_envelope()
         if page is not None:
             return page
         binding = self._zeep.wsdl.bindings[BINDING]

@@ -10,6 +10,7 @@ import difflib
 import functools
 import math
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -522,7 +523,9 @@ class _Builder:
 
     def _key(self, node: yaml.Node, path: DocPath) -> str | None:
         if isinstance(node, yaml.ScalarNode) and node.tag in (_STR, _TIMESTAMP):
-            return str(node.value)
+            # One string object per distinct key: a large project repeats the same few keys (name, type,
+            # length) hundreds of thousands of times.
+            return sys.intern(str(node.value))
         if isinstance(node, yaml.ScalarNode):
             value = self._scalar(node, path)
             if node.tag == _NULL:
@@ -554,8 +557,10 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, path: DocPath) -> Any:
         tag = node.tag
         if tag in (_STR, _TIMESTAMP):
-            # Dates stay text: the schemas expect "YYYY-MM-DD" strings, quoted or not.
-            return node.value
+            # Dates stay text: the schemas expect "YYYY-MM-DD" strings, quoted or not. Short texts (field
+            # names, types) repeat across definitions: one object each.
+            value = node.value
+            return sys.intern(value) if len(value) <= _INTERNED_LENGTH else value
         constructor = _SCALAR_CONSTRUCTORS.get(tag)
         if constructor is None:
             self.problem(node, path, f"unsupported YAML tag {_short_tag(tag)}")
@@ -566,6 +571,8 @@ class _Builder:
             self.problem(node, path, f"{_quote(node.value)} is not a valid {_short_tag(tag)} value")
             return None
 
+
+_INTERNED_LENGTH = 40
 
 _SCALAR_CONSTRUCTORS: dict[str, Any] = {
     _NULL: yaml.SafeLoader.construct_yaml_null,
