@@ -17,7 +17,7 @@ too. Only the changed objects and their direct neighbours are kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,16 +67,20 @@ def _order(node: str) -> tuple[int, str]:
     return (kinds.index(kind) if kind in kinds else len(kinds), key.casefold())
 
 
-def _objects(desired: DesiredState, live: Mapping[str, Mapping[str, Live]]) -> dict[str, _Object]:
-    """Objects by lookup address: the definition's version wins over the account's."""
+def _objects(
+    desired: DesiredState, live: Mapping[str, Mapping[str, Live]], *, account_first: Collection[str] = ()
+) -> dict[str, _Object]:
+    """Objects by lookup address: the definition's version wins over the account's, except for the kinds
+    in `account_first` (an object of those kinds only the definitions have is still theirs)."""
     objects: dict[str, _Object] = {}
     for kind, items in live.items():
         if kind in FLOW_KINDS:
             for lookup, obj in items.items():
                 objects[lookup] = _Object(obj.kind, obj.key, obj.attributes)
     for obj in desired:
-        if obj.kind in FLOW_KINDS:
-            objects[lookup_address(obj.kind, obj.key)] = _Object(obj.kind, obj.key, obj.attributes)
+        lookup = lookup_address(obj.kind, obj.key)
+        if obj.kind in FLOW_KINDS and (obj.kind not in account_first or lookup not in objects):
+            objects[lookup] = _Object(obj.kind, obj.key, obj.attributes)
     return objects
 
 

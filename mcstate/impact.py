@@ -15,9 +15,8 @@ from dataclasses import replace
 from typing import Any
 
 from mcstate.desired import DesiredState, lookup_address
-from mcstate.flow import _all_feeds, _Object
+from mcstate.flow import _all_feeds, _Object, _objects
 from mcstate.plan import Change, Note
-from mcstate.resources import flow_kinds
 from mcstate.resources.base import Live
 from mcstate.sql.catalog import catalog_for
 from mcstate.sql.checker import analyze
@@ -105,17 +104,7 @@ def _shorter(before: Any, after: Any) -> bool:
 def _as_now(desired: DesiredState, live: LiveState) -> dict[str, _Object]:
     """Objects that use data extensions, by lookup address: the definitions' version of each (the one the
     plan writes), data extensions as the account has them now (the names SQL uses today)."""
-    kinds = flow_kinds()
-    objects: dict[str, _Object] = {}
-    for kind, items in live.items():
-        if kind in kinds:
-            for lookup, obj in items.items():
-                objects[lookup] = _Object(obj.kind, obj.key, obj.attributes)
-    for obj in desired:
-        lookup = lookup_address(obj.kind, obj.key)
-        if obj.kind in kinds and (obj.kind != DATA_EXTENSION or lookup not in objects):
-            objects[lookup] = _Object(obj.kind, obj.key, obj.attributes)
-    return objects
+    return _objects(desired, live, account_first=(DATA_EXTENSION,))
 
 
 def _fields_used(user: _Object, key: str, before: Any) -> set[str] | None:
