@@ -596,9 +596,30 @@ def emulator_serve(
     latency_ms: Annotated[
         int | None, typer.Option("--latency-ms", help="Delay every answer by this many milliseconds.")
     ] = None,
+    files: Annotated[
+        Path | None,
+        typer.Option(help="The account's file area (Import/, Export/, Safehouse/). Default: beside --db."),
+    ] = None,
+    sftp_port: Annotated[
+        int | None,
+        typer.Option("--sftp-port", help="Also serve the file area over SFTP on this port (0: any)."),
+    ] = None,
+    sftp_user: Annotated[str, typer.Option("--sftp-user", help="The SFTP user name.")] = "mcstate",
+    sftp_password: Annotated[
+        str | None,
+        typer.Option(
+            "--sftp-password",
+            help="The SFTP password (from the environment; without it one is made and printed at start).",
+            envvar="MCSTATE_EMULATOR_SFTP_PASSWORD",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the emulated Marketing Cloud SOAP endpoint and /v2/token over HTTP."""
+    """Serve the emulated Marketing Cloud SOAP endpoint and /v2/token over HTTP, and its file area over
+    SFTP with --sftp-port."""
+    import secrets
+
     from mcstate.emulator.faults import NO_FAULTS, ProfileError, load_profile, with_options
+    from mcstate.emulator.files import FileArea, default_files_path
     from mcstate.emulator.server import serve
 
     try:
@@ -606,7 +627,26 @@ def emulator_serve(
         profile = with_options(profile, seed=fault_seed, latency_ms=latency_ms, fault_rate=fault_rate)
     except ProfileError as error:
         raise ConfigError(str(error)) from None
-    serve(db, host, port, client_id=client_id, client_secret=client_secret, faults=profile)
+    area = FileArea(files if files is not None else default_files_path(db))
+    service = None
+    if sftp_port is not None:
+        from mcstate.emulator.sftp import start_sftp
+
+        password = sftp_password or secrets.token_urlsafe(12)
+        service = start_sftp(area.root, host, sftp_port, sftp_user, password)
+        _echo(
+            f"mcstate emulator SFTP on sftp://{sftp_user}@{service.host}:{service.port}/ (files: {area.root})"
+        )
+        _echo(f"  host key {service.fingerprint}")
+        if not sftp_password:
+            _echo(
+                f"  password {password} (made for this run; set MCSTATE_EMULATOR_SFTP_PASSWORD to choose one)"
+            )
+    try:
+        serve(db, host, port, client_id=client_id, client_secret=client_secret, faults=profile)
+    finally:
+        if service is not None:
+            service.stop()
 
 
 @emulator_app.command("reset")

@@ -34,7 +34,7 @@ ACCOUNT_FIELDS = {
 }
 # Upper bound of retries.attempts: beyond it a failing call keeps an apply waiting for no benefit.
 MAX_ATTEMPTS = 20
-EMULATOR_FIELDS = {"emulator"}
+EMULATOR_FIELDS = {"emulator", "files"}
 # Upper bound of max_concurrency: the service watches for call spikes and throttles accounts that cause them.
 MAX_CONCURRENCY = 32
 
@@ -43,6 +43,7 @@ MAX_CONCURRENCY = 32
 class EmulatorTarget:
     name: str
     database: Path
+    files: Path | None = None  # the file area; None: beside the database (emulator.files)
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def _target(where: _Where, name: str, spec: Any, root: Path) -> Target:
     if "emulator" in spec:
         if keys - EMULATOR_FIELDS:
             extra = sorted(keys - EMULATOR_FIELDS)
-            raise ConfigError(f"{at(extra[0])}: an emulator target takes only 'emulator'")
+            raise ConfigError(f"{at(extra[0])}: an emulator target takes only 'emulator' and 'files'")
         database = spec["emulator"]
         if not isinstance(database, str) or not database:
             raise ConfigError(f"{at('emulator')}: expected the path of the emulator's SQLite file")
@@ -189,7 +190,15 @@ def _target(where: _Where, name: str, spec: Any, root: Path) -> Target:
             check_inside(root / database, root, database)
         except ProjectFileError as error:
             raise ConfigError(f"{at('emulator')}: {error}") from None
-        return EmulatorTarget(name, Path(database))
+        files = spec.get("files")
+        if files is not None:
+            if not isinstance(files, str) or not files:
+                raise ConfigError(f"{at('files')}: expected the path of a folder")
+            try:
+                check_inside(root / files, root, files)
+            except ProjectFileError as error:
+                raise ConfigError(f"{at('files')}: {error}") from None
+        return EmulatorTarget(name, Path(database), Path(files) if files is not None else None)
     unknown = sorted(keys - ACCOUNT_FIELDS)
     if unknown:
         raise ConfigError(

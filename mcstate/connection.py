@@ -22,8 +22,29 @@ EMBEDDED_CREDENTIALS = Credentials("embedded", "embedded")
 
 def connect(project: Project, target: Target) -> AccountClient:
     if isinstance(target, EmulatorTarget):
-        return _embedded(emulator_database(project, target))
+        database = emulator_database(project, target)
+        emulator_files(project, target)
+        return _embedded(database)
     return _account(target)
+
+
+def emulator_files(project: Project, target: EmulatorTarget) -> Path:
+    """The emulated account's file area (Import/, Export/, Safehouse/), made when missing: `files:` of the
+    target, or beside its database."""
+    from mcstate.emulator.files import FileArea, default_files_path
+
+    configured = target.files if target.files is not None else default_files_path(target.database)
+    shown = str(configured)
+    try:
+        path = check_inside(project.root / configured, project.root, shown)
+    except ProjectFileError as error:
+        raise ConfigError(f"target '{target.name}': files: {error}") from None
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"target '{target.name}': files: '{shown}' is not a folder")
+    try:
+        return FileArea(path).root
+    except OSError as error:
+        raise ConfigError(f"target '{target.name}': files: cannot make '{shown}': {error.strerror}") from None
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"

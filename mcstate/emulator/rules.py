@@ -1152,6 +1152,13 @@ SQL_COMPILE_CHECKS_NAMES_UP_TO = 60_000
 with the square of the query's size); a longer text is saved after its syntax is checked."""
 
 
+FILE_AREA_FOLDERS = ("Import", "Export", "Safehouse")
+"""The folders of an account's file area: the Enhanced FTP's Import and Export folders (SEMANTICS §6: the
+built-in location `ExactTarget Enhanced FTP`, extract output in /Export), and Safehouse, the service's
+internal area that data extracts write to and file transfer activities take files from (Salesforce's
+Automation Studio documentation of data extract and file transfer activities)."""
+
+
 def query_sql_error(detail: str) -> ApiError:
     return ApiError(QUERY_SQL_ERROR, SQL_ERROR_PREFIX + detail)
 

@@ -1,0 +1,134 @@
+"""`mcstate emulator serve --sftp-port`: the file area over SFTP, as a CRM's upload job would use the
+Enhanced FTP; an emulator target's file area beside its database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncssh
+import pytest
+
+from tests.conftest import Project
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[str]
+    port: int
+    password: str | None
+    output: str
+
+
+def serve(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> Served:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mcstate", "emulator", "serve", "--port", "0", "--db", "account.db",
+         "--sftp-port", "0", *extra],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "listening on" in line:
+            break
+    output = "".join(lines)
+    port = re.search(r"sftp://mcstate@127\.0\.0\.1:(\d+)/", output)
+    assert port, output
+    password = re.search(r"password (\S+) \(made for this run", output)
+    return Served(process, int(port.group(1)), password.group(1) if password else None, output)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    running = serve(tmp_path)
+    yield running
+    running.process.terminate()
+    running.process.wait(timeout=10)
+
+
+def sftp(port: int, password: str, action: str, *paths: str) -> object:
+    async def run() -> object:
+        async with (
+            asyncssh.connect(
+                "127.0.0.1", port, username="mcstate", password=password, known_hosts=None
+            ) as connection,
+            connection.start_sftp_client() as client,
+        ):
+            if action == "put":
+                async with client.open(paths[0], "w") as handle:
+                    await handle.write(paths[1])
+                return None
+            if action == "get":
+                async with client.open(paths[0], "r") as handle:
+                    return await handle.read()
+            return sorted(name for name in await client.listdir(paths[0]) if name not in (".", ".."))
+
+    return asyncio.run(run())
+
+
+def test_a_file_put_over_sftp_lands_in_the_file_area(served: Served, tmp_path: Path) -> None:
+    assert served.password
+    assert sftp(served.port, served.password, "list", "/") == ["Export", "Import", "Safehouse"]
+    sftp(served.port, served.password, "put", "/Import/customers.csv", "id,email\n1,a@example.com\n")
+    assert (tmp_path / "account.files/Import/customers.csv").read_text() == "id,email\n1,a@example.com\n"
+    assert sftp(served.port, served.password, "get", "/Import/customers.csv") == "id,email\n1,a@example.com\n"
+
+
+def test_sftp_stays_inside_the_file_area(served: Served) -> None:
+    assert served.password
+    assert sftp(served.port, served.password, "list", "/../..") == ["Export", "Import", "Safehouse"]
+
+
+def test_a_wrong_password_is_refused(served: Served) -> None:
+    with pytest.raises(asyncssh.PermissionDenied):
+        sftp(served.port, "not-the-password", "list", "/")
+
+
+def test_a_password_from_the_environment_is_never_printed(tmp_path: Path) -> None:
+    running = serve(tmp_path, "--files", "ftp", env={"MCSTATE_EMULATOR_SFTP_PASSWORD": "chosen-secret-42"})
+    try:
+        assert running.password is None and "chosen-secret-42" not in running.output
+        assert sftp(running.port, "chosen-secret-42", "list", "/") == ["Export", "Import", "Safehouse"]
+        assert (tmp_path / "ftp" / "Import").is_dir()
+    finally:
+        running.process.terminate()
+        running.process.wait(timeout=10)
+
+
+def test_an_emulator_targets_file_area_is_beside_its_database(tmp_path: Path) -> None:
+    project = Project(tmp_path, None)  # type: ignore[arg-type]
+    project.write(
+        "mcstate.yaml", "definitions: definitions\ntargets:\n  local:\n    emulator: .mcstate/local.db\n"
+    )
+    (tmp_path / "definitions").mkdir()
+    assert project.run("plan").returncode == 0
+    assert sorted(p.name for p in (tmp_path / ".mcstate/local.files").iterdir()) == [
+        "Export",
+        "Import",
+        "Safehouse",
+    ]
+    project.write(
+        "mcstate.yaml",
+        "definitions: definitions\ntargets:\n  local:\n    emulator: .mcstate/local.db\n"
+        "    files: ../elsewhere\n",
+    )
+    refused = project.run("plan")
+    assert refused.returncode == 1
+    assert "files" in refused.stderr and "outside the project" in refused.stderr
+    assert not (tmp_path.parent / "elsewhere").exists()
