@@ -643,7 +643,9 @@ def emulator_serve(
                 f"  password {password} (made for this run; set MCSTATE_EMULATOR_SFTP_PASSWORD to choose one)"
             )
     try:
-        serve(db, host, port, client_id=client_id, client_secret=client_secret, faults=profile)
+        serve(
+            db, host, port, client_id=client_id, client_secret=client_secret, faults=profile, files=area.root
+        )
     finally:
         if service is not None:
             service.stop()

@@ -22,9 +22,7 @@ EMBEDDED_CREDENTIALS = Credentials("embedded", "embedded")
 
 def connect(project: Project, target: Target) -> AccountClient:
     if isinstance(target, EmulatorTarget):
-        database = emulator_database(project, target)
-        emulator_files(project, target)
-        return _embedded(database)
+        return _embedded(emulator_database(project, target), emulator_files(project, target))
     return _account(target)
 
 
@@ -75,13 +73,13 @@ def emulator_database(project: Project, target: EmulatorTarget) -> Path:
     return path
 
 
-def _embedded(database: Path) -> AccountClient:
+def _embedded(database: Path, files: Path | None = None) -> AccountClient:
     # Imported here so that commands that never touch the emulator do not load it.
     from mcstate.emulator.app import EmulatorApp
     from mcstate.emulator.inprocess import InProcessAdapter
 
     session = LoggingSession()
-    session.mount(EMBEDDED_URL, InProcessAdapter(EmulatorApp(database)))
+    session.mount(EMBEDDED_URL, InProcessAdapter(EmulatorApp(database, files=files)))
     tokens = TokenSource(session, EMBEDDED_URL, EMBEDDED_CREDENTIALS)
     # In-process answers have no latency to overlap: one call at a time.
     slots = CallSlots(1)

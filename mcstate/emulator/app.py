@@ -54,9 +54,10 @@ from mcstate.emulator.faults import (
     Profile,
     parse_profile,
 )
+from mcstate.emulator.files import FileArea, default_files_path
 from mcstate.emulator.filteractivity import FilterActivityHandler
 from mcstate.emulator.filterdefinition import FilterDefinitionHandler
-from mcstate.emulator.importdefinition import ImportDefinitionHandler
+from mcstate.emulator.importdefinition import ImportDefinitionHandler, ImportResultsSummaryHandler
 from mcstate.emulator.querydefinition import QueryDefinitionHandler
 from mcstate.emulator.rest import PREFIXES as REST_PREFIXES
 from mcstate.emulator.rest import RestApi
@@ -85,6 +86,7 @@ def default_handlers() -> list[ObjectHandler]:
         DataExtensionObjectHandler(),
         DataFolderHandler(),
         ImportDefinitionHandler(),
+        ImportResultsSummaryHandler(),
         QueryDefinitionHandler(),
         FilterDefinitionHandler(),
         FilterActivityHandler(),
@@ -169,14 +171,16 @@ class EmulatorApp:
         token_lifetime: int = 1079,
         wsdl: Path | None = None,
         faults: Profile | None = None,
+        files: Path | None = None,
     ) -> None:
         self.db_path = Path(db_path)
         self.store = Store(self.db_path)
+        self.files = FileArea(files if files is not None else default_files_path(self.db_path))
         self.wsdl_path = Path(wsdl) if wsdl is not None else default_wsdl_path()
         self.schema = load_schema(self.wsdl_path)
         self.writer = Writer(self.schema)
         self.tokens = Tokens(self.store, client_id, client_secret, token_lifetime)
-        self.service = Service(self.store, self.writer, default_handlers())
+        self.service = Service(self.store, self.writer, default_handlers(), self.files)
         self.rest = RestApi(self.store, self.tokens)
         self.faults = FaultInjector(faults or NO_FAULTS)
 

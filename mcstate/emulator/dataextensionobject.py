@@ -9,7 +9,6 @@ a renamed field keeps its values.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,9 +61,7 @@ class _Target:
 
     def key_of(self, values: Values) -> str | None:
         """The canonical primary-key value of a row; None when the data extension has no primary key."""
-        if not self.primary_key:
-            return None
-        return json.dumps([rules.row_key_text(values.get(f.object_id)) for f in self.primary_key])
+        return rules.row_primary_key(values, self.primary_key)
 
     def key_text(self, values: Values) -> str:
         return ", ".join(f"{f.name}={values.get(f.object_id) or ''}" for f in self.primary_key)

@@ -9,8 +9,10 @@ from typing import Any
 
 from mcstate.emulator import rules
 from mcstate.emulator.codec import XSI_TYPE, RequestReadError, XNode
+from mcstate.emulator.files import FileArea
 from mcstate.emulator.model import ControlColumnAction, DataExtension, FieldMap, ImportDefinition
-from mcstate.emulator.service import KEY, ObjectHandler, Outcome, Row
+from mcstate.emulator.run.imports import run_import
+from mcstate.emulator.service import KEY, ObjectHandler, Outcome, PerformOutcome, Row
 from mcstate.emulator.store import Store
 
 _EMPTY = XNode("", None, "")
@@ -252,6 +254,43 @@ class ImportDefinitionHandler(ObjectHandler):
         store.insert_import_definition(definition)
         return Outcome(rules.IMPORT_CREATED, 0, definition.object_id, _echo(definition))
 
+    def perform(self, store: Store, item: ImportInput, action: str, files: FileArea | None) -> PerformOutcome:
+        """Start: the import runs at once (emulator/run/imports.py); its summary is kept for a Retrieve of
+        ImportResultsSummary by the task's ID."""
+        if action.casefold() != "start":
+            raise rules.unsupported_operation(f"Perform {action or '(no Action)'}", self.object_type)
+        definition = self._find(store, item)
+        if files is None:
+            raise rules.import_invalid("The emulator has no file area to import from.")
+        now = rules.server_now()
+        run = run_import(store, files, definition, now)
+        destination = store.data_extension(definition.destination_object_id)
+        task_id = store.add_import_result(
+            {
+                "import_key": definition.customer_key,
+                "destination_id": destination.customer_key if destination is not None else "",
+                "start_date": now.isoformat(),
+                "end_date": rules.server_now().isoformat(),
+                "status": run.status,
+                "total_rows": run.total,
+                "successful": run.successful,
+                "duplicated": run.duplicated,
+                "errors": run.errors,
+            }
+        )
+        task = {
+            "StatusCode": "OK",
+            "StatusMessage": "OK",
+            "ID": str(task_id),
+            "InteractionObjectID": definition.object_id,
+        }
+        echo = {
+            XSI_TYPE: self.object_type,
+            "ObjectID": definition.object_id,
+            "CustomerKey": definition.customer_key,
+        }
+        return PerformOutcome(rules.import_performed(task_id), task, echo)
+
     def _find(self, store: Store, item: ImportInput) -> ImportDefinition:
         if item.object_id:
             found = store.import_definition(item.object_id)
@@ -368,3 +407,29 @@ class ImportDefinitionHandler(ObjectHandler):
             "DateFormattingLocale.LocaleCode": definition.date_locale,
             "EncodingCodePage": definition.encoding_code_page,
         }
+
+
+class ImportResultsSummaryHandler(ObjectHandler):
+    """The summaries of performed imports (retrieve only), by TaskResultID (SEMANTICS §6.4)."""
+
+    object_type = "ImportResultsSummary"
+    retrieve_properties = rules.IMPORT_RESULTS_SUMMARY_PROPERTIES
+
+    def rows(self, store: Store) -> list[Row]:
+        return [
+            {
+                KEY: str(result["task_result_id"]),
+                "TaskResultID": result["task_result_id"],
+                "ImportDefinitionCustomerKey": result["import_key"],
+                "DestinationID": result["destination_id"],
+                "StartDate": result["start_date"],
+                "EndDate": result["end_date"],
+                "ImportStatus": result["status"],
+                "ImportType": rules.IMPORT_TYPE,
+                "TotalRows": result["total_rows"],
+                "NumberSuccessful": result["successful"],
+                "NumberDuplicated": result["duplicated"],
+                "NumberErrors": result["errors"],
+            }
+            for result in store.import_results()
+        ]

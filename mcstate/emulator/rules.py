@@ -7,7 +7,8 @@ choice, so it can be changed in one place when the real behaviour is learnt.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -109,7 +110,7 @@ answers an HTML help page; the emulator keeps to the SOAP wire format)."""
 
 
 def unavailable_operation(operation: str) -> str:
-    """Emulator's choice: a real operation the emulator does not provide (Perform, Schedule, Describe,
+    """Emulator's choice: a real operation the emulator does not provide (Schedule, Describe,
     Extract, ...) is a soap:Client fault, never soap:Server: clients retry server faults as transient, and
     sending the same request again cannot succeed."""
     return f"The {operation} operation is not available in the emulator."
@@ -2270,6 +2271,81 @@ def row_key_text(value: str | None) -> str:
     """A primary-key value as compared: ROW_KEYS_CASE_INSENSITIVE decides whether case matters."""
     text = value or ""
     return text.casefold() if ROW_KEYS_CASE_INSENSITIVE else text
+
+
+def row_primary_key(values: Mapping[str, str | None], key_fields: Sequence[Field]) -> str | None:
+    """The canonical primary-key value of a row (field ObjectID → value); None without a primary key."""
+    if not key_fields:
+        return None
+    return json.dumps([row_key_text(values.get(field.object_id)) for field in key_fields])
+
+
+# -- performed imports (Perform Start on ImportDefinition; ImportResultsSummary) ----------------------------
+
+ENHANCED_FTP_LOCATION = "ExactTarget Enhanced FTP"
+"""The built-in file location (SEMANTICS §6.4): the account's own Enhanced FTP (the file area)."""
+
+IMPORT_FOLDER = "Import"
+"""Where an import on the Enhanced FTP finds its file (the Import folder of the Enhanced FTP)."""
+
+IMPORT_STATUS_COMPLETED = "Completed"
+IMPORT_STATUS_ERROR = "Error"
+"""ImportStatus values (SEMANTICS §6.4: New, Processing, Completed, Error, IOWork, Unknown). Emulator's
+choice: an import runs when it is performed, so its summary is Completed or Error at once."""
+
+IMPORT_TYPE = "Data Extensions"
+"""ImportResultsSummary.ImportType of an import into a data extension (SEMANTICS §6.4)."""
+
+
+def import_performed(task_id: int) -> str:
+    """The Perform result's StatusMessage (SEMANTICS §6.4: "ImportDefinition performed AsyncID:130040236")."""
+    return f"ImportDefinition performed AsyncID:{task_id}"
+
+
+def import_encoding(code_page: int | None) -> str:
+    """Emulator's choice: the code pages it reads; UTF-8 (65001) when none is given."""
+    encodings = {1252: "cp1252", 28591: "latin-1", 1200: "utf-16-le", 20127: "ascii"}
+    return encodings.get(code_page or 0, "utf-8-sig")
+
+
+def import_location_unavailable(definition: Any) -> str:
+    """Emulator's choice: a file location other than the Enhanced FTP is not reachable from the emulator."""
+    return f"The file location {definition.file_location_key} is not available in the emulator."
+
+
+def import_file_missing(name: str) -> str:
+    """Emulator's choice of words for an import whose file is not in the Import folder."""
+    return f"The file {name} was not found in the Import folder."
+
+
+def import_unreadable_file(name: str, detail: str) -> str:
+    return f"The file {name} could not be read: {detail}"
+
+
+def import_unknown_field(name: str) -> str:
+    return f"The field {name} of the field map is not in the destination data extension."
+
+
+def import_bad_ordinal(source: str) -> str:
+    return f"The field map's column {source or '(none)'} is not a column number (1 is the first)."
+
+
+def import_column_missing(name: str) -> str:
+    return f"The file has no column {name}."
+
+
+IMPORT_RESULTS_SUMMARY_PROPERTIES = RetrieveProperties(
+    retrievable={
+        "TaskResultID": INTEGER, "ImportDefinitionCustomerKey": STRING, "DestinationID": STRING,
+        "StartDate": STRING, "EndDate": STRING, "ImportStatus": STRING, "ImportType": STRING,
+        "TotalRows": INTEGER, "NumberSuccessful": INTEGER, "NumberDuplicated": INTEGER,
+        "NumberErrors": INTEGER,
+    },
+    filterable=frozenset({"TaskResultID", "ImportDefinitionCustomerKey"}),
+)  # fmt: skip
+"""What a Retrieve of ImportResultsSummary answers and filters on (SEMANTICS §6.4: filter TaskResultID)."""
+
+IMPORT_NOTHING_MAPPED = "No column of the file maps to a field of the destination data extension."
 
 
 # -- injected faults (emulator serve --faults) ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from mcstate.emulator import rules
 from mcstate.emulator.codec import XSI_TYPE, RequestReadError, Writer, XNode, new_uuid
+from mcstate.emulator.files import FileArea
 from mcstate.emulator.filters import FilterError, compile_filter, restricted_values
 from mcstate.emulator.store import Store
 
@@ -32,6 +33,15 @@ class Outcome:
     message: str
     new_id: int = 0
     new_object_id: str | None = None
+    object: dict[str, Any] | None = None
+
+
+@dataclass
+class PerformOutcome:
+    """What a performed object came to: the message, the object echoed, and its task (TaskResult)."""
+
+    message: str
+    task: dict[str, Any]
     object: dict[str, Any] | None = None
 
 
@@ -53,6 +63,9 @@ class ObjectHandler:
 
     def delete(self, store: Store, item: Any) -> Outcome:
         raise rules.unsupported_operation("Delete", self.object_type)
+
+    def perform(self, store: Store, item: Any, action: str, files: FileArea | None) -> PerformOutcome:
+        raise rules.unsupported_operation("Perform", self.object_type)
 
     def update_add(self, store: Store, item: Any) -> Outcome:
         """Update with SaveOptions UpdateAdd (upsert). Emulator's choice: a type without upsert support
@@ -152,20 +165,76 @@ class Service:
         "Update": "UpdateRequest",
         "Delete": "DeleteRequest",
         "GetSystemStatus": "SystemStatusRequestMsg",
+        "Perform": "PerformRequestMsg",
     }
     """The operations this service implements and the Body element each expects."""
 
-    def __init__(self, store: Store, writer: Writer, handlers: Iterable[ObjectHandler]) -> None:
+    def __init__(
+        self, store: Store, writer: Writer, handlers: Iterable[ObjectHandler], files: FileArea | None = None
+    ) -> None:
         self.store = store
         self.writer = writer
         self.handlers = {handler.object_type: handler for handler in handlers}
+        self.files = files
 
     def handle(self, operation: str, body: XNode, refusal: Refusal | None = None) -> Response:
         if operation == "Retrieve":
             return self.retrieve(body)
         if operation == "GetSystemStatus":
             return self.system_status()
+        if operation == "Perform":
+            return self.perform(body)
         return self.write(operation, body, refusal)
+
+    # -- Perform ------------------------------------------------------------------------------------------
+
+    def perform(self, body: XNode) -> Response:
+        """Start (or otherwise act on) each Definition: a PerformResult with the object and its task."""
+        action = (body.text_of("Action") or "").strip()
+        container = body.get("Definitions")
+        nodes = container.all("Definition") if container is not None else []
+        if not nodes:
+            raise RequestReadError("The request specifies no Definitions.")
+        results: list[dict[str, Any]] = []
+        successes: list[bool] = []
+        for node in nodes:
+            handler = self._handler(node.xsi_type)
+            echo: dict[str, Any] = {XSI_TYPE: handler.object_type or "APIObject"}
+            try:
+                outcome = handler.perform(self.store, handler.read(node, "Perform"), action, self.files)
+            except rules.ApiError as error:
+                results.append(
+                    {
+                        "StatusCode": "Error",
+                        "StatusMessage": error.message,
+                        "ErrorCode": error.code,
+                        "Object": echo,
+                        "Task": {"StatusCode": "Error", "StatusMessage": error.message},
+                    }
+                )
+                successes.append(False)
+                continue
+            results.append(
+                {
+                    "StatusCode": "OK",
+                    "StatusMessage": outcome.message,
+                    "Object": outcome.object or echo,
+                    "Task": outcome.task,
+                }
+            )
+            successes.append(True)
+        status = rules.overall_status(successes)
+        body_xml = self.writer.element(
+            "PerformResponseMsg",
+            {
+                "Results": {"Result": results},
+                "OverallStatus": status,
+                "OverallStatusMessage": "",
+                "RequestID": new_uuid(),
+            },
+        )
+        types = sorted({node.xsi_type or "APIObject" for node in nodes})
+        return Response(body_xml, types, len(nodes), len(results))
 
     # -- Create / Update / Delete -------------------------------------------------------------------------
 

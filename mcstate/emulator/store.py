@@ -32,7 +32,7 @@ from mcstate.emulator.model import (
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema.
@@ -280,6 +280,22 @@ MIGRATIONS: tuple[str, ...] = (
     # 7 -> 8: tokens are kept as hashes; the tokens kept in clear until now are forgotten.
     """
     DELETE FROM tokens;
+    """,
+    # 8 -> 9: the results of performed imports (ImportResultsSummary), by task result ID.
+    """
+    CREATE TABLE import_results (
+        task_result_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        import_key TEXT NOT NULL,
+        destination_id TEXT NOT NULL,
+        start_date TEXT NOT NULL,
+        end_date TEXT,
+        status TEXT NOT NULL,
+        total_rows INTEGER NOT NULL DEFAULT 0,
+        successful INTEGER NOT NULL DEFAULT 0,
+        duplicated INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO sqlite_sequence (name, seq) VALUES ('import_results', 130040000);
     """,
 )
 
@@ -753,6 +769,23 @@ class Store:
 
     def delete_row(self, number: int) -> None:
         self._execute("DELETE FROM data_extension_rows WHERE seq = ?", (number,))
+
+    def delete_rows_of(self, de_object_id: str) -> None:
+        self._execute("DELETE FROM data_extension_rows WHERE de_object_id = ?", (de_object_id,))
+
+    # -- import results -----------------------------------------------------------------------------------
+
+    def add_import_result(self, result: dict[str, Any]) -> int:
+        """Record a performed import; its task result ID."""
+        columns = ", ".join(result)
+        cursor = self._execute(
+            f"INSERT INTO import_results ({columns}) VALUES ({_placeholders(columns)})",
+            tuple(result.values()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def import_results(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._query("SELECT * FROM import_results ORDER BY task_result_id")]
 
     # -- fields -------------------------------------------------------------------------------------------
 
