@@ -235,3 +235,26 @@ def test_the_file_spec_date_placeholders(tmp_path: Path) -> None:
     from mcstate.emulator.run.imports import file_name
 
     assert file_name("crm_%%YEAR%%-%%month%%-%%Day%%.csv", datetime(2026, 1, 5, 2)) == "crm_2026-01-05.csv"
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "",  # no Definitions
+        "<Action>start</Action><Definitions/>",
+        '<Action>start</Action><Definitions><Definition xsi:type="Bogus" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/></Definitions>',
+        "<Action>start</Action><Definitions><Definition/></Definitions>",
+        '<Action>start</Action><Definitions><Definition xsi:type="DataExtension" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><CustomerKey>people</CustomerKey></Definition>'
+        "</Definitions>",
+    ],
+)
+def test_odd_perform_requests_get_an_answer_never_an_internal_error(account: Client, inner: str) -> None:
+    reply = account.call("Perform", f'<PerformRequestMsg xmlns="{TNS}">{inner}</PerformRequestMsg>')
+    assert rules.INTERNAL_ERROR not in reply.response.text
+    assert reply.status in (200, 500)
+    if reply.status == 200:
+        assert reply.overall == "Error"
+    else:
+        assert reply.fault[0] == "soap:Client"
