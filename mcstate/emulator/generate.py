@@ -876,6 +876,37 @@ class _Generator:
     def _with_key(self) -> list[_DataExtension]:
         return [de for de in self.data_extensions if de.has_primary_key]
 
+    def import_history(self) -> None:
+        """Results of imports that ran before (ImportResultsSummary): a real account has its history."""
+        imports = [activity for activity in self.activities if activity.kind == "ImportDefinition"]
+        for activity in imports[:5]:
+            total = self.rng.randint(0, 5000)
+            errors = self.rng.randint(0, 3) if self.rng.random() < 0.3 else 0
+            duplicated = self.rng.randint(0, 10) if self.rng.random() < 0.3 else 0
+            started = rules.server_now() - dt.timedelta(
+                days=self.rng.randint(1, 30), minutes=self.rng.randint(0, 600)
+            )
+            definition = self.account.store.import_definition(activity.object_id)
+            destination = (
+                self.account.store.data_extension(definition.destination_object_id) if definition else None
+            )
+            self.account.store.add_import_result(
+                {
+                    "import_key": activity.key,
+                    "destination_id": destination.customer_key if destination is not None else "",
+                    "start_date": started.isoformat(),
+                    "end_date": (started + dt.timedelta(seconds=self.rng.randint(5, 300))).isoformat(),
+                    "status": rules.IMPORT_STATUS_ERROR
+                    if errors and self.rng.random() < 0.5
+                    else "Completed",
+                    "total_rows": total,
+                    "successful": max(0, total - errors - duplicated),
+                    "duplicated": duplicated,
+                    "errors": errors,
+                }
+            )
+            self.report.count("ImportResultsSummary")
+
     def imports(self) -> None:
         for mapping in ("InferFromColumnHeadings", "MapByOrdinal", "ManualMap"):
             for update_type in (
@@ -1478,6 +1509,7 @@ class _Generator:
         self.unmanageable()
         self.account_shapes()
         self.imports()
+        self.import_history()
         self.queries()
         self.filters()
         self.extracts()
