@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from mcstate.emulator import rules
+from mcstate.emulator.activities import DataExtractActivityHandler, FileTransferActivityHandler
 from mcstate.emulator.auth import Tokens
 from mcstate.emulator.automation import AutomationHandler
 from mcstate.emulator.codec import (
@@ -87,6 +88,8 @@ def default_handlers() -> list[ObjectHandler]:
         DataFolderHandler(),
         ImportDefinitionHandler(),
         ImportResultsSummaryHandler(),
+        DataExtractActivityHandler(),
+        FileTransferActivityHandler(),
         QueryDefinitionHandler(),
         FilterDefinitionHandler(),
         FilterActivityHandler(),

@@ -2334,6 +2334,44 @@ def import_column_missing(name: str) -> str:
     return f"The file has no column {name}."
 
 
+SAFEHOUSE_FOLDER = "Safehouse"
+EXPORT_FOLDER = "Export"
+"""Where data extracts write their files, and where a file transfer to the Enhanced FTP delivers them."""
+
+
+def activity_performed(object_type: str) -> str:
+    """Emulator's choice: the StatusMessage of a performed extract or transfer activity is undocumented; the
+    import's wording (SEMANTICS §6.4) without an AsyncID."""
+    return f"{object_type} performed"
+
+
+def activity_not_found(object_type: str, identity: str) -> ApiError:
+    return ApiError(3, f"No {object_type} matches {identity}.")
+
+
+def extract_type_not_run(type_id: str) -> ApiError:
+    """Emulator's choice: only Data Extension Extracts run in the emulator."""
+    return ApiError(
+        UNSUPPORTED_OPERATION_CODE, f"The data extract type {type_id} does not run in the emulator."
+    )
+
+
+def extract_missing_data_extension(key: str) -> ApiError:
+    return ApiError(EXTRACT_MISSING_PARAMETER, f"The data extension {key} of the extract does not exist.")
+
+
+def transfer_not_run(location: str) -> ApiError:
+    """Emulator's choice: only uploads to the Enhanced FTP run in the emulator (other locations are not
+    reachable from it)."""
+    return ApiError(
+        UNSUPPORTED_OPERATION_CODE, f"A transfer with the location {location} does not run in the emulator."
+    )
+
+
+def transfer_file_missing(name: str) -> ApiError:
+    return ApiError(3, f"The file {name} is not in the Safehouse.")
+
+
 IMPORT_RESULTS_SUMMARY_PROPERTIES = RetrieveProperties(
     retrievable={
         "TaskResultID": INTEGER, "ImportDefinitionCustomerKey": STRING, "DestinationID": STRING,
