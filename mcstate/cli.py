@@ -602,7 +602,9 @@ def emulator_serve(
     ] = None,
     sftp_port: Annotated[
         int | None,
-        typer.Option("--sftp-port", help="Also serve the file area over SFTP on this port (0: any)."),
+        typer.Option(
+            "--sftp-port", min=0, max=65535, help="Also serve the file area over SFTP on this port (0: any)."
+        ),
     ] = None,
     sftp_user: Annotated[str, typer.Option("--sftp-user", help="The SFTP user name.")] = "mcstate",
     sftp_password: Annotated[
@@ -627,13 +629,22 @@ def emulator_serve(
         profile = with_options(profile, seed=fault_seed, latency_ms=latency_ms, fault_rate=fault_rate)
     except ProfileError as error:
         raise ConfigError(str(error)) from None
-    area = FileArea(files if files is not None else default_files_path(db))
+    folder = files if files is not None else default_files_path(db)
+    try:
+        area = FileArea(folder)
+    except OSError as error:
+        raise ConfigError(f"--files {folder}: cannot be the file area: {error.strerror or error}") from None
     service = None
     if sftp_port is not None:
         from mcstate.emulator.sftp import start_sftp
 
         password = sftp_password or secrets.token_urlsafe(12)
-        service = start_sftp(area.root, host, sftp_port, sftp_user, password)
+        try:
+            service = start_sftp(area.root, host, sftp_port, sftp_user, password)
+        except OSError as error:
+            raise ConfigError(
+                f"--sftp-port {sftp_port}: cannot serve SFTP: {error.strerror or error}"
+            ) from None
         _echo(
             f"mcstate emulator SFTP on sftp://{sftp_user}@{service.host}:{service.port}/ (files: {area.root})"
         )
@@ -646,6 +657,8 @@ def emulator_serve(
         serve(
             db, host, port, client_id=client_id, client_secret=client_secret, faults=profile, files=area.root
         )
+    except OSError as error:
+        raise ConfigError(f"--port {port}: cannot serve HTTP: {error.strerror or error}") from None
     finally:
         if service is not None:
             service.stop()

@@ -132,3 +132,28 @@ def test_an_emulator_targets_file_area_is_beside_its_database(tmp_path: Path) ->
     assert refused.returncode == 1
     assert "files" in refused.stderr and "outside the project" in refused.stderr
     assert not (tmp_path.parent / "elsewhere").exists()
+
+
+def test_ports_in_use_and_a_file_for_a_folder_are_errors_not_tracebacks(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for extra, message in (
+            (["--port", port], f"Error: --port {port}: cannot serve HTTP"),
+            (["--port", "0", "--sftp-port", port], f"Error: --sftp-port {port}: cannot serve SFTP"),
+            (["--port", "0", "--files", "a-file"], "Error: --files a-file: cannot be the file area"),
+            (["--port", "0", "--sftp-port", "70000"], "Invalid value for '--sftp-port'"),
+        ):
+            (tmp_path / "a-file").write_text("not a folder")
+            result = subprocess.run(
+                [sys.executable, "-m", "mcstate", "emulator", "serve", "--db", "account.db", *extra],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert result.returncode == 1, (extra, result.stdout, result.stderr)
+            assert message in result.stderr and "Traceback" not in result.stderr, (extra, result.stderr)

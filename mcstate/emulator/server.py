@@ -49,13 +49,19 @@ class EmulatorServer(ThreadingMixIn, WSGIServer):
 
     def server_close(self) -> None:
         super().server_close()
-        self.app.close()
+        app = getattr(self, "app", None)  # a server that never bound has none
+        if app is not None:
+            app.close()
 
 
 def make_server(db_path: Path, host: str = "127.0.0.1", port: int = 0, **app_options: Any) -> EmulatorServer:
     """A server bound to host:port (port 0 picks a free one), not yet serving: call serve_forever()."""
     app = EmulatorApp(Path(db_path), **app_options)
-    server = EmulatorServer((host, port), _QuietHandler)
+    try:
+        server = EmulatorServer((host, port), _QuietHandler)
+    except OSError:
+        app.close()
+        raise
     server.app = app
     server.set_app(app)
     return server
