@@ -162,14 +162,21 @@ def load_project(path: Path) -> Project:
         raise ConfigError(
             f"{where('default_target')}: '{default}' is not one of the targets ({', '.join(sorted(targets))})"
         )
-    definitions = data.get("definitions", "definitions")
-    if not isinstance(definitions, str) or not definitions:
-        raise ConfigError(f"{where('definitions')}: must be a directory path")
-    try:
-        check_inside(root / definitions, root, definitions)
-    except ProjectFileError as error:
-        raise ConfigError(f"{where('definitions')}: {error}") from None
+    definitions = _project_path(
+        data.get("definitions", "definitions"), root, where("definitions"), "must be a directory path"
+    )
     return Project(root, path.resolve(), root / definitions, targets, str(default))
+
+
+def _project_path(value: Any, root: Path, where: str, expected: str) -> str:
+    """A path setting: a non-empty string naming a place inside the project."""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: {expected}")
+    try:
+        check_inside(root / value, root, value)
+    except ProjectFileError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    return value
 
 
 def _target(where: _Where, name: str, spec: Any, root: Path) -> Target:
@@ -183,21 +190,12 @@ def _target(where: _Where, name: str, spec: Any, root: Path) -> Target:
         if keys - EMULATOR_FIELDS:
             extra = sorted(keys - EMULATOR_FIELDS)
             raise ConfigError(f"{at(extra[0])}: an emulator target takes only 'emulator' and 'files'")
-        database = spec["emulator"]
-        if not isinstance(database, str) or not database:
-            raise ConfigError(f"{at('emulator')}: expected the path of the emulator's SQLite file")
-        try:
-            check_inside(root / database, root, database)
-        except ProjectFileError as error:
-            raise ConfigError(f"{at('emulator')}: {error}") from None
+        database = _project_path(
+            spec["emulator"], root, at("emulator"), "expected the path of the emulator's SQLite file"
+        )
         files = spec.get("files")
         if files is not None:
-            if not isinstance(files, str) or not files:
-                raise ConfigError(f"{at('files')}: expected the path of a folder")
-            try:
-                check_inside(root / files, root, files)
-            except ProjectFileError as error:
-                raise ConfigError(f"{at('files')}: {error}") from None
+            files = _project_path(files, root, at("files"), "expected the path of a folder")
         return EmulatorTarget(name, Path(database), Path(files) if files is not None else None)
     unknown = sorted(keys - ACCOUNT_FIELDS)
     if unknown:

@@ -2293,6 +2293,15 @@ IMPORT_STATUS_ERROR = "Error"
 """ImportStatus values (SEMANTICS §6.4: New, Processing, Completed, Error, IOWork, Unknown). Emulator's
 choice: an import runs when it is performed, so its summary is Completed or Error at once."""
 
+IMPORT_HEADER_LINES_DEFAULT = 1
+"""Emulator's choice: an import without HeaderLines reads its first line as the column headings."""
+
+IMPORT_DUPLICATE_KEEPS_LAST = True
+"""Emulator's choice: a file naming the same primary key twice counts one duplicate and keeps the last."""
+
+IMPORT_UNMAPPED_HEADINGS_IGNORED = True
+"""Emulator's choice: with InferFromColumnHeadings, a column named like no field is left out, not an error."""
+
 IMPORT_TYPE = "Data Extensions"
 """ImportResultsSummary.ImportType of an import into a data extension (SEMANTICS §6.4)."""
 
@@ -2366,6 +2375,15 @@ def transfer_not_run(location: str) -> ApiError:
     return ApiError(
         UNSUPPORTED_OPERATION_CODE, f"A transfer with the location {location} does not run in the emulator."
     )
+
+
+TRANSFER_MOVES_FILE = True
+"""Emulator's choice: a file transfer from the Safehouse moves the file (it is no longer there after)."""
+
+
+def activity_file_refused(detail: str) -> ApiError:
+    """Emulator's choice: a file spec naming a place outside the file area (../) is refused as invalid."""
+    return ApiError(EXTRACT_MISSING_PARAMETER, f"The file spec is not a file name: {detail}.")
 
 
 def transfer_file_missing(name: str) -> ApiError:

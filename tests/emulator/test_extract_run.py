@@ -73,3 +73,10 @@ def test_a_transfer_without_its_file_and_unknown_activities_are_errors(account: 
     code, message = perform(account, "FileTransferActivity", "nto_to_ftp")
     assert (code, message) == ("Error", f"The file {file_of_today()} is not in the Safehouse.")
     assert perform(account, "DataExtractActivity", "nope")[0] == "Error"
+
+
+def test_an_extract_whose_file_spec_leaves_the_file_area_is_an_error_result(account: Client) -> None:
+    body = extract_body("escaping", fileSpec="../../outside.csv")
+    assert rest(account, "POST", EXTRACTS, body).status_code in (200, 201)
+    code, message = perform(account, "DataExtractActivity", "escaping")
+    assert code == "Error" and message.startswith("The file spec is not a file name")

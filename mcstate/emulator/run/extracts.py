@@ -41,7 +41,10 @@ def run_extract(store: Store, area: FileArea, extract: dict[str, Any], now: date
     for _, row in store.rows_of(de.object_id):
         writer.writerow([row.get(field.object_id) or "" for field in fields])
     path = f"{rules.SAFEHOUSE_FOLDER}/{file_name(extract['file_spec'], now)}"
-    area.write(path, text.getvalue().encode("utf-8"))
+    try:
+        area.write(path, text.getvalue().encode("utf-8"))
+    except FileAreaError as error:
+        raise rules.activity_file_refused(str(error)) from None
     return path
 
 
@@ -57,8 +60,12 @@ def run_transfer(area: FileArea, transfer: dict[str, Any], now: datetime) -> str
     except FileAreaError:
         raise rules.transfer_file_missing(name) from None
     target = f"{rules.EXPORT_FOLDER}/{name}"
-    area.write(target, data)
-    area.path(source).unlink()
+    try:
+        area.write(target, data)
+    except FileAreaError as error:
+        raise rules.activity_file_refused(str(error)) from None
+    if rules.TRANSFER_MOVES_FILE:
+        area.path(source).unlink()
     return target
 
 

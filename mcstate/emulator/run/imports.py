@@ -59,7 +59,9 @@ def run_import(store: Store, area: FileArea, definition: ImportDefinition, now: 
         return ImportRun(
             rules.IMPORT_STATUS_ERROR, problems=(rules.import_unreadable_file(name, str(error)),)
         )
-    header_lines = definition.header_lines if definition.header_lines is not None else 1
+    header_lines = (
+        definition.header_lines if definition.header_lines is not None else rules.IMPORT_HEADER_LINES_DEFAULT
+    )
     headings, rows = (records[0] if records else []), records[header_lines:]
     mapping = _mapping(definition, headings, fields)
     if isinstance(mapping, str):
@@ -86,6 +88,8 @@ def _mapping(
             field = by_name.get(heading.strip().casefold())
             if field is not None:
                 mapping[position] = field
+            elif not rules.IMPORT_UNMAPPED_HEADINGS_IGNORED:
+                return rules.import_column_missing(heading)
     else:
         folded = [heading.strip().casefold() for heading in headings]
         for field_map in definition.field_maps:
@@ -134,7 +138,9 @@ def _load(
             continue
         key = rules.row_primary_key(values, key_fields)
         if key in accepted:
-            run.duplicated += 1  # the file names the same row again: the last one is kept
+            run.duplicated += 1
+            if not rules.IMPORT_DUPLICATE_KEEPS_LAST:
+                continue
         accepted[key] = values
     if run.errors and not definition.allow_errors:
         return ImportRun(rules.IMPORT_STATUS_ERROR, run.total, 0, run.duplicated, run.errors, tuple(problems))
