@@ -9,6 +9,7 @@ from typing import Any
 from mcstate.emulator import rules
 from mcstate.emulator.codec import XSI_TYPE, XNode, new_uuid
 from mcstate.emulator.files import FileArea
+from mcstate.emulator.run import clock
 from mcstate.emulator.run.extracts import run_extract, run_transfer
 from mcstate.emulator.service import ObjectHandler, PerformOutcome
 from mcstate.emulator.store import RestTable, Store
@@ -52,7 +53,7 @@ class DataExtractActivityHandler(_PerformedActivity):
     table: RestTable = "data_extracts"
 
     def _run(self, store: Store, files: FileArea, row: dict[str, Any]) -> str:
-        return run_extract(store, files, row, rules.server_now())
+        return run_extract(store, files, row, clock.now(store))
 
 
 class FileTransferActivityHandler(_PerformedActivity):
@@ -60,4 +61,4 @@ class FileTransferActivityHandler(_PerformedActivity):
     table: RestTable = "file_transfers"
 
     def _run(self, store: Store, files: FileArea, row: dict[str, Any]) -> str:
-        return run_transfer(files, row, rules.server_now())
+        return run_transfer(files, row, clock.now(store))

@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from mcstate.emulator import rules
+from mcstate.emulator import admin, rules
 from mcstate.emulator.activities import DataExtractActivityHandler, FileTransferActivityHandler
+from mcstate.emulator.asyncactivitystatus import AsyncActivityStatusHandler
 from mcstate.emulator.auth import Tokens
 from mcstate.emulator.automation import AutomationHandler
 from mcstate.emulator.codec import (
@@ -91,6 +93,7 @@ def default_handlers() -> list[ObjectHandler]:
         DataExtractActivityHandler(),
         FileTransferActivityHandler(),
         QueryDefinitionHandler(),
+        AsyncActivityStatusHandler(),
         FilterDefinitionHandler(),
         FilterActivityHandler(),
         AutomationHandler(),
@@ -432,7 +435,13 @@ class EmulatorApp:
         if parts == ["requests"] and method == "DELETE":
             self.store.clear_requests()
             return _json(200, {"status": "ok"})
-        if len(parts) >= 3 and parts[0] == "dataextensions" and parts[-1] == "rows" and method == "PUT":
+        if parts == ["clock"]:
+            return self._admin_clock(method, environ)
+        if len(parts) >= 3 and parts[0] in ("dataextensions", "dataviews") and parts[-1] == "rows":
+            if method == "POST":
+                return self._admin_load(parts[0], "/".join(parts[1:-1]), environ)
+            if method != "PUT" or parts[0] != "dataextensions":
+                return _json(405, {"error": f"Use POST (or PUT with a count) on {ADMIN_PREFIX}{route}."})
             customer_key = "/".join(parts[1:-1])
             try:
                 payload = json.loads(_read_body(environ).decode("utf-8"))
@@ -445,6 +454,34 @@ class EmulatorApp:
                 return _json(404, {"error": f"No data extension has the CustomerKey {customer_key}."})
             return _json(200, {"customer_key": customer_key, "count": count})
         return _json(404, {"error": f"Unknown admin endpoint {method} {ADMIN_PREFIX}{route}"})
+
+    def _admin_clock(self, method: str, environ: Environ) -> _Reply:
+        if method == "GET":
+            return _json(200, admin.clock_state(self.store))
+        if method != "PUT":
+            return _json(405, {"error": "Use GET or PUT on /_emulator/clock."})
+        try:
+            body = json.loads(_read_body(environ).decode("utf-8") or "null")
+            if not isinstance(body, dict):
+                raise admin.AdminError('Send {"now": "YYYY-MM-DDThh:mm:ss"} or {"advance": seconds}.')
+            return _json(200, admin.set_clock(self.store, body))
+        except (ValueError, UnicodeDecodeError) as error:
+            return _json(400, {"error": str(error)})
+
+    def _admin_load(self, kind: str, name: str, environ: Environ) -> _Reply:
+        """POST CSV (with a header line) or a JSON list of rows; ?replace=true drops the rows before."""
+        replace = parse_qs(str(environ.get("QUERY_STRING", ""))).get("replace", ["false"])[0] == "true"
+        try:
+            rows = admin.records(_read_body(environ), str(environ.get("CONTENT_TYPE", "")))
+            if kind == "dataviews":
+                count = admin.load_data_view(self.store, name, rows, replace=replace)
+            else:
+                count = admin.load_rows(self.store, name, rows, replace=replace)
+        except admin.AdminError as error:
+            return _json(400, {"error": str(error)})
+        except LookupError as error:
+            return _json(404, {"error": str(error.args[0])})
+        return _json(200, {"name": name, "loaded": count})
 
     def _admin_faults(self, method: str, environ: Environ) -> _Reply:
         if method == "GET":

@@ -11,6 +11,7 @@ from mcstate.emulator import rules
 from mcstate.emulator.codec import XSI_TYPE, RequestReadError, XNode
 from mcstate.emulator.files import FileArea
 from mcstate.emulator.model import ControlColumnAction, DataExtension, FieldMap, ImportDefinition
+from mcstate.emulator.run import clock
 from mcstate.emulator.run.imports import run_import
 from mcstate.emulator.service import KEY, ObjectHandler, Outcome, PerformOutcome, Row
 from mcstate.emulator.store import Store
@@ -262,7 +263,7 @@ class ImportDefinitionHandler(ObjectHandler):
         definition = self._find(store, item)
         if files is None:
             raise rules.import_invalid("The emulator has no file area to import from.")
-        now = rules.server_now()
+        now = clock.now(store)
         run = run_import(store, files, definition, now)
         destination = store.data_extension(definition.destination_object_id)
         task_id = store.add_import_result(
@@ -270,7 +271,7 @@ class ImportDefinitionHandler(ObjectHandler):
                 "import_key": definition.customer_key,
                 "destination_id": destination.customer_key if destination is not None else "",
                 "start_date": now.isoformat(),
-                "end_date": rules.server_now().isoformat(),
+                "end_date": clock.now(store).isoformat(),
                 "status": run.status,
                 "total_rows": run.total,
                 "successful": run.successful,

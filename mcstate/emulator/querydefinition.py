@@ -9,8 +9,12 @@ from typing import Any
 
 from mcstate.emulator import rules
 from mcstate.emulator.codec import XSI_TYPE, XNode
+from mcstate.emulator.files import FileArea
 from mcstate.emulator.model import QueryDefinition
-from mcstate.emulator.service import KEY, ObjectHandler, Outcome, Row
+from mcstate.emulator.run import clock
+from mcstate.emulator.run.queries import run_query
+from mcstate.emulator.run.status import record_run
+from mcstate.emulator.service import KEY, ObjectHandler, Outcome, PerformOutcome, Row
 from mcstate.emulator.sqlcompile import compile_query
 from mcstate.emulator.store import Store
 
@@ -132,6 +136,23 @@ class QueryDefinitionHandler(ObjectHandler):
         store.insert_query_definition(definition)
         return Outcome(rules.QUERY_CREATED, 0, definition.object_id, _echo(definition))
 
+    def perform(self, store: Store, item: QueryInput, action: str, files: FileArea | None) -> PerformOutcome:
+        """Start: the query runs at once (emulator/run/queries.py); AsyncActivityStatus by the task's ID
+        reads how it ended."""
+        if action.casefold() != "start":
+            raise rules.unsupported_operation(f"Perform {action or '(no Action)'}", self.object_type)
+        if rules.QUERY_PERFORM_NEEDS_OBJECT_ID and not item.object_id:
+            raise rules.query_perform_needs_object_id()
+        definition = self._find(store, item)
+        task_id = start_query(store, definition)
+        task = {
+            "StatusCode": "OK",
+            "StatusMessage": "OK",
+            "ID": task_id,
+            "InteractionObjectID": definition.object_id,
+        }
+        return PerformOutcome(rules.QUERY_PERFORMED, task, _echo(definition))
+
     def _find(self, store: Store, item: QueryInput) -> QueryDefinition:
         if item.object_id:
             found = store.query_definition(item.object_id, rules.QUERY_ACTIVE)
@@ -217,3 +238,23 @@ class QueryDefinitionHandler(ObjectHandler):
             "Status": definition.status,
             "CategoryID": definition.category_id,
         }
+
+
+def start_query(store: Store, definition: QueryDefinition, instance_id: str | None = None) -> str:
+    """Run the query now and keep how it ended; the run's task ID."""
+    start = clock.now(store)
+    run = run_query(store, definition, start)
+    return record_run(
+        store,
+        object_type="QueryDefinition",
+        object_id=definition.object_id,
+        customer_key=definition.customer_key,
+        name=definition.name,
+        status=run.status,
+        message=run.error or f"{run.rows} rows",
+        error=run.error,
+        start=start,
+        end=clock.now(store),
+        processed=run.rows,
+        instance_id=instance_id,
+    )

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs
 
 from mcstate.emulator import datafolder, filteractivity, rules
 from mcstate.emulator.auth import Tokens
+from mcstate.emulator.querydefinition import start_query
 from mcstate.emulator.rules import RestError
 from mcstate.emulator.store import RestTable, Store
 
@@ -45,6 +46,8 @@ LOCATIONS = "data/v1/filetransferlocations"
 LOCATION = "data/v1/filetransferlocation"
 FILTERS = "automation/v1/filters"
 CATEGORY = "email/v1/category"
+QUERIES = "automation/v1/queries"
+START_ACTION = "actions/start"
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
@@ -221,6 +224,7 @@ class RestApi:
                 "DELETE": lambda: self._delete("filter_activities", str(object_id), route),
             },
             (CATEGORY, False): {"POST": lambda: self._create_category(_object(body), route)},
+            (QUERIES, True): {"POST": lambda: self._start_query(str(object_id), path)},
         }
         methods = routes.get((collection, object_id is not None))
         if methods is None:
@@ -229,6 +233,18 @@ class RestApi:
         if handler is None:
             raise rules.rest_method_not_allowed(method, path)
         return handler()
+
+    def _start_query(self, object_id: str, path: str) -> RestAnswer:
+        """POST automation/v1/queries/{id}/actions/start: run the query (the answer is only "OK"; its
+        outcome is read from AsyncActivityStatus by ParentInteractionObjectID)."""
+        query_id, _, action = object_id.partition("/")
+        if action.strip("/").casefold() != START_ACTION:
+            raise rules.rest_route_not_found("POST", path)
+        definition = self.store.query_definition(query_id, rules.QUERY_ACTIVE)
+        if definition is None:
+            raise rules.rest_not_found("query", query_id)
+        start_query(self.store, definition)
+        return _json(200, rules.REST_STARTED, QUERIES + "/{id}/actions/start", objects=1)
 
     # -- lookups --------------------------------------------------------------------------------------------
 

@@ -2404,6 +2404,109 @@ IMPORT_RESULTS_SUMMARY_PROPERTIES = RetrieveProperties(
 IMPORT_NOTHING_MAPPED = "No column of the file maps to a field of the destination data extension."
 
 
+# -- performed queries (Perform Start on QueryDefinition; AsyncActivityStatus) -------------------------------
+
+QUERY_PERFORMED = "QueryDefinition perform called successfully"
+"""The documented answer of Perform Start on a QueryDefinition (SEMANTICS §6.5)."""
+
+QUERY_PERFORM_NEEDS_OBJECT_ID = True
+"""The documentation requires the ObjectID to start a query; that the CustomerKey alone works is not
+documented, so the emulator refuses it (a client that passes here passes on the service)."""
+
+
+def query_perform_needs_object_id() -> ApiError:
+    return ApiError(QUERY_NOT_FOUND, "A QueryDefinition is started by its ObjectID.")
+
+
+REST_STARTED = "OK"
+"""The answer of the REST start routes (mcdev's execute checks for exactly "OK")."""
+
+ASYNC_STATUS_COMPLETE = "Complete"
+"""AsyncActivityStatus Status of a finished run (documented)."""
+ASYNC_STATUS_ERROR = "Error"
+"""Emulator's choice: the Status of a failed run (the service's value is not confirmed, SEMANTICS §6.10)."""
+
+ACTIVITIES_RUN_AT_ONCE = True
+"""Emulator's choice: a started activity has run when Perform answers, so the first poll of its status
+finds it finished (the service queues it; a client must poll either way, and does)."""
+
+ASYNC_ACTIVITY_STATUS_PROPERTIES = RetrieveProperties(
+    retrievable={
+        "TaskID": STRING, "ParentInteractionObjectID": STRING, "CustomerKey": STRING, "Status": STRING,
+        "StatusMessage": STRING, "ErrorMsg": STRING, "StartTime": STRING, "EndTime": STRING,
+        "CompletedDate": STRING, "ProcessedCount": STRING, "Type": STRING, "ActionType": STRING,
+        "StepName": STRING,
+    },
+    filterable=frozenset({"TaskID", "ParentInteractionObjectID", "StartTime", "EndTime"}),
+)  # fmt: skip
+"""SEMANTICS §6.10: what AsyncActivityStatus answers (as ObjectExtension name/value properties) and filters
+on. Emulator's choice: the subset of the documented returnable properties a run of the emulator has."""
+
+QUERY_RUN_SQL_ERRORS_ARE_SQL_SERVERS = True
+"""A query that fails while running reports SQL Server's own message (the service runs it on SQL Server):
+truncation, NULL into a required column, duplicate primary key, conversion failures, division by zero."""
+
+
+def query_target_missing(key: str) -> str:
+    return f"Invalid object name '{key}'. The target data extension does not exist."
+
+
+def query_unknown_output(column: str, target: str) -> str:
+    """Emulator's choice of text: an output column the target data extension has no field for."""
+    return f"Invalid column name '{column}'. The target data extension {target} has no field named {column}."
+
+
+def query_output_twice(column: str) -> str:
+    return f"The column '{column}' was specified multiple times for the target data extension."
+
+
+def query_truncated(target: str, field: str, value: str) -> str:
+    return (
+        f"String or binary data would be truncated in table '{target}', column '{field}'. "
+        f"Truncated value: '{value[:40]}'."
+    )
+
+
+def query_null(target: str, field: str) -> str:
+    return (
+        f"Cannot insert the value NULL into column '{field}', table '{target}'; column does not allow nulls. "
+        "INSERT fails."
+    )
+
+
+def query_duplicate_key(target: str, key: str) -> str:
+    return (
+        f"Violation of PRIMARY KEY constraint. Cannot insert duplicate key in object '{target}'. "
+        f"The duplicate key value is ({key})."
+    )
+
+
+QUERY_UPDATE_SAME_ROW = (
+    "The MERGE statement attempted to UPDATE or DELETE the same row more than once. This happens when a "
+    "target row matches more than one source row."
+)
+"""An Update query whose output has one primary key twice (SQL Server's MERGE message; the service runs
+Update as a merge: emulator's choice from its documented behaviour)."""
+
+
+def query_overflow(target: str, field: str) -> str:
+    return (
+        "Arithmetic overflow error converting numeric to data type numeric "
+        f"(table '{target}', column '{field}')."
+    )
+
+
+def data_view_without_columns(view: str) -> str:
+    """Emulator's choice: a data view whose columns the documentation does not list holds no rows in the
+    emulator and cannot be read by its queries."""
+    return f"The emulator does not hold the data view {view}."
+
+
+DATA_VIEW_COLUMNS_FROM_CATALOGUE = True
+"""The data views' columns and types are the ones their Help pages document, kept as data in
+mcstate/sql/data_views.json (shared with the client's SQL check: data, not rules)."""
+
+
 # -- injected faults (emulator serve --faults) ---------------------------------------------------------------
 # The answers the service gives when it is overloaded or fails; the emulator gives them only when a fault
 # profile asks for them (faults.py decides when).

@@ -32,7 +32,7 @@ from mcstate.emulator.model import (
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema.
@@ -296,6 +296,42 @@ MIGRATIONS: tuple[str, ...] = (
         errors INTEGER NOT NULL DEFAULT 0
     );
     INSERT INTO sqlite_sequence (name, seq) VALUES ('import_results', 130040000);
+    """,
+    # 9 -> 10: what runs: the rows of the system data views (row_values is JSON: column name -> text), the
+    # runs of performed activities (AsyncActivityStatus), automation instances (activities is JSON).
+    """
+    CREATE TABLE data_view_rows (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        view TEXT NOT NULL,
+        row_values TEXT NOT NULL
+    );
+    CREATE INDEX data_view_rows_view ON data_view_rows (view);
+    CREATE TABLE activity_runs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id TEXT NOT NULL UNIQUE,
+        object_type TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        customer_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        status_message TEXT NOT NULL,
+        error_message TEXT,
+        start_time TEXT NOT NULL,
+        end_time TEXT,
+        processed INTEGER NOT NULL DEFAULT 0,
+        instance_id TEXT
+    );
+    CREATE TABLE automation_instances (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        automation_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        start_time TEXT NOT NULL,
+        end_time TEXT,
+        error_message TEXT,
+        activities TEXT NOT NULL
+    );
+    CREATE INDEX automation_instances_automation ON automation_instances (automation_id);
     """,
 )
 
@@ -590,6 +626,11 @@ class Store:
             connection.execute("DELETE FROM data_extensions")
             connection.execute("DELETE FROM folders")
             connection.execute("DELETE FROM continuations")
+            connection.execute("DELETE FROM data_view_rows")
+            connection.execute("DELETE FROM activity_runs")
+            connection.execute("DELETE FROM automation_instances")
+            connection.execute("DELETE FROM import_results")
+            connection.execute("DELETE FROM meta WHERE key = 'clock'")
             self._seed(connection)
 
     # -- folders ------------------------------------------------------------------------------------------
@@ -772,6 +813,76 @@ class Store:
 
     def delete_rows_of(self, de_object_id: str) -> None:
         self._execute("DELETE FROM data_extension_rows WHERE de_object_id = ?", (de_object_id,))
+
+    def insert_rows(
+        self, de_object_id: str, rows: Sequence[tuple[str | None, dict[str, str | None]]]
+    ) -> None:
+        """Insert many rows at once: (canonical primary key or None, field ObjectID -> value)."""
+        with self._lock:
+            self._connection.executemany(
+                "INSERT INTO data_extension_rows (de_object_id, primary_key, row_values) VALUES (?, ?, ?)",
+                ((de_object_id, key, json.dumps(values)) for key, values in rows),
+            )
+
+    # -- settings kept with the account (the clock) -------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self._execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- data views ---------------------------------------------------------------------------------------
+
+    def add_data_view_rows(self, view: str, rows: Sequence[dict[str, str | None]]) -> None:
+        with self._lock:
+            self._connection.executemany(
+                "INSERT INTO data_view_rows (view, row_values) VALUES (?, ?)",
+                ((view, json.dumps(row)) for row in rows),
+            )
+
+    def clear_data_view(self, view: str) -> None:
+        self._execute("DELETE FROM data_view_rows WHERE view = ?", (view,))
+
+    def count_data_view_rows(self, view: str) -> int:
+        return int(self._query("SELECT COUNT(*) AS n FROM data_view_rows WHERE view = ?", (view,))[0]["n"])
+
+    # -- runs of performed activities and automations -----------------------------------------------------
+
+    def add_activity_run(self, run: dict[str, Any]) -> None:
+        columns = ", ".join(run)
+        self._execute(
+            f"INSERT INTO activity_runs ({columns}) VALUES ({_placeholders(columns)})", tuple(run.values())
+        )
+
+    def activity_runs(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._query("SELECT * FROM activity_runs ORDER BY seq")]
+
+    def add_automation_instance(self, instance: dict[str, Any]) -> None:
+        columns = ", ".join(instance)
+        self._execute(
+            f"INSERT INTO automation_instances ({columns}) VALUES ({_placeholders(columns)})",
+            tuple(instance.values()),
+        )
+
+    def update_automation_instance(self, instance_id: str, changes: dict[str, Any]) -> None:
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        self._execute(
+            f"UPDATE automation_instances SET {assignments} WHERE id = ?", (*changes.values(), instance_id)
+        )
+
+    def automation_instances(self, automation_id: str | None = None) -> list[dict[str, Any]]:
+        if automation_id is None:
+            rows = self._query("SELECT * FROM automation_instances ORDER BY seq")
+        else:
+            rows = self._query(
+                "SELECT * FROM automation_instances WHERE automation_id = ? ORDER BY seq", (automation_id,)
+            )
+        return [dict(row) for row in rows]
 
     # -- import results -----------------------------------------------------------------------------------
 

@@ -1,0 +1,45 @@
+"""The record each started activity leaves: what a client polls (AsyncActivityStatus) and what an
+automation instance lists per activity."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from mcstate.emulator.store import Store
+
+
+def record_run(
+    store: Store,
+    *,
+    object_type: str,
+    object_id: str,
+    customer_key: str,
+    name: str,
+    status: str,
+    message: str,
+    error: str | None,
+    start: datetime,
+    end: datetime,
+    processed: int = 0,
+    instance_id: str | None = None,
+) -> str:
+    """Keep a finished run; its task ID."""
+    task_id = str(uuid.uuid4())
+    store.add_activity_run(
+        {
+            "task_id": task_id,
+            "object_type": object_type,
+            "object_id": object_id,
+            "customer_key": customer_key,
+            "name": name,
+            "status": status,
+            "status_message": message,
+            "error_message": error,
+            "start_time": start.isoformat(),
+            "end_time": end.isoformat(),
+            "processed": processed,
+            "instance_id": instance_id,
+        }
+    )
+    return task_id
