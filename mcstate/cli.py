@@ -607,6 +607,15 @@ def emulator_serve(
         ),
     ] = None,
     sftp_user: Annotated[str, typer.Option("--sftp-user", help="The SFTP user name.")] = "mcstate",
+    clock_at: Annotated[
+        str | None,
+        typer.Option(
+            "--clock",
+            help="Set the account's clock to this moment (ISO 8601, the service's time) and keep it there; "
+            "move it with PUT /_emulator/clock.",
+            metavar="YYYY-MM-DDThh:mm:ss",
+        ),
+    ] = None,
     sftp_password: Annotated[
         str | None,
         typer.Option(
@@ -629,6 +638,16 @@ def emulator_serve(
         profile = with_options(profile, seed=fault_seed, latency_ms=latency_ms, fault_rate=fault_rate)
     except ProfileError as error:
         raise ConfigError(str(error)) from None
+    moment = None
+    if clock_at is not None:
+        from mcstate.emulator.run.clock import parse_moment
+
+        try:
+            moment = parse_moment(clock_at)
+        except ValueError:
+            raise ConfigError(
+                f"--clock {clock_at}: not an ISO 8601 moment (e.g. 2026-01-05T02:00:00)"
+            ) from None
     folder = files if files is not None else default_files_path(db)
     try:
         area = FileArea(folder)
@@ -655,7 +674,14 @@ def emulator_serve(
             )
     try:
         serve(
-            db, host, port, client_id=client_id, client_secret=client_secret, faults=profile, files=area.root
+            db,
+            host,
+            port,
+            clock_at=moment,
+            client_id=client_id,
+            client_secret=client_secret,
+            faults=profile,
+            files=area.root,
         )
     except OSError as error:
         raise ConfigError(f"--port {port}: cannot serve HTTP: {error.strerror or error}") from None

@@ -26,6 +26,7 @@ WRITE_OPERATIONS = {"Create", "Update", "Delete"}
 class EmulatorProcess:
     base_url: str
     process: subprocess.Popen[str]
+    files: Path  # the emulator's file area (beside its database)
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -68,7 +69,7 @@ def start_emulator(db: Path, *extra: str) -> EmulatorProcess:
     if not match:
         process.kill()
         raise RuntimeError(f"the emulator did not start: {line}{process.stdout.read()}")
-    return EmulatorProcess(match.group(1), process)
+    return EmulatorProcess(match.group(1), process, db.with_suffix(".files"))
 
 
 @pytest.fixture(scope="session")

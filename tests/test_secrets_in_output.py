@@ -144,7 +144,7 @@ def start_emulator(db: Path, *extra: str, debug: bool = False) -> EmulatorProces
     if not match:
         process.kill()
         raise RuntimeError(f"the emulator did not start: {line}{process.stdout.read()}")
-    return EmulatorProcess(match.group(1), process)
+    return EmulatorProcess(match.group(1), process, db.with_suffix(".files"))
 
 
 def stop(emulator: EmulatorProcess, account: Account, label: str) -> None:

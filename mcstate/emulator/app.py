@@ -34,6 +34,7 @@ from mcstate.emulator.activities import DataExtractActivityHandler, FileTransfer
 from mcstate.emulator.asyncactivitystatus import AsyncActivityStatusHandler
 from mcstate.emulator.auth import Tokens
 from mcstate.emulator.automation import AutomationHandler
+from mcstate.emulator.automationinstance import AutomationInstanceHandler
 from mcstate.emulator.codec import (
     SOAP_ENV_NS,
     WSA_FAULT_ACTION,
@@ -64,6 +65,8 @@ from mcstate.emulator.importdefinition import ImportDefinitionHandler, ImportRes
 from mcstate.emulator.querydefinition import QueryDefinitionHandler
 from mcstate.emulator.rest import PREFIXES as REST_PREFIXES
 from mcstate.emulator.rest import RestApi
+from mcstate.emulator.run import clock
+from mcstate.emulator.run.automations import run_due
 from mcstate.emulator.schema import default_wsdl_path, load_schema
 from mcstate.emulator.service import ObjectHandler, Service
 from mcstate.emulator.store import Store
@@ -97,6 +100,7 @@ def default_handlers() -> list[ObjectHandler]:
         FilterDefinitionHandler(),
         FilterActivityHandler(),
         AutomationHandler(),
+        AutomationInstanceHandler(),
     ]
 
 
@@ -464,7 +468,13 @@ class EmulatorApp:
             body = json.loads(_read_body(environ).decode("utf-8") or "null")
             if not isinstance(body, dict):
                 raise admin.AdminError('Send {"now": "YYYY-MM-DDThh:mm:ss"} or {"advance": seconds}.')
-            return _json(200, admin.set_clock(self.store, body))
+            before = clock.now(self.store)
+            state = admin.set_clock(self.store, body)
+            after = clock.now(self.store)
+            if after > before:
+                # Moving the clock on runs the scheduled automations whose time has come.
+                state["ran"] = [instance["id"] for instance in run_due(self.store, self.files, before, after)]
+            return _json(200, state)
         except (ValueError, UnicodeDecodeError) as error:
             return _json(400, {"error": str(error)})
 

@@ -16,8 +16,10 @@ from typing import Any
 
 from mcstate.emulator import rules
 from mcstate.emulator.codec import XSI_TYPE, XNode
+from mcstate.emulator.files import FileArea
 from mcstate.emulator.model import Automation
-from mcstate.emulator.service import KEY, ObjectHandler, Outcome, Row
+from mcstate.emulator.run.automations import run_automation
+from mcstate.emulator.service import KEY, ObjectHandler, Outcome, PerformOutcome, Row
 from mcstate.emulator.store import Store
 
 RECURRENCE_FIELDS = (
@@ -295,6 +297,28 @@ class AutomationHandler(ObjectHandler):
             found = self._find_by_object_id(store, item.object_id)
         store.delete_automation(found.object_id)
         return Outcome(rules.AUTOMATION_DELETED)
+
+    def perform(
+        self, store: Store, item: AutomationInput, action: str, files: FileArea | None
+    ) -> PerformOutcome:
+        """Start runs the automation at once (emulator/run/automations.py); its instance is read with
+        Retrieve AutomationInstance (AutomationID)."""
+        if action.casefold() not in ("start", "stop"):
+            raise rules.unsupported_operation(f"Perform {action or '(no Action)'}", self.object_type)
+        automation = self._find_by_object_id(store, item.object_id)
+        if action.casefold() == "start":
+            if files is None:
+                raise rules.program_invalid("The emulator has no file area to run activities in.")
+            run_automation(store, files, automation)
+        echo = {
+            XSI_TYPE: self.object_type,
+            "ObjectID": automation.object_id,
+            "CustomerKey": automation.customer_key,
+            "Name": automation.name,
+            "Description": automation.description,
+            "IsActive": automation.is_active,
+        }
+        return PerformOutcome(rules.AUTOMATION_PERFORMED, None, echo)
 
     # -- Retrieve -----------------------------------------------------------------------------------------
 

@@ -13,7 +13,11 @@ from typing import Any
 
 from mcstate.emulator import rules
 from mcstate.emulator.codec import XSI_TYPE, XNode
-from mcstate.emulator.service import KEY, ObjectHandler, Outcome, Row
+from mcstate.emulator.files import FileArea
+from mcstate.emulator.run import clock
+from mcstate.emulator.run.filters import run_filter
+from mcstate.emulator.run.status import Started, record_run
+from mcstate.emulator.service import KEY, ObjectHandler, Outcome, PerformOutcome, Row
 from mcstate.emulator.store import Store
 
 TABLE = "filter_activities"
@@ -139,6 +143,29 @@ class FilterActivityHandler(ObjectHandler):
         echoed = {name: retrieved[name] for name in _ECHOED}
         return Outcome(rules.FILTER_ACTIVITY_CREATED, 0, row["id"], {XSI_TYPE: self.object_type, **echoed})
 
+    def perform(
+        self, store: Store, item: FilterActivityInput, action: str, files: FileArea | None
+    ) -> PerformOutcome:
+        """Start (documented as a Perform of FilterActivity): the filter runs at once; its run is kept for
+        AsyncActivityStatus by the task's ID."""
+        if action.casefold() != "start":
+            raise rules.unsupported_operation(f"Perform {action or '(no Action)'}", self.object_type)
+        object_id = item.values.get("ObjectID")
+        if not object_id:
+            raise rules.filter_activity_not_found("a FilterActivity is started by its ObjectID")
+        row = store.rest_row(TABLE, object_id)
+        if row is None:
+            raise rules.filter_activity_not_found(f"ObjectID {object_id}")
+        started = start_filter(store, row)
+        task = {
+            "StatusCode": "OK",
+            "StatusMessage": "OK",
+            "ID": started.task_id,
+            "InteractionObjectID": row["id"],
+        }
+        echo = {XSI_TYPE: self.object_type, "ObjectID": row["id"], "CustomerKey": row["customer_key"]}
+        return PerformOutcome(rules.FILTER_ACTIVITY_PERFORMED, task, echo)
+
     def rows(self, store: Store) -> list[Row]:
         return [self._row(row) for row in store.rest_rows(TABLE)]
 
@@ -160,3 +187,24 @@ class FilterActivityHandler(ObjectHandler):
             "SourceObjectID": row["source_object_id"],
             "SourceTypeID": row["source_type_id"],
         }
+
+
+def start_filter(store: Store, activity: dict[str, Any], instance_id: str | None = None) -> Started:
+    """Run the filter activity now and keep how it ended."""
+    start = clock.now(store)
+    run = run_filter(store, activity, start)
+    task_id = record_run(
+        store,
+        object_type="FilterActivity",
+        object_id=str(activity["id"]),
+        customer_key=str(activity["customer_key"]),
+        name=str(activity["name"]),
+        status=run.status,
+        message=run.error or f"{run.rows} rows",
+        error=run.error,
+        start=start,
+        end=clock.now(store),
+        processed=run.rows,
+        instance_id=instance_id,
+    )
+    return Started(task_id, run.status == rules.ASYNC_STATUS_COMPLETE, run.error or f"{run.rows} rows")

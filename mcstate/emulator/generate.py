@@ -1500,6 +1500,105 @@ class _Generator:
             )
             listing.append(("Automation", key, why))
 
+    # -- what ran before: automation instances, activity runs, tracking -------------------------------------
+
+    def run_history(self) -> None:
+        """Instances of automations that ran before, with their activities' runs (AutomationInstance and
+        AsyncActivityStatus): a real account has its history, some of it failed."""
+        store = self.account.store
+        for automation in store.automations()[:3]:
+            for _ in range(self.rng.randint(1, 3)):
+                start = rules.server_now() - dt.timedelta(
+                    days=self.rng.randint(1, 30), hours=self.rng.randint(0, 12)
+                )
+                instance_id = str(uuid.uuid4())
+                failed_step = self.rng.choice([None, None, len(automation.tasks)])
+                activities = []
+                moment = start
+                for number, task in enumerate(automation.tasks, start=1):
+                    for activity in task["activities"]:
+                        failed = failed_step == number
+                        end = moment + dt.timedelta(seconds=self.rng.randint(2, 120))
+                        status = rules.ASYNC_STATUS_ERROR if failed else rules.ASYNC_STATUS_COMPLETE
+                        message = "Error: the run timed out" if failed else "OK"
+                        task_id = str(uuid.uuid4())
+                        key, object_id = activity["customer_key"] or "", activity["object_id"]
+                        store.add_activity_run(
+                            {
+                                "task_id": task_id, "object_type": activity["type"],
+                                "object_id": object_id, "customer_key": key,
+                                "name": activity.get("name") or key, "status": status,
+                                "status_message": message, "error_message": message if failed else None,
+                                "start_time": moment.isoformat(), "end_time": end.isoformat(),
+                                "processed": self.rng.randint(0, 5000), "instance_id": instance_id,
+                            }
+                        )  # fmt: skip
+                        activities.append(
+                            {
+                                "step": number, "name": activity.get("name") or "", "type": activity["type"],
+                                "object_id": object_id, "customer_key": key, "task_id": task_id,
+                                "status": status, "message": message, "start": moment.isoformat(),
+                                "end": end.isoformat(),
+                            }
+                        )  # fmt: skip
+                        self.report.count("AsyncActivityStatus")
+                        moment = end
+                store.add_automation_instance(
+                    {
+                        "id": instance_id, "automation_id": automation.object_id,
+                        "status": rules.INSTANCE_ERROR if failed_step else rules.INSTANCE_COMPLETE,
+                        "start_time": start.isoformat(), "end_time": moment.isoformat(),
+                        "error_message": f"Step {failed_step}: the run timed out" if failed_step else None,
+                        "activities": json.dumps(activities),
+                    }
+                )  # fmt: skip
+                self.report.count("AutomationInstance")
+
+    def tracking(self) -> None:
+        """Sends, opens, clicks, bounces and unsubscribes of the last weeks for some subscribers, in the
+        system data views (deterministic: the seed decides)."""
+        now = rules.server_now()
+        keys = [f"{self.rng.randint(100000, 999999)}" for _ in range(40)]
+        views: dict[str, list[dict[str, str]]] = {
+            "_Job": [],
+            "_Sent": [],
+            "_Open": [],
+            "_Click": [],
+            "_Bounce": [],
+        }
+        views["_Unsubscribe"] = []
+        for job in range(3):
+            job_id = str(4000 + job)
+            sent_at = now - dt.timedelta(days=7 * (job + 1), hours=self.rng.randint(0, 6))
+            views["_Job"].append(
+                {
+                    "JobID": job_id,
+                    "EmailName": f"Newsletter {job + 1}",
+                    "DeliveredTime": sent_at.isoformat(" "),
+                }
+            )
+            for key in keys:
+                base = {"SubscriberKey": key, "JobID": job_id, "AccountID": str(rules.ACCOUNT_MID)}
+                views["_Sent"].append({**base, "EventDate": sent_at.isoformat(" ")})
+                roll = self.rng.random()
+                if roll < 0.05:
+                    views["_Bounce"].append(
+                        {**base, "EventDate": sent_at.isoformat(" "), "BounceCategory": "Hard bounce"}
+                    )
+                    continue
+                if roll < 0.45:
+                    opened = sent_at + dt.timedelta(hours=self.rng.randint(1, 48))
+                    views["_Open"].append({**base, "EventDate": opened.isoformat(" "), "IsUnique": "True"})
+                    if self.rng.random() < 0.3:
+                        views["_Click"].append(
+                            {**base, "EventDate": opened.isoformat(" "), "URL": "https://nto.example/offer"}
+                        )
+                if self.rng.random() < 0.01:
+                    views["_Unsubscribe"].append({**base, "EventDate": sent_at.isoformat(" ")})
+        for view, rows in views.items():
+            self.account.store.add_data_view_rows(view, rows)  # type: ignore[arg-type]
+            self.report.count(view)
+
     # -- everything -------------------------------------------------------------------------------------
 
     def run(self) -> SeedReport:
@@ -1516,6 +1615,8 @@ class _Generator:
         self.transfers()
         self.automations()
         self.unsupported_automations()
+        self.run_history()
+        self.tracking()
         return self.report
 
 

@@ -13,6 +13,7 @@ from mcstate.emulator.files import FileArea
 from mcstate.emulator.model import ControlColumnAction, DataExtension, FieldMap, ImportDefinition
 from mcstate.emulator.run import clock
 from mcstate.emulator.run.imports import run_import
+from mcstate.emulator.run.status import Started, record_run
 from mcstate.emulator.service import KEY, ObjectHandler, Outcome, PerformOutcome, Row
 from mcstate.emulator.store import Store
 
@@ -263,22 +264,7 @@ class ImportDefinitionHandler(ObjectHandler):
         definition = self._find(store, item)
         if files is None:
             raise rules.import_invalid("The emulator has no file area to import from.")
-        now = clock.now(store)
-        run = run_import(store, files, definition, now)
-        destination = store.data_extension(definition.destination_object_id)
-        task_id = store.add_import_result(
-            {
-                "import_key": definition.customer_key,
-                "destination_id": destination.customer_key if destination is not None else "",
-                "start_date": now.isoformat(),
-                "end_date": clock.now(store).isoformat(),
-                "status": run.status,
-                "total_rows": run.total,
-                "successful": run.successful,
-                "duplicated": run.duplicated,
-                "errors": run.errors,
-            }
-        )
+        task_id = start_import(store, files, definition).task_id
         task = {
             "StatusCode": "OK",
             "StatusMessage": "OK",
@@ -290,7 +276,7 @@ class ImportDefinitionHandler(ObjectHandler):
             "ObjectID": definition.object_id,
             "CustomerKey": definition.customer_key,
         }
-        return PerformOutcome(rules.import_performed(task_id), task, echo)
+        return PerformOutcome(rules.import_performed(int(task_id)), task, echo)
 
     def _find(self, store: Store, item: ImportInput) -> ImportDefinition:
         if item.object_id:
@@ -434,3 +420,42 @@ class ImportResultsSummaryHandler(ObjectHandler):
             }
             for result in store.import_results()
         ]
+
+
+def start_import(
+    store: Store, files: FileArea, definition: ImportDefinition, instance_id: str | None = None
+) -> Started:
+    """Run the import now; its summary (ImportResultsSummary by the TaskResultID) and run record kept."""
+    now = clock.now(store)
+    run = run_import(store, files, definition, now)
+    destination = store.data_extension(definition.destination_object_id)
+    task_id = store.add_import_result(
+        {
+            "import_key": definition.customer_key,
+            "destination_id": destination.customer_key if destination is not None else "",
+            "start_date": now.isoformat(),
+            "end_date": clock.now(store).isoformat(),
+            "status": run.status,
+            "total_rows": run.total,
+            "successful": run.successful,
+            "duplicated": run.duplicated,
+            "errors": run.errors,
+        }
+    )
+    ok = run.status == rules.IMPORT_STATUS_COMPLETED and not run.errors
+    message = "; ".join(run.problems) or f"{run.successful} of {run.total} rows imported"
+    record_run(
+        store,
+        object_type="ImportDefinition",
+        object_id=definition.object_id,
+        customer_key=definition.customer_key,
+        name=definition.name,
+        status=rules.ASYNC_STATUS_COMPLETE if ok else rules.ASYNC_STATUS_ERROR,
+        message=message,
+        error=None if ok else message,
+        start=now,
+        end=clock.now(store),
+        processed=run.successful,
+        instance_id=instance_id,
+    )
+    return Started(str(task_id), ok, message)

@@ -13,7 +13,7 @@ from mcstate.emulator.files import FileArea
 from mcstate.emulator.model import QueryDefinition
 from mcstate.emulator.run import clock
 from mcstate.emulator.run.queries import run_query
-from mcstate.emulator.run.status import record_run
+from mcstate.emulator.run.status import Started, record_run
 from mcstate.emulator.service import KEY, ObjectHandler, Outcome, PerformOutcome, Row
 from mcstate.emulator.sqlcompile import compile_query
 from mcstate.emulator.store import Store
@@ -144,7 +144,7 @@ class QueryDefinitionHandler(ObjectHandler):
         if rules.QUERY_PERFORM_NEEDS_OBJECT_ID and not item.object_id:
             raise rules.query_perform_needs_object_id()
         definition = self._find(store, item)
-        task_id = start_query(store, definition)
+        task_id = start_query(store, definition).task_id
         task = {
             "StatusCode": "OK",
             "StatusMessage": "OK",
@@ -240,11 +240,11 @@ class QueryDefinitionHandler(ObjectHandler):
         }
 
 
-def start_query(store: Store, definition: QueryDefinition, instance_id: str | None = None) -> str:
-    """Run the query now and keep how it ended; the run's task ID."""
+def start_query(store: Store, definition: QueryDefinition, instance_id: str | None = None) -> Started:
+    """Run the query now and keep how it ended."""
     start = clock.now(store)
     run = run_query(store, definition, start)
-    return record_run(
+    task_id = record_run(
         store,
         object_type="QueryDefinition",
         object_id=definition.object_id,
@@ -258,3 +258,4 @@ def start_query(store: Store, definition: QueryDefinition, instance_id: str | No
         processed=run.rows,
         instance_id=instance_id,
     )
+    return Started(task_id, run.status == rules.ASYNC_STATUS_COMPLETE, run.error or f"{run.rows} rows")

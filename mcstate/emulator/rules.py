@@ -2496,6 +2496,82 @@ def query_overflow(target: str, field: str) -> str:
     )
 
 
+FILTER_ACTIVITY_NOT_RUN = (
+    "Filter Activity Instance Did Not Run: its data filter, source or destination is gone."
+)
+"""303003 Filter Activity Instance Did Not Run (documented code; the text after it is the emulator's)."""
+FILTER_ACTIVITY_NOT_FOUND = 303002
+FILTER_ACTIVITY_PERFORMED = "Filter Activity performed"
+"""Emulator's choice of the Perform Start answer of a FilterActivity (documented as performable, answer
+not recorded)."""
+
+
+def filter_activity_not_found(identity: str) -> ApiError:
+    return ApiError(FILTER_ACTIVITY_NOT_FOUND, f"Filter Activity Not Found: {identity}.")
+
+
+def filter_value_invalid(field: str, value: str) -> str:
+    return f"The value '{value}' of the data filter is not valid for the field {field}."
+
+
+def filter_operator_not_run(operator: str) -> str:
+    """Emulator's choice: the anniversary operators are not run by the emulator."""
+    return f"The emulator does not run data filters with the operator {operator}."
+
+
+INSTANCE_RUNNING = "Running"
+INSTANCE_COMPLETE = "Complete"
+INSTANCE_ERROR = "Error"
+"""Emulator's choice: the status texts of an automation instance (StatusMessage); its Status number is
+AUTOMATION_INSTANCE_STATUS."""
+AUTOMATION_INSTANCE_STATUS = {INSTANCE_RUNNING: 3, INSTANCE_COMPLETE: 2, INSTANCE_ERROR: -1}
+"""The documented automation status numbers an instance answers: Running 3, Error -1, and for a finished
+run Ready 2 (emulator's choice: the documentation has no 'complete' number)."""
+
+AUTOMATION_PERFORMED = "Performed Activity"
+"""The recorded answer of Perform Start on an Automation; the echoed ObjectID is the automation's, as
+recorded (SEMANTICS §6.9; the documentation's ProgramInstanceID conflicts with the recording)."""
+
+AUTOMATION_STOP_IS_NO_OP = True
+"""Emulator's choice: a run has ended when Perform Start answers (ACTIVITIES_RUN_AT_ONCE), so Perform Stop
+has nothing to stop and answers as Start does."""
+
+SCHEDULE_TIMES_ON_SERVER_CLOCK = True
+"""Emulator's choice: a schedule's StartDateTime is read on the service's clock (its TimeZone is kept,
+not applied)."""
+
+AUTOMATION_INSTANCE_PROPERTIES = RetrieveProperties(
+    retrievable={
+        "ObjectID": STRING, "AutomationID": STRING, "CustomerKey": STRING, "Name": STRING, "Status": INTEGER,
+        "StatusMessage": STRING, "StartTime": STRING, "CompletedTime": STRING, "StatusLastUpdate": STRING,
+        "TaskInstances": STRING,
+    },
+    filterable=frozenset({"ObjectID", "AutomationID", "CustomerKey"}),
+)  # fmt: skip
+"""What a Retrieve of AutomationInstance answers (WSDL elements) and filters on (emulator's choice:
+ObjectID is the instance, AutomationID the automation)."""
+
+
+def activity_gone(kind: str, object_id: str) -> str:
+    return f"The {kind} with the ObjectID {object_id} no longer exists."
+
+
+DATA_VIEW_OPEN_COLUMNS = True
+"""Emulator's choice: a data view whose columns vary by account (the catalogue marks it open) has the columns
+its loaded rows hold and the ones a query reads from it; a column is a Date when its name ends in Date, a
+Number when it ends in ID, a Boolean when it starts with Is, else Text."""
+
+
+def open_view_column_type(name: str) -> str:
+    if name.casefold().endswith("date"):
+        return "Date"
+    if name.endswith("ID"):
+        return "Number"
+    if name.startswith("Is") and name[2:3].isupper():
+        return "Boolean"
+    return "Text"
+
+
 def data_view_without_columns(view: str) -> str:
     """Emulator's choice: a data view whose columns the documentation does not list holds no rows in the
     emulator and cannot be read by its queries."""

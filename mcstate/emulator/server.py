@@ -5,12 +5,16 @@ from __future__ import annotations
 import socket
 import struct
 import sys
+import threading
+from datetime import datetime
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from mcstate.emulator.app import DROP_CONNECTION, EmulatorApp
+from mcstate.emulator.run import clock
+from mcstate.emulator.run.automations import run_due
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -67,14 +71,40 @@ def make_server(db_path: Path, host: str = "127.0.0.1", port: int = 0, **app_opt
     return server
 
 
-def serve(db_path: Path, host: str = "127.0.0.1", port: int = 8080, **app_options: Any) -> None:
-    """Serve until interrupted (Ctrl-C), after one line saying where."""
+SCHEDULER_TICK_SECONDS = 15.0
+
+
+def _run_schedules(app: EmulatorApp, stop: threading.Event) -> None:
+    """While the clock runs on by itself, run the scheduled automations whose time comes."""
+    last = clock.now(app.store)
+    while not stop.wait(SCHEDULER_TICK_SECONDS):
+        now = clock.now(app.store)
+        if now > last:
+            run_due(app.store, app.files, last, now)
+        last = now
+
+
+def serve(
+    db_path: Path,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    clock_at: datetime | None = None,
+    **app_options: Any,
+) -> None:
+    """Serve until interrupted (Ctrl-C), after one line saying where; `clock_at` sets the clock (standing)."""
     server = make_server(db_path, host, port, **app_options)
+    if clock_at is not None:
+        clock.set_clock(server.app.store, clock_at, frozen=True)
+    stop = threading.Event()
+    scheduler = threading.Thread(target=_run_schedules, args=(server.app, stop), daemon=True)
+    scheduler.start()
     print(f"mcstate emulator listening on {server.base_url} (db: {Path(db_path)})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         server.server_close()
         sys.stdout.flush()

@@ -41,7 +41,7 @@ class PerformOutcome:
     """What a performed object came to: the message, the object echoed, and its task (TaskResult)."""
 
     message: str
-    task: dict[str, Any]
+    task: dict[str, Any] | None  # None: the answer has no Task (Automation)
     object: dict[str, Any] | None = None
 
 

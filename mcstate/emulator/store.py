@@ -848,6 +848,14 @@ class Store:
     def clear_data_view(self, view: str) -> None:
         self._execute("DELETE FROM data_view_rows WHERE view = ?", (view,))
 
+    def data_view_columns(self, view: str) -> list[str]:
+        """The column names the rows of a data view hold."""
+        rows = self._query(
+            "SELECT DISTINCT key FROM data_view_rows, json_each(row_values) WHERE view = ? ORDER BY key",
+            (view,),
+        )
+        return [str(row["key"]) for row in rows]
+
     def count_data_view_rows(self, view: str) -> int:
         return int(self._query("SELECT COUNT(*) AS n FROM data_view_rows WHERE view = ?", (view,))[0]["n"])
 

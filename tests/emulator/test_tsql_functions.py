@@ -16,7 +16,7 @@ NOW = datetime(2026, 1, 5, 14, 30, 15, 250000)  # a Monday
 
 def value(expression: str) -> object:
     connection = sqlite3.connect(":memory:")
-    result = run_select(connection, f"SELECT {expression} AS v", lambda name, schema: None, NOW, NOW)
+    result = run_select(connection, f"SELECT {expression} AS v", lambda *_: None, NOW, NOW)
     return result.rows[0][0]
 
 
@@ -149,14 +149,14 @@ def test_window_functions_and_top_run_as_sql_server_runs_them() -> None:
         "SELECT TOP 2 k, ROW_NUMBER() OVER (PARTITION BY g ORDER BY k DESC) AS rn FROM "
         "(SELECT 1 AS k, 'a' AS g UNION ALL SELECT 2, 'a' UNION ALL SELECT 3, 'b') t ORDER BY k"
     )
-    result = run_select(connection, sql, lambda name, schema: None, NOW, NOW)
+    result = run_select(connection, sql, lambda *_: None, NOW, NOW)
     assert result.rows == [(1, 2), (2, 1)]
 
 
 def test_avg_of_integers_is_an_integer() -> None:
     connection = sqlite3.connect(":memory:")
     sql = "SELECT AVG(k) AS a FROM (SELECT 1 AS k UNION ALL SELECT 2) t"
-    assert run_select(connection, sql, lambda name, schema: None, NOW, NOW).rows == [(1,)]
+    assert run_select(connection, sql, lambda *_: None, NOW, NOW).rows == [(1,)]
 
 
 @pytest.mark.parametrize(

@@ -45,8 +45,13 @@ def columns_of(view: str) -> dict[str, str]:
     return _catalogue()[view]
 
 
-def source(view: str) -> Source:
-    columns = columns_of(view)
+def source(store: Store, view: str, referenced: frozenset[str] = frozenset()) -> Source:
+    """The view as a query reads it. A view whose columns vary by account (documented as open) has the
+    columns its rows hold and the query reads (rules.DATA_VIEW_OPEN_COLUMNS)."""
+    columns = dict(columns_of(view))
+    if not columns:
+        names = {name.casefold(): name for name in [*store.data_view_columns(view), *referenced]}
+        columns = {name: rules.open_view_column_type(name) for name in names.values()}
     if not columns:
         raise DataViewError(rules.data_view_without_columns(view))
     kinds = tuple(SourceColumn(name, FIELD_KINDS[kind]) for name, kind in columns.items())
@@ -82,13 +87,12 @@ def load(store: Store, view_name_given: str, rows: Sequence[Mapping[str, object]
     if view is None:
         raise DataViewError(f"No data view is named {view_name_given}.")
     columns = {name.casefold(): name for name in columns_of(view)}
-    if not columns:
-        raise DataViewError(rules.data_view_without_columns(view))
     normalised: list[dict[str, str | None]] = []
     for number, row in enumerate(rows, start=1):
         values: dict[str, str | None] = {}
         for given, value in row.items():
-            column = columns.get(str(given).casefold())
+            # An open view (no documented columns) takes any column.
+            column = columns.get(str(given).casefold()) if columns else str(given)
             if column is None:
                 raise DataViewError(f"Row {number}: the data view {view} has no column {given}.")
             values[column] = None if value is None or value == "" else str(value)

@@ -33,27 +33,32 @@ def run_query(store: Store, definition: QueryDefinition, now: datetime) -> Query
     target = store.data_extension_by_key(definition.target_key)
     if target is None:
         return QueryRun(rules.ASYNC_STATUS_ERROR, error=rules.query_target_missing(definition.target_key))
+    return run_sql_into(store, definition.query_text, target, definition.target_update_type, now)
+
+
+def run_sql_into(store: Store, sql: str, target: DataExtension, update_type: str, now: datetime) -> QueryRun:
+    """Run a SELECT and write its rows into `target` (Overwrite, Append or Update); all or nothing."""
     fields = store.fields_of(target.object_id)
     utc_now = now - rules.SERVER_UTC_OFFSET
     try:
         with store.transaction() as connection:
-            result = run_select(connection, definition.query_text, _resolver(store), now, utc_now)
+            result = run_select(connection, sql, _resolver(store), now, utc_now)
             output = _target_rows(target, fields, result.columns, result.rows, now)
-            _write(store, target, fields, output, definition.target_update_type)
+            _write(store, target, fields, output, update_type)
     except QueryRunError as error:
         return QueryRun(rules.ASYNC_STATUS_ERROR, error=str(error))
     return QueryRun(rules.ASYNC_STATUS_COMPLETE, rows=len(output.rows))
 
 
 def _resolver(store: Store):
-    def resolve(name: str, schema: str | None) -> Source | None:
+    def resolve(name: str, schema: str | None, referenced: frozenset[str]) -> Source | None:
         if schema is None or schema.casefold() == "ent":
             de = store.data_extension_by_name(name)
             if de is not None:
                 return data_extension_source(store, de)
         if schema is None and (view := dataviews.view_name(name)) is not None:
             try:
-                return dataviews.source(view)
+                return dataviews.source(store, view, referenced)
             except dataviews.DataViewError as error:
                 raise QueryRunError(str(error)) from None
         return None

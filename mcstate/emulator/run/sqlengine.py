@@ -42,7 +42,8 @@ class Source:
     fill: Callable[[sqlite3.Connection, str], None]  # (connection, temporary table name)
 
 
-Resolver = Callable[[str, str | None], Source | None]  # (table name, schema such as "ENT") -> source
+# (table name, schema such as "ENT", the column names the query reads through it) -> source
+Resolver = Callable[[str, str | None, frozenset[str]], Source | None]
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,12 @@ class _Translation:
     def _table(self, table: exp.Table) -> None:
         if not table.name or (not table.db and table.name.casefold() in self._ctes):
             return
-        source = self.resolve(table.name, table.db or None)
+        alias = (table.alias or table.name).casefold()
+        statement = table.root()
+        referenced = frozenset(
+            column.name for column in statement.find_all(exp.Column) if column.table.casefold() == alias
+        )
+        source = self.resolve(table.name, table.db or None, referenced)
         if source is None:
             raise QueryRunError(f"Invalid object name '{table.name}'.")
         name = self._names.get(source.identity)

@@ -4,9 +4,20 @@ automation instance lists per activity."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from mcstate.emulator.store import Store
+
+
+@dataclass(frozen=True)
+class Started:
+    """How a started activity ended: its task ID, whether it succeeded, and the service's words."""
+
+    task_id: str
+    ok: bool
+    message: str
+    code: int | None = None  # the service's error code, when the start itself failed
 
 
 def record_run(
