@@ -443,7 +443,11 @@ def start_import(
         }
     )
     ok = run.status == rules.IMPORT_STATUS_COMPLETED and not run.errors
-    message = "; ".join(run.problems) or f"{run.successful} of {run.total} rows imported"
+    shown = run.problems[: rules.IMPORT_ROW_ERRORS_IN_STATUS]
+    more = len(run.problems) - len(shown)
+    message = "; ".join([*shown, *([f"and {more} more failing rows"] if more else [])]) or (
+        f"{run.successful} of {run.total} rows imported"
+    )
     record_run(
         store,
         object_type="ImportDefinition",

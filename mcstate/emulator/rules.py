@@ -1419,6 +1419,74 @@ DATA_EXTRACT_TYPES: tuple[tuple[str, str], ...] = (
 and the same as SOAP's ExtractDescription ObjectIDs. Emulator's choice: listed by name."""
 
 DATA_EXTENSION_EXTRACT_TYPE_ID = "bb94a04d-9632-4623-be47-daabc3f588a6"
+TRACKING_EXTRACT_TYPE_ID = "c7219016-a7f0-4c72-8657-1ec12c28a0db"
+
+_EVENT_COLUMNS = (
+    "ClientID", "SendID", "SubscriberKey", "EmailAddress", "SubscriberID", "ListID", "EventDate", "EventType",
+    "BatchID", "TriggeredSendExternalKey",
+)  # fmt: skip
+TRACKING_EXTRACT_FILES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "ExtractSent": ("Sent.csv", "_Sent", "Sent", _EVENT_COLUMNS),
+    "ExtractOpens": ("Opens.csv", "_Open", "Open", _EVENT_COLUMNS),
+    "ExtractClicks": ("Clicks.csv", "_Click", "Click", (*_EVENT_COLUMNS, "URL", "LinkName")),
+    "ExtractBounces": (
+        "Bounces.csv", "_Bounce", "HardBounce",
+        (*_EVENT_COLUMNS, "BounceCategory", "SMTPCode", "BounceReason"),
+    ),
+    "ExtractUnsubs": ("Unsubs.csv", "_Unsubscribe", "Unsubscribe", _EVENT_COLUMNS),
+    "ExtractSendJobs": (
+        "SendJobs.csv", "_Job", "", ("ClientID", "SendID", "FromName", "FromEmail", "SchedTime", "SentTime",
+                                     "Subject", "EmailName")
+    ),
+}  # fmt: skip
+"""Tracking Extract flags (SEMANTICS §6.7) and the file each writes: its data view, event type and columns.
+Emulator's choice: the file names and columns of the service's tracking extract files as commonly
+documented, each filled from the matching data view (TRACKING_EXTRACT_COLUMN_SOURCES); flags the emulator
+has no events for (conversions, surveys, subscribers, not sent) write no file."""
+
+TRACKING_EXTRACT_COLUMN_SOURCES = {
+    "ClientID": "AccountID", "SendID": "JobID", "SentTime": "DeliveredTime", "Subject": "EmailSubject",
+    "BounceReason": "SMTPBounceReason",
+}  # fmt: skip
+
+EXTRACT_INVALID_ID = 31000
+EXTRACT_UNKNOWN_ID = 31001
+EXTRACT_NO_FILE_PATH = 31009
+EXTRACT_REQUIRED_PARAMETERS = {
+    DATA_EXTENSION_EXTRACT_TYPE_ID: ("DECustomerKey", "OutputFileName", "_AsyncID", "StartDate", "EndDate"),
+    TRACKING_EXTRACT_TYPE_ID: ("StartDate", "EndDate", "OutputFileName"),
+}
+"""The documented required parameters of the extracts the emulator runs (SEMANTICS §6.7)."""
+EXTRACT_OK = "Extract completed."
+"""Emulator's choice of the success text (the documentation shows an empty Results)."""
+EXTRACT_RUNS_ONLY = frozenset({DATA_EXTENSION_EXTRACT_TYPE_ID, TRACKING_EXTRACT_TYPE_ID})
+"""Emulator's choice: the other extract types (zip, convert, audit logs, ...) are refused with 31001."""
+
+
+def extract_error(code: int, message: str) -> ApiError:
+    return ApiError(code, message)
+
+
+def extract_missing(name: str) -> ApiError:
+    return ApiError(EXTRACT_MISSING_PARAMETER, f"Missing required parameter: {name}")
+
+
+def extract_bad_value(name: str, value: str) -> ApiError:
+    return ApiError(EXTRACT_INVALID_PARAMETER_VALUE, f"Invalid value for parameter {name}: {value}")
+
+
+def extract_date(text: str) -> datetime | None:
+    """An extract's StartDate/EndDate: M/d/yyyy h:mm:ss AM (documented) or yyyy-MM-dd hh:mm aa (FuelSDK)."""
+    for pattern in ("%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text.strip(), pattern)
+        except ValueError:
+            continue
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
 
 DATA_EXTENSION_EXTRACT_FIELDS: dict[str, tuple[str, str | None]] = {
     "ColumnDelimiter": ("string", ","),
@@ -2400,6 +2468,17 @@ IMPORT_RESULTS_SUMMARY_PROPERTIES = RetrieveProperties(
     filterable=frozenset({"TaskResultID", "ImportDefinitionCustomerKey"}),
 )  # fmt: skip
 """What a Retrieve of ImportResultsSummary answers and filters on (SEMANTICS §6.4: filter TaskResultID)."""
+
+IMPORT_ROW_ERRORS_IN_STATUS = 20
+
+
+def import_row_error(row: int, error: ApiError) -> str:
+    """A failing row of an import: its line in the file (after the header), the row error code (the
+    DataExtensionObject codes, 70000-71006) and the message. Emulator's choice: the service reports them in
+    its notification e-mail only; the emulator keeps the first IMPORT_ROW_ERRORS_IN_STATUS of them in the
+    run's AsyncActivityStatus ErrorMsg."""
+    return f"row {row}: error {error.code}: {error.message}"
+
 
 IMPORT_NOTHING_MAPPED = "No column of the file maps to a field of the destination data extension."
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from mcstate.emulator import rules
 from mcstate.emulator.codec import XSI_TYPE, RequestReadError, Writer, XNode, new_uuid
+from mcstate.emulator.extract import extract as run_extract_request
 from mcstate.emulator.files import FileArea
 from mcstate.emulator.filters import FilterError, compile_filter, restricted_values
 from mcstate.emulator.store import Store
@@ -166,6 +167,7 @@ class Service:
         "Delete": "DeleteRequest",
         "GetSystemStatus": "SystemStatusRequestMsg",
         "Perform": "PerformRequestMsg",
+        "Extract": "ExtractRequestMsg",
     }
     """The operations this service implements and the Body element each expects."""
 
@@ -184,7 +186,26 @@ class Service:
             return self.system_status()
         if operation == "Perform":
             return self.perform(body)
+        if operation == "Extract":
+            return self.extract(body)
         return self.write(operation, body, refusal)
+
+    # -- Extract ------------------------------------------------------------------------------------------
+
+    def extract(self, body: XNode) -> Response:
+        """Ad hoc extracts, one ExtractResult per request (emulator/extract.py)."""
+        requests = body.all("Requests")
+        results = [run_extract_request(self.store, self.files, request) for request in requests]
+        status = rules.overall_status([result["StatusCode"] == "OK" for result in results])
+        body_xml = self.writer.element(
+            "ExtractResponseMsg",
+            {
+                "OverallStatus": status,
+                "RequestID": new_uuid(),
+                "Results": [{"ExtractResult": result} for result in results],
+            },
+        )
+        return Response(body_xml, ["ExtractRequest"], len(requests), len(results))
 
     # -- Perform ------------------------------------------------------------------------------------------
 

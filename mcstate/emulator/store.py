@@ -848,6 +848,15 @@ class Store:
     def clear_data_view(self, view: str) -> None:
         self._execute("DELETE FROM data_view_rows WHERE view = ?", (view,))
 
+    def data_view_row_values(self, view: str) -> list[str]:
+        """The rows of a data view as stored (JSON text each), in the order they were loaded."""
+        return [
+            str(row["row_values"])
+            for row in self._query(
+                "SELECT row_values FROM data_view_rows WHERE view = ? ORDER BY seq", (view,)
+            )
+        ]
+
     def data_view_columns(self, view: str) -> list[str]:
         """The column names the rows of a data view hold."""
         rows = self._query(

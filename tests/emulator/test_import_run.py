@@ -169,6 +169,18 @@ def test_a_failing_row_fails_the_import_and_writes_nothing_without_allow_errors(
     result = summary(account, perform(account, "people_import")["task"])
     assert (result["ImportStatus"], result["NumberErrors"], result["NumberSuccessful"]) == ("Error", "1", "0")
     assert rows_of(account, "people", "Id") == []
+    (definition,) = account.retrieve(
+        "ImportDefinition", ["ObjectID"], simple("CustomerKey", "equals", "people_import")
+    ).objects()
+    (run,) = account.retrieve(
+        "AsyncActivityStatus",
+        ["Status", "ErrorMsg"],
+        simple("ParentInteractionObjectID", "equals", definition["ObjectID"]),
+    ).objects()
+    values = {p["Name"]: p["Value"] for p in run["Properties"]["Property"]}
+    assert values["Status"] == "Error"
+    assert values["ErrorMsg"].startswith("row 2: error 70000: ")
+    assert "'many' is not a valid Number for field Visits" in values["ErrorMsg"]
 
 
 def test_with_allow_errors_the_good_rows_are_written(account: Client, server: EmulatorServer) -> None:

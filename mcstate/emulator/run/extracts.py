@@ -20,8 +20,11 @@ from mcstate.emulator.run.imports import file_name
 from mcstate.emulator.store import Store
 
 
-def run_extract(store: Store, area: FileArea, extract: dict[str, Any], now: datetime) -> str:
-    """Write the extract's file; the path written (relative to the area). rules.ApiError when it cannot."""
+def run_extract(
+    store: Store, area: FileArea, extract: dict[str, Any], now: datetime, folder: str = rules.SAFEHOUSE_FOLDER
+) -> str:
+    """Write the extract's file into `folder`; the path written (relative to the area). rules.ApiError when
+    it cannot."""
     if extract["type_id"] != rules.DATA_EXTENSION_EXTRACT_TYPE_ID:
         raise rules.extract_type_not_run(extract["type_id"])
     values = {item["name"]: item.get("value") for item in _fields(extract)}
@@ -40,7 +43,7 @@ def run_extract(store: Store, area: FileArea, extract: dict[str, Any], now: date
         writer.writerow([field.name for field in fields])
     for _, row in store.rows_of(de.object_id):
         writer.writerow([row.get(field.object_id) or "" for field in fields])
-    path = f"{rules.SAFEHOUSE_FOLDER}/{file_name(extract['file_spec'], now)}"
+    path = f"{folder}/{file_name(extract['file_spec'], now)}"
     try:
         area.write(path, text.getvalue().encode("utf-8"))
     except FileAreaError as error:

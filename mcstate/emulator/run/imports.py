@@ -131,7 +131,7 @@ def _load(
             values = _values(row, mapping, fields, now)
         except rules.ApiError as error:
             run.errors += 1
-            problems.append(f"row {number}: {error.message}")
+            problems.append(rules.import_row_error(number, error))
             continue
         if not key_fields:
             anonymous.append(values)
