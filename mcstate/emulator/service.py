@@ -195,6 +195,8 @@ class Service:
     def extract(self, body: XNode) -> Response:
         """Ad hoc extracts, one ExtractResult per request (emulator/extract.py)."""
         requests = body.all("Requests")
+        if not requests:
+            raise RequestReadError("The request specifies no Requests.")
         results = [run_extract_request(self.store, self.files, request) for request in requests]
         status = rules.overall_status([result["StatusCode"] == "OK" for result in results])
         body_xml = self.writer.element(
