@@ -67,6 +67,7 @@ from mcstate.emulator.rest import PREFIXES as REST_PREFIXES
 from mcstate.emulator.rest import RestApi
 from mcstate.emulator.run import clock
 from mcstate.emulator.run.automations import run_due
+from mcstate.emulator.run.retention import apply_retention
 from mcstate.emulator.schema import default_wsdl_path, load_schema
 from mcstate.emulator.service import ObjectHandler, Service
 from mcstate.emulator.store import Store
@@ -472,8 +473,9 @@ class EmulatorApp:
             state = admin.set_clock(self.store, body)
             after = clock.now(self.store)
             if after > before:
-                # Moving the clock on runs the scheduled automations whose time has come.
+                # Moving the clock on runs the scheduled automations whose time has come, and retention.
                 state["ran"] = [instance["id"] for instance in run_due(self.store, self.files, before, after)]
+                state["retention"] = apply_retention(self.store, after)
             return _json(200, state)
         except (ValueError, UnicodeDecodeError) as error:
             return _json(400, {"error": str(error)})

@@ -206,7 +206,7 @@ class DataExtensionHandler(ObjectHandler):
         retain_until = rules.normalize_retain_until(item.retain_until) or ""
         unit = _retention_unit(item)
         rules.check_retention(item.retention_length, unit, retain_until)
-        now = rules.server_now()
+        now = store.now()
         de = DataExtension(
             object_id=_new_object_id(),
             customer_key=item.customer_key or str(uuid.uuid4()).upper(),

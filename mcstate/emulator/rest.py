@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from mcstate.emulator import datafolder, filteractivity, rules
+from mcstate.emulator import datafolder, filteractivity, rowsets, rules
 from mcstate.emulator.auth import Tokens
 from mcstate.emulator.querydefinition import start_query
 from mcstate.emulator.rules import RestError
@@ -35,7 +35,7 @@ from mcstate.emulator.store import RestTable, Store
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 
-PREFIXES = ("/automation/", "/data/", "/email/")
+PREFIXES = ("/automation/", "/data/", "/email/", "/hub/")
 """Paths under these prefixes are REST calls."""
 
 EXTRACTS = "automation/v1/dataextracts"
@@ -175,6 +175,9 @@ class RestApi:
         if scheme.casefold() != "bearer" or self.tokens.check_token(token.strip()) is not None:
             return _json(401, rules.REST_NOT_AUTHORIZED, None)
         parts = [part for part in path.strip("/").split("/") if part]
+        rows = self._rows_route(method, parts, parse_qs(query), body)
+        if rows is not None:
+            return rows
         collection = "/".join(parts[:3]).casefold()
         object_id = "/".join(parts[3:]) or None
         route = collection + ("/{id}" if object_id else "")
@@ -233,6 +236,35 @@ class RestApi:
         if handler is None:
             raise rules.rest_method_not_allowed(method, path)
         return handler()
+
+    def _rows_route(
+        self, method: str, parts: list[str], query: dict[str, list[str]], body: bytes
+    ) -> RestAnswer | None:
+        """The rows routes of data extensions (emulator/rowsets.py); None for any other path."""
+        lowered = [part.casefold() for part in parts]
+        try:
+            if lowered[:4] == ["data", "v1", "customobjectdata", "key"] and lowered[5:] == ["rowset"]:
+                if method != "GET":
+                    raise rules.rest_method_not_allowed(method, "/".join(parts))
+                answer = rowsets.read_rows(self.store, parts[4], query)
+                return _json(200, answer, "data/v1/customobjectdata/key/{key}/rowset", len(answer["items"]))
+            if lowered[:3] == ["hub", "v1", "dataevents"] and len(parts) == 5 and lowered[4] == "rowset":
+                if method != "POST" or not lowered[3].startswith("key:"):
+                    raise rules.rest_method_not_allowed(method, "/".join(parts))
+                rows = rowsets.hub_rows(_json_body(body))
+                rowsets.write_rows(self.store, parts[3][4:], rows, upsert=not rules.HUB_ROWSET_INSERTS_ONLY)
+                return _json(200, _json_body(body), "hub/v1/dataevents/key:{key}/rowset", objects=len(rows))
+            if lowered[:4] == ["data", "v1", "async", "dataextensions"] and lowered[5:] == ["rows"]:
+                if method not in ("PUT", "POST") or not lowered[4].startswith("key:"):
+                    raise rules.rest_method_not_allowed(method, "/".join(parts))
+                rows = rowsets.async_rows(_json_body(body))
+                rowsets.write_rows(self.store, parts[4][4:], rows, upsert=method == "PUT")
+                answer = {"requestId": str(uuid.uuid4()), "resultMessages": []}
+                route = "data/v1/async/dataextensions/key:{key}/rows"
+                return _json(rules.ASYNC_ROWS_ANSWER_STATUS, answer, route, objects=len(rows))
+        except RestError as error:
+            return _json(error.status, error.body, "/".join(parts[:3]), objects=1 if method != "GET" else 0)
+        return None
 
     def _start_query(self, object_id: str, path: str) -> RestAnswer:
         """POST automation/v1/queries/{id}/actions/start: run the query (the answer is only "OK"; its
@@ -528,6 +560,13 @@ _TRANSFER_NUMBERS = {
 def _pick(given: str | None, current: Any) -> Any:
     """A PATCH keeps what it does not send."""
     return given if given is not None else current
+
+
+def _json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8") or "null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise rules.rest_bad_json(str(error)) from None
 
 
 def _object(body: bytes) -> dict[str, Any]:

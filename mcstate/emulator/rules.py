@@ -2651,6 +2651,29 @@ def open_view_column_type(name: str) -> str:
     return "Text"
 
 
+ROWSET_PAGE_SIZE = 2500
+"""Emulator's choice: the largest and default page of GET customobjectdata rowset (2,500 rows, as SOAP)."""
+
+ROWSET_NAMES_LOWER_CASE = True
+"""Emulator's choice: the rowset GET answers field names in lower case, as the service is reported to."""
+
+HUB_ROWSET_INSERTS_ONLY = True
+"""POST hub/v1/dataevents/key:{key}/rowset: the reference calls it an upsert, a client tested against the
+service reports a 400 when the primary key exists; the emulator takes the stricter reading (insert only;
+the async PUT route upserts)."""
+
+ASYNC_ROWS_ANSWER_STATUS = 202
+"""The async rows routes answer 202 Accepted with a requestId; the emulator has written the rows already."""
+
+
+def rowset_name(name: str) -> str:
+    return name.lower() if ROWSET_NAMES_LOWER_CASE else name
+
+
+def rowset_unknown_data_extension(key: str) -> str:
+    return f"No data extension has the CustomerKey {key}."
+
+
 def data_view_without_columns(view: str) -> str:
     """Emulator's choice: a data view whose columns the documentation does not list holds no rows in the
     emulator and cannot be read by its queries."""

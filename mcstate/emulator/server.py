@@ -15,6 +15,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from mcstate.emulator.app import DROP_CONNECTION, EmulatorApp
 from mcstate.emulator.run import clock
 from mcstate.emulator.run.automations import run_due
+from mcstate.emulator.run.retention import apply_retention
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -81,6 +82,7 @@ def _run_schedules(app: EmulatorApp, stop: threading.Event) -> None:
         now = clock.now(app.store)
         if now > last:
             run_due(app.store, app.files, last, now)
+            apply_retention(app.store, now)
         last = now
 
 

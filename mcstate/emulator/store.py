@@ -32,7 +32,7 @@ from mcstate.emulator.model import (
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema.
@@ -333,6 +333,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX automation_instances_automation ON automation_instances (automation_id);
     """,
+    # 10 -> 11: when each row was written (on the account's clock), for retention.
+    """
+    ALTER TABLE data_extension_rows ADD COLUMN written TEXT;
+    """,
 )
 
 
@@ -544,6 +548,7 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._transaction_now: datetime | None = None  # one clock reading per write transaction
         self._connection = sqlite3.connect(
             str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
         )
@@ -569,6 +574,8 @@ class Store:
             except BaseException:
                 self._connection.execute("ROLLBACK")
                 raise
+            finally:
+                self._transaction_now = None
             self._connection.execute("COMMIT")
 
     def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
@@ -789,17 +796,43 @@ class Store:
         )[0]
         return int(row["n"])
 
+    def now(self) -> datetime:
+        """The account's clock (emulator/run/clock.py), which rows are stamped with."""
+        from mcstate.emulator.run.clock import now  # the clock reads its setting from this store
+
+        if self._transaction_now is not None:
+            return self._transaction_now
+        moment = now(self)
+        if self._connection.in_transaction:
+            self._transaction_now = moment
+        return moment
+
     def insert_row(self, de_object_id: str, primary_key: str | None, values: dict[str, str | None]) -> int:
         cursor = self._execute(
-            "INSERT INTO data_extension_rows (de_object_id, primary_key, row_values) VALUES (?, ?, ?)",
-            (de_object_id, primary_key, json.dumps(values)),
+            "INSERT INTO data_extension_rows (de_object_id, primary_key, row_values, written) "
+            "VALUES (?, ?, ?, ?)",
+            (de_object_id, primary_key, json.dumps(values), self.now().isoformat()),
         )
         return int(cursor.lastrowid or 0)
 
     def update_row(self, number: int, values: dict[str, str | None]) -> None:
         self._execute(
-            "UPDATE data_extension_rows SET row_values = ? WHERE seq = ?", (json.dumps(values), number)
+            "UPDATE data_extension_rows SET row_values = ?, written = ? WHERE seq = ?",
+            (json.dumps(values), self.now().isoformat(), number),
         )
+
+    def delete_rows_written_before(self, de_object_id: str, moment: datetime) -> int:
+        cursor = self._execute(
+            "DELETE FROM data_extension_rows WHERE de_object_id = ? AND written < ?",
+            (de_object_id, moment.isoformat()),
+        )
+        return cursor.rowcount
+
+    def last_written(self, de_object_id: str) -> datetime | None:
+        row = self._query(
+            "SELECT MAX(written) AS last FROM data_extension_rows WHERE de_object_id = ?", (de_object_id,)
+        )[0]
+        return datetime.fromisoformat(row["last"]) if row["last"] else None
 
     def fill_field(self, de_object_id: str, field_object_id: str, value: str) -> None:
         """Give every row of a data extension `value` in a field (a required field added with a default)."""
@@ -818,10 +851,12 @@ class Store:
         self, de_object_id: str, rows: Sequence[tuple[str | None, dict[str, str | None]]]
     ) -> None:
         """Insert many rows at once: (canonical primary key or None, field ObjectID -> value)."""
+        written = self.now().isoformat()
         with self._lock:
             self._connection.executemany(
-                "INSERT INTO data_extension_rows (de_object_id, primary_key, row_values) VALUES (?, ?, ?)",
-                ((de_object_id, key, json.dumps(values)) for key, values in rows),
+                "INSERT INTO data_extension_rows (de_object_id, primary_key, row_values, written) "
+                "VALUES (?, ?, ?, ?)",
+                ((de_object_id, key, json.dumps(values), written) for key, values in rows),
             )
 
     # -- settings kept with the account (the clock) -------------------------------------------------------
