@@ -13,11 +13,12 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from mcstate.emulator import rules
 from mcstate.emulator.model import (
@@ -33,6 +34,7 @@ from mcstate.emulator.model import (
 )
 
 SCHEMA_VERSION = 11
+T = TypeVar("T")
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema.
@@ -541,6 +543,62 @@ def _assignments(columns: str, key: str) -> str:
     return ", ".join(f"{column} = ?" for column in columns.split(", ") if column != key)
 
 
+@dataclass(frozen=True)
+class _ObjectTable(Generic[T]):
+    """The one CRUD pattern of the object tables: rows keyed by a lower-case ObjectID, kept in creation
+    order (seq), found by ObjectID, by CustomerKey or by name regardless of case."""
+
+    name: str
+    columns: str
+    read: Callable[[sqlite3.Row], T]
+    values: Callable[[T], list[Any]]
+
+    def _select(self, store: Store, where: str = "", parameters: Sequence[Any] = ()) -> list[T]:
+        sql = f"SELECT {self.columns} FROM {self.name}" + (f" WHERE {where}" if where else " ORDER BY seq")
+        return [self.read(row) for row in store._query(sql, parameters)]
+
+    def all(self, store: Store) -> list[T]:
+        return self._select(store)
+
+    def by_object_ids(self, store: Store, object_ids: Sequence[str]) -> list[T]:
+        return self._select(
+            store, "object_id IN (SELECT value FROM json_each(?))", (json.dumps(list(object_ids)),)
+        )
+
+    def one(self, store: Store, where: str, parameters: Sequence[Any]) -> T | None:
+        found = self._select(store, where, parameters)
+        return found[0] if found else None
+
+    def get(self, store: Store, object_id: str, where: str = "", parameters: Sequence[Any] = ()) -> T | None:
+        return self.one(store, "object_id = ?" + where, (object_id.lower(), *parameters))
+
+    def by_key(
+        self, store: Store, customer_key: str, where: str = "", parameters: Sequence[Any] = ()
+    ) -> T | None:
+        return self.one(store, "customer_key = ? COLLATE NOCASE" + where, (customer_key, *parameters))
+
+    def by_name(self, store: Store, name: str) -> T | None:
+        return self.one(store, "name = ? COLLATE NOCASE", (name,))
+
+    def insert(self, store: Store, item: T) -> None:
+        with store._lock:
+            row = store._query(f"SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM {self.name}")[0]
+            store._execute(
+                f"INSERT INTO {self.name} (seq, {self.columns}) VALUES (?, {_placeholders(self.columns)})",
+                [row["next"], *self.values(item)],
+            )
+
+    def update(self, store: Store, item: T) -> None:
+        values = self.values(item)
+        store._execute(
+            f"UPDATE {self.name} SET {_assignments(self.columns, 'object_id')} WHERE object_id = ?",
+            [*values[1:], values[0]],
+        )
+
+    def delete(self, store: Store, object_id: str) -> None:
+        store._execute(f"DELETE FROM {self.name} WHERE object_id = ?", (object_id,))
+
+
 class Store:
     """Data access for one emulated account."""
 
@@ -684,10 +742,7 @@ class Store:
     # -- data extensions ----------------------------------------------------------------------------------
 
     def data_extensions(self) -> list[DataExtension]:
-        return [
-            _data_extension(row)
-            for row in self._query(f"SELECT {_DE_COLUMNS} FROM data_extensions ORDER BY seq")
-        ]
+        return _DATA_EXTENSIONS.all(self)
 
     def data_extension_keys(self) -> list[tuple[str, str]]:
         """(ObjectID, CustomerKey) of every data extension: what a lookup by key needs, without the rest."""
@@ -695,31 +750,17 @@ class Store:
         return [(row["object_id"], row["customer_key"]) for row in rows]
 
     def data_extensions_by_object_ids(self, object_ids: Sequence[str]) -> list[DataExtension]:
-        rows = self._query(
-            f"SELECT {_DE_COLUMNS} FROM data_extensions WHERE object_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(object_ids)),),
-        )
-        return [_data_extension(row) for row in rows]
+        return _DATA_EXTENSIONS.by_object_ids(self, object_ids)
 
     def data_extension(self, object_id: str) -> DataExtension | None:
         """By ObjectID, in any case: the emulator issues ObjectIDs in lower case."""
-        rows = self._query(
-            f"SELECT {_DE_COLUMNS} FROM data_extensions WHERE object_id = ?", (object_id.lower(),)
-        )
-        return _data_extension(rows[0]) if rows else None
+        return _DATA_EXTENSIONS.get(self, object_id)
 
     def data_extension_by_key(self, customer_key: str) -> DataExtension | None:
-        rows = self._query(
-            f"SELECT {_DE_COLUMNS} FROM data_extensions WHERE customer_key = ? COLLATE NOCASE",
-            (customer_key,),
-        )
-        return _data_extension(rows[0]) if rows else None
+        return _DATA_EXTENSIONS.by_key(self, customer_key)
 
     def data_extension_by_name(self, name: str) -> DataExtension | None:
-        rows = self._query(
-            f"SELECT {_DE_COLUMNS} FROM data_extensions WHERE name = ? COLLATE NOCASE", (name,)
-        )
-        return _data_extension(rows[0]) if rows else None
+        return _DATA_EXTENSIONS.by_name(self, name)
 
     def count_objects_in(self, category_id: int) -> int:
         """Objects a folder holds (data extensions, live queries, filters, automations): it cannot be deleted
@@ -734,18 +775,10 @@ class Store:
         return int(row["n"])
 
     def insert_data_extension(self, data_extension: DataExtension) -> None:
-        row = self._query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM data_extensions")[0]
-        self._execute(
-            f"INSERT INTO data_extensions (seq, {_DE_COLUMNS}) VALUES (?, {_placeholders(_DE_COLUMNS)})",
-            [row["next"], *_values(data_extension, _DE_COLUMNS)],
-        )
+        _DATA_EXTENSIONS.insert(self, data_extension)
 
     def update_data_extension(self, data_extension: DataExtension) -> None:
-        values = _values(data_extension, _DE_COLUMNS)
-        self._execute(
-            f"UPDATE data_extensions SET {_assignments(_DE_COLUMNS, 'object_id')} WHERE object_id = ?",
-            [*values[1:], values[0]],
-        )
+        _DATA_EXTENSIONS.update(self, data_extension)
 
     def delete_data_extension(self, object_id: str) -> None:
         self._execute("DELETE FROM data_extension_rows WHERE de_object_id = ?", (object_id,))
@@ -1005,177 +1038,91 @@ class Store:
     # -- import definitions -------------------------------------------------------------------------------
 
     def import_definitions(self) -> list[ImportDefinition]:
-        rows = self._query(f"SELECT {_IMPORT_COLUMNS} FROM import_definitions ORDER BY seq")
-        return [_import_definition(row) for row in rows]
+        return _IMPORTS.all(self)
 
     def import_definitions_by_object_ids(self, object_ids: Sequence[str]) -> list[ImportDefinition]:
-        rows = self._query(
-            f"SELECT {_IMPORT_COLUMNS} FROM import_definitions "
-            "WHERE object_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(object_ids)),),
-        )
-        return [_import_definition(row) for row in rows]
+        return _IMPORTS.by_object_ids(self, object_ids)
 
     def import_definition(self, object_id: str) -> ImportDefinition | None:
-        rows = self._query(
-            f"SELECT {_IMPORT_COLUMNS} FROM import_definitions WHERE object_id = ?", (object_id.lower(),)
-        )
-        return _import_definition(rows[0]) if rows else None
+        return _IMPORTS.get(self, object_id)
 
     def import_definition_by_key(self, customer_key: str) -> ImportDefinition | None:
-        rows = self._query(
-            f"SELECT {_IMPORT_COLUMNS} FROM import_definitions WHERE customer_key = ? COLLATE NOCASE",
-            (customer_key,),
-        )
-        return _import_definition(rows[0]) if rows else None
+        return _IMPORTS.by_key(self, customer_key)
 
     def insert_import_definition(self, definition: ImportDefinition) -> None:
-        row = self._query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM import_definitions")[0]
-        self._execute(
-            f"INSERT INTO import_definitions (seq, {_IMPORT_COLUMNS}) "
-            f"VALUES (?, {_placeholders(_IMPORT_COLUMNS)})",
-            [row["next"], *_import_values(definition)],
-        )
+        _IMPORTS.insert(self, definition)
 
     def update_import_definition(self, definition: ImportDefinition) -> None:
-        values = _import_values(definition)
-        self._execute(
-            f"UPDATE import_definitions SET {_assignments(_IMPORT_COLUMNS, 'object_id')} WHERE object_id = ?",
-            [*values[1:], values[0]],
-        )
+        _IMPORTS.update(self, definition)
 
     def delete_import_definition(self, object_id: str) -> None:
-        self._execute("DELETE FROM import_definitions WHERE object_id = ?", (object_id,))
+        _IMPORTS.delete(self, object_id)
 
     # -- query definitions --------------------------------------------------------------------------------
 
     def query_definitions(self) -> list[QueryDefinition]:
-        rows = self._query(f"SELECT {_QUERY_COLUMNS} FROM query_definitions ORDER BY seq")
-        return [_query_definition(row) for row in rows]
+        return _QUERIES.all(self)
 
     def query_definitions_by_object_ids(self, object_ids: Sequence[str]) -> list[QueryDefinition]:
-        rows = self._query(
-            f"SELECT {_QUERY_COLUMNS} FROM query_definitions "
-            "WHERE object_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(object_ids)),),
-        )
-        return [_query_definition(row) for row in rows]
+        return _QUERIES.by_object_ids(self, object_ids)
 
     def query_definition(self, object_id: str, status: str) -> QueryDefinition | None:
-        rows = self._query(
-            f"SELECT {_QUERY_COLUMNS} FROM query_definitions WHERE object_id = ? AND status = ?",
-            (object_id.lower(), status),
-        )
-        return _query_definition(rows[0]) if rows else None
+        return _QUERIES.get(self, object_id, " AND status = ?", (status,))
 
     def query_definition_by_key(self, customer_key: str, status: str) -> QueryDefinition | None:
-        rows = self._query(
-            f"SELECT {_QUERY_COLUMNS} FROM query_definitions WHERE customer_key = ? COLLATE NOCASE "
-            "AND status = ?",
-            (customer_key, status),
-        )
-        return _query_definition(rows[0]) if rows else None
+        return _QUERIES.by_key(self, customer_key, " AND status = ?", (status,))
 
     def insert_query_definition(self, definition: QueryDefinition) -> None:
-        row = self._query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM query_definitions")[0]
-        self._execute(
-            f"INSERT INTO query_definitions (seq, {_QUERY_COLUMNS}) "
-            f"VALUES (?, {_placeholders(_QUERY_COLUMNS)})",
-            [row["next"], *_values(definition, _QUERY_COLUMNS)],
-        )
+        _QUERIES.insert(self, definition)
 
     def update_query_definition(self, definition: QueryDefinition) -> None:
-        values = _values(definition, _QUERY_COLUMNS)
-        self._execute(
-            f"UPDATE query_definitions SET {_assignments(_QUERY_COLUMNS, 'object_id')} WHERE object_id = ?",
-            [*values[1:], values[0]],
-        )
+        _QUERIES.update(self, definition)
 
     # -- filter definitions -------------------------------------------------------------------------------
 
     def filter_definitions(self) -> list[FilterDefinition]:
-        rows = self._query(f"SELECT {_FILTER_COLUMNS} FROM filter_definitions ORDER BY seq")
-        return [_filter_definition(row) for row in rows]
+        return _FILTERS.all(self)
 
     def filter_definition(self, object_id: str) -> FilterDefinition | None:
-        rows = self._query(
-            f"SELECT {_FILTER_COLUMNS} FROM filter_definitions WHERE object_id = ?", (object_id.lower(),)
-        )
-        return _filter_definition(rows[0]) if rows else None
+        return _FILTERS.get(self, object_id)
 
     def filter_definition_by_key(self, customer_key: str) -> FilterDefinition | None:
-        rows = self._query(
-            f"SELECT {_FILTER_COLUMNS} FROM filter_definitions WHERE customer_key = ? COLLATE NOCASE",
-            (customer_key,),
-        )
-        return _filter_definition(rows[0]) if rows else None
+        return _FILTERS.by_key(self, customer_key)
 
     def filter_definition_by_name(self, name: str) -> FilterDefinition | None:
-        rows = self._query(
-            f"SELECT {_FILTER_COLUMNS} FROM filter_definitions WHERE name = ? COLLATE NOCASE", (name,)
-        )
-        return _filter_definition(rows[0]) if rows else None
+        return _FILTERS.by_name(self, name)
 
     def insert_filter_definition(self, definition: FilterDefinition) -> None:
-        row = self._query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM filter_definitions")[0]
-        self._execute(
-            f"INSERT INTO filter_definitions (seq, {_FILTER_COLUMNS}) "
-            f"VALUES (?, {_placeholders(_FILTER_COLUMNS)})",
-            [row["next"], *_filter_values(definition)],
-        )
+        _FILTERS.insert(self, definition)
 
     def update_filter_definition(self, definition: FilterDefinition) -> None:
-        values = _filter_values(definition)
-        self._execute(
-            f"UPDATE filter_definitions SET {_assignments(_FILTER_COLUMNS, 'object_id')} WHERE object_id = ?",
-            [*values[1:], values[0]],
-        )
+        _FILTERS.update(self, definition)
 
     def delete_filter_definition(self, object_id: str) -> None:
-        self._execute("DELETE FROM filter_definitions WHERE object_id = ?", (object_id,))
+        _FILTERS.delete(self, object_id)
 
     # -- automations --------------------------------------------------------------------------------------
 
     def automations(self) -> list[Automation]:
-        rows = self._query(f"SELECT {_AUTOMATION_COLUMNS} FROM automations ORDER BY seq")
-        return [_automation(row) for row in rows]
+        return _AUTOMATIONS.all(self)
 
     def automation(self, object_id: str) -> Automation | None:
-        rows = self._query(
-            f"SELECT {_AUTOMATION_COLUMNS} FROM automations WHERE object_id = ?", (object_id.lower(),)
-        )
-        return _automation(rows[0]) if rows else None
+        return _AUTOMATIONS.get(self, object_id)
 
     def automation_by_key(self, customer_key: str) -> Automation | None:
-        rows = self._query(
-            f"SELECT {_AUTOMATION_COLUMNS} FROM automations WHERE customer_key = ? COLLATE NOCASE",
-            (customer_key,),
-        )
-        return _automation(rows[0]) if rows else None
+        return _AUTOMATIONS.by_key(self, customer_key)
 
     def automation_by_name(self, name: str) -> Automation | None:
-        rows = self._query(
-            f"SELECT {_AUTOMATION_COLUMNS} FROM automations WHERE name = ? COLLATE NOCASE", (name,)
-        )
-        return _automation(rows[0]) if rows else None
+        return _AUTOMATIONS.by_name(self, name)
 
     def insert_automation(self, automation: Automation) -> None:
-        row = self._query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM automations")[0]
-        self._execute(
-            f"INSERT INTO automations (seq, {_AUTOMATION_COLUMNS}) "
-            f"VALUES (?, {_placeholders(_AUTOMATION_COLUMNS)})",
-            [row["next"], *_automation_values(automation)],
-        )
+        _AUTOMATIONS.insert(self, automation)
 
     def update_automation(self, automation: Automation) -> None:
-        values = _automation_values(automation)
-        self._execute(
-            f"UPDATE automations SET {_assignments(_AUTOMATION_COLUMNS, 'object_id')} WHERE object_id = ?",
-            [*values[1:], values[0]],
-        )
+        _AUTOMATIONS.update(self, automation)
 
     def delete_automation(self, object_id: str) -> None:
-        self._execute("DELETE FROM automations WHERE object_id = ?", (object_id,))
+        _AUTOMATIONS.delete(self, object_id)
 
     # -- tokens -------------------------------------------------------------------------------------------
 
@@ -1368,3 +1315,14 @@ def reset(db_path: Path) -> None:
         store.reset()
     finally:
         store.close()
+
+
+_DATA_EXTENSIONS = _ObjectTable(
+    "data_extensions", _DE_COLUMNS, _data_extension, lambda item: _values(item, _DE_COLUMNS)
+)
+_IMPORTS = _ObjectTable("import_definitions", _IMPORT_COLUMNS, _import_definition, _import_values)
+_QUERIES = _ObjectTable(
+    "query_definitions", _QUERY_COLUMNS, _query_definition, lambda item: _values(item, _QUERY_COLUMNS)
+)
+_FILTERS = _ObjectTable("filter_definitions", _FILTER_COLUMNS, _filter_definition, _filter_values)
+_AUTOMATIONS = _ObjectTable("automations", _AUTOMATION_COLUMNS, _automation, _automation_values)
