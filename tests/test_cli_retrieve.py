@@ -15,7 +15,8 @@ from mcstate.resources.base import SoapObject
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, Project
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-EXAMPLE_OBJECTS = 21  # declared by the example: 2 folders, 7 data extensions, 12 activities and automations
+EXAMPLE_OBJECTS = 22  # the example's 2 folders, 7 data extensions, 12 activities and automations, and
+# the account's own SFTP file location once retrieved
 
 
 @pytest.fixture
@@ -48,13 +49,14 @@ def test_retrieve_then_plan_shows_no_changes(adopted: Project) -> None:
     result = adopted.run("retrieve")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == (
-        "Retrieve complete: wrote 23 file(s), skipped 0 (already defined), could not represent 0."
+        "Retrieve complete: wrote 24 file(s), skipped 0 (already defined), could not represent 0."
     )
     assert (
         "+ DataExtension nto_customers: definitions/data_extensions/CRM/nto_customers.yaml" in result.stdout
     )
     written = tree(adopted.root / "definitions")
     assert set(written) == {
+        "file_locations/crm_sftp.yaml",
         "folders/data_extensions/CRM.yaml",
         "folders/data_extensions/Segments.yaml",
         "data_extensions/CRM/nto_customers.yaml",
@@ -90,7 +92,8 @@ def test_retrieve_then_plan_shows_no_changes(adopted: Project) -> None:
     assert plan.returncode == 0, plan.stdout + plan.stderr
     assert "No changes." in plan.stdout
     assert adopted.run("apply", "--auto-approve").returncode == 0
-    assert [e for e in adopted.emulator.writes() if "mcstate_managed_objects" not in str(e)] == []
+    # Only the manifest learns of the retrieved file location (rows of mcstate_managed_objects).
+    assert [e for e in adopted.emulator.writes() if "DataExtensionObject" not in str(e)] == []
 
 
 def test_a_second_retrieve_skips_everything_and_overwrite_rewrites(adopted: Project) -> None:
@@ -124,7 +127,7 @@ def test_a_second_retrieve_skips_everything_and_overwrite_rewrites(adopted: Proj
         in overwritten.stdout
     )
     assert "+ ImportDefinition nto_import_crm_customers: definitions/imports/" in overwritten.stdout
-    assert "wrote 23 file(s), skipped 0 (already defined)" in overwritten.stdout
+    assert "wrote 24 file(s), skipped 0 (already defined)" in overwritten.stdout
     assert tree(adopted.root / "definitions") == first
     assert adopted.run("plan", "--detailed-exitcode").returncode == 0
 

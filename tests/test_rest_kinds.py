@@ -332,11 +332,11 @@ def test_details_are_read_only_for_declared_keys() -> None:
     plan_for(account, EXTRACT, TRANSFER)
     rest_calls = [c for c in account.calls if c.startswith("GET")]
     assert rest_calls == [
+        "GET automation/v1/ftplocations",
+        "GET data/v1/filetransferlocations",
         "GET automation/v1/dataextracttypes",
         f"GET {EXTRACTS_PATH}",
         f"GET {EXTRACTS_PATH}/guid-nto_customers_extract",
-        "GET automation/v1/ftplocations",
-        "GET data/v1/filetransferlocations",
         f"GET {TRANSFERS_PATH}",
         f"GET {TRANSFERS_PATH}/guid-nto_customers_to_ftp",
     ]

@@ -117,6 +117,7 @@ def test_files_are_laid_out_by_kind_and_folder_with_safe_names(
         "queries/CRM/nto_city.yaml",
         "queries/CRM/nto_city.sql",
         "imports/nto_import.yaml",
+        "file_locations/crm_sftp.yaml",
     }
     customers = result.files[out / "data_extensions/CRM/nto_customers.yaml"]
     assert (
@@ -482,7 +483,9 @@ def test_the_example_definitions_come_back_as_they_were_written(tmp_path: Path) 
     options = RetrieveOptions(out=project.definitions, overwrite=True, schemas_dir=REPOSITORY / "schemas")
     result = retrieve(client, options, desired)
     assert result.unrepresentable == [] and result.notes == []
-    assert {w.key for w in result.written} == {obj.key for obj in desired if obj.document is not None}
+    # The account's own SFTP location comes back too (the example declares none).
+    declared = {obj.key for obj in desired if obj.document is not None}
+    assert {w.key for w in result.written} == declared | {"crm_sftp"}
     folders = result.files[project.definitions / "folders.yaml"]
     assert folders == (REPOSITORY / "definitions" / "folders.yaml").read_text()
     customers = result.files[project.definitions / "data_extensions" / "customers.yaml"]

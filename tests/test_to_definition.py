@@ -32,7 +32,11 @@ from mcstate.resources.query_definition import QueryDefinitionType, same_sql
 LiveState = dict[str, dict[str, Live]]
 # Attributes a type keeps beside the compared ones: the target's name of a query (sent with its key, never
 # compared) and the type of a data extract (read from the account only).
-NOT_DECLARED = {"QueryDefinition": {"target_name"}, "DataExtract": {"extract_type"}}
+NOT_DECLARED = {
+    "QueryDefinition": {"target_name"},
+    "DataExtract": {"extract_type"},
+    "FileLocation": {"secrets"},  # never read back
+}
 
 
 def state(*objects: Live) -> LiveState:
@@ -725,6 +729,22 @@ LOCATIONS = state(
     Live("FileLocation", "crm_sftp", {"name": "CRM SFTP"}, {"id": "loc-sftp"}),
 )
 LOCATION_KEYS = {"loc-ftp": "ExactTarget Enhanced FTP", "loc-sftp": "crm_sftp"}
+SFTP_LOCATION = Live(
+    "FileLocation",
+    "crm_sftp",
+    {
+        "name": "CRM SFTP",
+        "description": "",
+        "location_type": "ExternalSftp",
+        "settings": {
+            "portNumber": 22,
+            "userName": "mcexport",
+            "url": "sftp://sftp.crm.example.com",
+            "authType": "Password",
+        },
+    },
+    {"id": "loc-sftp"},
+)
 
 
 def transfer(**detail: Any) -> Live:
@@ -932,6 +952,7 @@ def test_every_declarable_kind_writes_its_own_kind_and_key(tmp_path: Path) -> No
         "FilterActivity": FILTER_ACTIVITIES["in a folder"],
         "DataExtract": EXTRACTS["defaults"],
         "FileTransfer": TRANSFERS["defaults"],
+        "FileLocation": SFTP_LOCATION,
         "Automation": AUTOMATIONS["daily"],
     }
     assert set(examples) == set(declarable())

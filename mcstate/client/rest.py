@@ -79,6 +79,10 @@ class RestClient:
         if not isinstance(body, dict):
             body = {}
         new_object_id = body.get("id") or body.get("dataExtractDefinitionId") or body.get("objectId")
+        if request.identify is not None and not new_object_id:
+            collection, field, value = request.identify
+            found = [item for item in self.items(collection) if str(item.get(field)) == value]
+            new_object_id = found[0].get("id") if found else None
         # A folder the category API created is known by its integer ID, as DataFolder's NewID.
         category_id = body.get("categoryId")
         new_id = category_id if isinstance(category_id, int) and not isinstance(category_id, bool) else None

@@ -96,4 +96,4 @@ class FileTransferActivityHandler(_PerformedActivity):
     table: RestTable = "file_transfers"
 
     def _run(self, store: Store, files: FileArea, row: dict[str, Any]) -> str:
-        return run_transfer(files, row, clock.now(store))
+        return run_transfer(store, files, row, clock.now(store))

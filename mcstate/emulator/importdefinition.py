@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mcstate.emulator import rules
+from mcstate.emulator import filelocation, rules
 from mcstate.emulator.codec import XSI_TYPE, RequestReadError, XNode
 from mcstate.emulator.files import FileArea
 from mcstate.emulator.model import ControlColumnAction, DataExtension, FieldMap, ImportDefinition
@@ -167,6 +167,7 @@ def _validate(store: Store, definition: ImportDefinition, destination: DataExten
     rules.check_import_definition(
         name=definition.name,
         file_location_key=definition.file_location_key,
+        file_location_known=filelocation.by_key(store, definition.file_location_key) is not None,
         file_spec=definition.file_spec,
         file_type=definition.file_type,
         delimiter=definition.delimiter,

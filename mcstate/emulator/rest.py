@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from mcstate.emulator import datafolder, filteractivity, rowsets, rules
+from mcstate.emulator import datafolder, filelocation, filteractivity, rowsets, rules
 from mcstate.emulator.auth import Tokens
 from mcstate.emulator.querydefinition import start_query
 from mcstate.emulator.rules import RestError
@@ -201,7 +201,12 @@ class RestApi:
             (EXTRACT_TYPES, False): {"GET": lambda: self._extract_types(route)},
             (FTP_LOCATIONS, False): {"GET": lambda: self._ftp_locations(query, route)},
             (LOCATIONS, False): {"GET": lambda: self._locations(query, route)},
-            (LOCATION, True): {"GET": lambda: self._location(str(object_id), route)},
+            (LOCATION, False): {"POST": lambda: self._change_location(None, body, route)},
+            (LOCATION, True): {
+                "GET": lambda: self._location(str(object_id), route),
+                "PATCH": lambda: self._change_location(str(object_id), body, route),
+                "DELETE": lambda: self._delete_location(str(object_id), route),
+            },
             (EXTRACTS, False): {
                 "GET": lambda: self._list("data_extracts", query, route),
                 "POST": lambda: self._create_extract(_object(body), route),
@@ -286,7 +291,7 @@ class RestApi:
 
     def _ftp_locations(self, query: dict[str, list[str]], route: str) -> RestAnswer:
         page, size = _paging(query)
-        everything = [ftp_location(seed) for seed in rules.FILE_LOCATIONS]
+        everything = [ftp_location(seed) for seed in filelocation.all_locations(self.store)]
         items = everything[(page - 1) * size : page * size]
         return _json(
             200, _page(len(everything), page, size, items, "page pageSize count items"), route, len(items)
@@ -294,7 +299,9 @@ class RestApi:
 
     def _locations(self, query: dict[str, list[str]], route: str) -> RestAnswer:
         page, size = _paging(query)
-        everything = [location_detail(seed) for seed in rules.FILE_LOCATIONS if seed.customer_key]
+        everything = [
+            location_detail(seed) for seed in filelocation.all_locations(self.store) if seed.customer_key
+        ]
         items = everything[(page - 1) * size : page * size]
         answer = _page(len(everything), page, size, items, "page pageSize count items")
         answer.update(requestId=str(uuid.uuid4()), resultMessages=[])
@@ -304,7 +311,7 @@ class RestApi:
         seed = next(
             (
                 s
-                for s in rules.FILE_LOCATIONS
+                for s in filelocation.all_locations(self.store)
                 if s.customer_key and s.customer_key.casefold() == key.casefold()
             ),
             None,
@@ -317,6 +324,21 @@ class RestApi:
             "resultMessages": [],
         }
         return _json(200, answer, route, 1)
+
+    def _change_location(self, key: str | None, body: bytes, route: str) -> RestAnswer:
+        """POST data/v1/filetransferlocation (create) or PATCH .../{key} (change)."""
+        value = _json_body(body)
+        if key is None:
+            return _json(200, filelocation.create(self.store, value), route, objects=1)
+        answer = filelocation.update(self.store, key, value)
+        if answer is None:
+            raise rules.rest_not_found("File transfer location", key)
+        return _json(200, answer, route, objects=1)
+
+    def _delete_location(self, key: str, route: str) -> RestAnswer:
+        if not filelocation.delete(self.store, key):
+            raise rules.rest_not_found("File transfer location", key)
+        return _json(200, {"requestId": str(uuid.uuid4()), "resultMessages": []}, route, objects=1)
 
     # -- collections ----------------------------------------------------------------------------------------
 
@@ -502,7 +524,7 @@ class RestApi:
         file_spec = _pick(given["fileSpec"], old.get("file_spec"))
         rules.check_rest_file_spec(file_spec, problems)
         location_id = _pick(given["fileTransferLocationId"], old.get("location_id"))
-        location = rules.file_location(location_id or "")
+        location = filelocation.by_id(self.store, location_id or "")
         if location is None:
             problems.append(rules.unknown_file_location(location_id))
         key = _pick(given["customerKey"] or None, old.get("customer_key")) or str(uuid.uuid4())

@@ -33,7 +33,7 @@ from mcstate.emulator.model import (
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 T = TypeVar("T")
 
 MIGRATIONS: tuple[str, ...] = (
@@ -338,6 +338,22 @@ MIGRATIONS: tuple[str, ...] = (
     # 10 -> 11: when each row was written (on the account's clock), for retention.
     """
     ALTER TABLE data_extension_rows ADD COLUMN written TEXT;
+    """,
+    # 11 -> 12: file locations created over REST (details and secrets are JSON; secrets are never answered).
+    """
+    CREATE TABLE file_locations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        customer_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        location_type TEXT NOT NULL,
+        details TEXT NOT NULL,
+        secrets TEXT NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE INDEX file_locations_key ON file_locations (customer_key COLLATE NOCASE);
     """,
 )
 
@@ -692,6 +708,7 @@ class Store:
             connection.execute("DELETE FROM folders")
             connection.execute("DELETE FROM continuations")
             connection.execute("DELETE FROM data_view_rows")
+            connection.execute("DELETE FROM file_locations")
             connection.execute("DELETE FROM activity_runs")
             connection.execute("DELETE FROM automation_instances")
             connection.execute("DELETE FROM import_results")
@@ -1297,8 +1314,8 @@ class Store:
         self._execute(f"DELETE FROM {_rest_table(table)} WHERE id = ? COLLATE NOCASE", (object_id,))
 
 
-RestTable = Literal["data_extracts", "file_transfers", "filter_activities"]
-_REST_TABLES: tuple[str, ...] = ("data_extracts", "file_transfers", "filter_activities")
+RestTable = Literal["data_extracts", "file_transfers", "filter_activities", "file_locations"]
+_REST_TABLES: tuple[str, ...] = ("data_extracts", "file_transfers", "filter_activities", "file_locations")
 
 
 def _rest_table(table: str) -> str:

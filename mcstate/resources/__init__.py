@@ -18,13 +18,13 @@ from mcstate.resources.query_definition import QueryDefinitionType
 REGISTRY: dict[str, ResourceType] = {
     "Folder": FolderType(),
     "DataExtension": DataExtensionType(),
+    "FileLocation": FileLocationType(),
     "ImportDefinition": ImportDefinitionType(),
     "QueryDefinition": QueryDefinitionType(),
     "FilterDefinition": FilterDefinitionType(),
     "FilterActivity": FilterActivityType(),
     "DataExtractType": DataExtractTypeType(),
     "DataExtract": DataExtractType(),
-    "FileLocation": FileLocationType(),
     "FileTransfer": FileTransferType(),
     "Automation": AutomationType(),
 }

@@ -79,6 +79,9 @@ class RestRequest:
     method: Literal["POST", "PATCH", "PUT", "DELETE"]
     path: str  # relative to the REST base URL, e.g. "automation/v1/dataextracts"
     body: dict[str, Any] | None = None
+    # For a create whose answer holds no ID: (collection, field, value) finds the new object's item in a
+    # collection, and its "id" is the ObjectID learnt.
+    identify: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True)

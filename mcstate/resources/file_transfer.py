@@ -193,7 +193,7 @@ class FileTransferType(KindDefaults):
             "customerKey": change.key,
             "description": after["description"],
             "fileSpec": after["file_spec"],
-            "fileTransferLocationId": context.ids(LOCATION, after["file_location"])["id"],
+            "fileTransferLocationId": _location_id(context.ids(LOCATION, after["file_location"])),
             "isUpload": ACTIONS[after["action"]],
             "isCompressed": after["compressed"],
             "isEncrypted": after["encrypted"],
@@ -204,3 +204,8 @@ class FileTransferType(KindDefaults):
             path = f"{TRANSFERS_PATH}/{change.ids['object_id']}"
             return [Step("update", RestRequest("PATCH", path, body), change)]
         raise ValueError(f"unsupported action {change.action}")
+
+
+def _location_id(ids: Mapping[str, Any]) -> str:
+    """The ID file transfers store: read with the plan, or learnt when the location was created."""
+    return str(ids.get("id") or ids["object_id"])

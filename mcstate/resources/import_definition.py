@@ -372,8 +372,11 @@ class ImportDefinitionType(KindDefaults):
             "allow_errors": bool(data.get("allow_errors", False)),
             "notification": _notification(data.get("notification")),
         }
-        reference = Ref(DATA_EXTENSION, str(data["destination"]), ("destination",), by_id=True)
-        return Desired(KIND, str(data["key"]), attributes, document, (reference,))
+        references = [Ref(DATA_EXTENSION, str(data["destination"]), ("destination",), by_id=True)]
+        if attributes["file_location"] != DEFAULT_FILE_LOCATION:
+            # Another location is named by its key: it must exist (declared or in the account) first.
+            references.append(Ref(FILE_LOCATION, str(attributes["file_location"]), ("file_location",)))
+        return Desired(KIND, str(data["key"]), attributes, document, tuple(references))
 
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
         destination = declared_object(DATA_EXTENSION, desired.attributes["destination"], declared)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from mcstate.emulator.model import Field
 from mcstate.emulator.ruleset.common import BOOLEAN, DATE, INTEGER, STRING, ApiError, RetrieveProperties
-from mcstate.emulator.ruleset.rest import file_location_by_key
 
 # -- ImportDefinition ---------------------------------------------------------------------------------------
 
@@ -110,6 +109,7 @@ def check_import_definition(
     *,
     name: str,
     file_location_key: str,
+    file_location_known: bool,
     file_spec: str,
     file_type: str,
     delimiter: str | None,
@@ -128,7 +128,7 @@ def check_import_definition(
         raise import_invalid("Name is required.")
     if not file_location_key.strip():
         raise import_invalid("RetrieveFileTransferLocation (a file location CustomerKey) is required.")
-    if file_location_by_key(file_location_key) is None:
+    if not file_location_known:
         raise import_invalid(f"The file location {file_location_key.strip()} was not found.")
     if not file_spec.strip():
         raise import_invalid("FileSpec is required.")

@@ -412,6 +412,35 @@ def file_location_by_key(key: str) -> FileLocationSeed | None:
     )
 
 
+LOCATION_TYPES: dict[str, tuple[int, str, tuple[str, ...], tuple[str, ...]]] = {
+    "ExternalSftp": (2, "sFtpFileTransferLocation", ("url", "userName"), ("password", "privateKey")),
+    "AmazonSimpleStorage": (
+        13,
+        "awsFileTransferLocation",
+        ("bucketName", "regionName"),
+        ("secretAccessKey",),
+    ),
+    "AzureBlobStorage": (
+        15,
+        "azureFileTransferLocation",
+        ("bucketName", "storageAccountName"),
+        ("clientSecret",),
+    ),
+    "GcpBlobStorage": (16, "gcpFileTransferLocation", ("bucketName",), ()),
+}
+"""The location types data/v1/filetransferlocation creates (as mcdev deploys them): locationTypeId, the
+details object, its required fields and its secret fields. Emulator's choice: the required fields, and the
+names of the secret fields (password and privateKey for SFTP, secretAccessKey for S3, clientSecret for
+Azure), which no recorded answer shows (the service never answers secrets; the emulator does not either)."""
+
+LOCATIONS_FOLDER = "Locations"
+"""Emulator's choice: an external location stands as the folder Locations/<key>/ of the file area."""
+
+
+def location_invalid(message: str) -> RestError:
+    return rest_body(400, message, REST_INVALID_VALUE)
+
+
 def file_location(location_id: str) -> FileLocationSeed | None:
     return next((seed for seed in FILE_LOCATIONS if seed.id.casefold() == location_id.casefold()), None)
 

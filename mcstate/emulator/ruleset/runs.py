@@ -52,13 +52,15 @@ def import_encoding(code_page: int | None) -> str:
 
 
 def import_location_unavailable(definition: Any) -> str:
-    """Emulator's choice: a file location other than the Enhanced FTP is not reachable from the emulator."""
-    return f"The file location {definition.file_location_key} is not available in the emulator."
+    """A file location that no longer exists."""
+    return f"The file location {definition.file_location_key} was not found."
 
 
-def import_file_missing(name: str) -> str:
-    """Emulator's choice of words for an import whose file is not in the Import folder."""
-    return f"The file {name} was not found in the Import folder."
+def import_file_missing(name: str, location: str = ENHANCED_FTP_LOCATION) -> str:
+    """Emulator's choice of words for an import whose file is not on its location."""
+    if location == ENHANCED_FTP_LOCATION:
+        return f"The file {name} was not found in the Import folder."
+    return f"The file {name} was not found on the file location {location}."
 
 
 def import_unreadable_file(name: str, detail: str) -> str:
@@ -104,8 +106,9 @@ def extract_missing_data_extension(key: str) -> ApiError:
 
 
 def transfer_not_run(location: str) -> ApiError:
-    """Emulator's choice: only uploads to the Enhanced FTP run in the emulator (other locations are not
-    reachable from it)."""
+    """Emulator's choice: only uploads (Move a File From Safehouse) run in the emulator, to the Enhanced FTP
+    or to an external location (its folder Locations/<key>/); Manage File actions (unzip, decrypt) and
+    the Salesforce Objects & Reports location do not."""
     return ApiError(
         UNSUPPORTED_OPERATION_CODE, f"A transfer with the location {location} does not run in the emulator."
     )

@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from mcstate.emulator import rules
+from mcstate.emulator import filelocation, rules
 from mcstate.emulator.files import FileArea, FileAreaError
 from mcstate.emulator.run.imports import file_name
 from mcstate.emulator.store import Store
@@ -51,10 +51,10 @@ def run_extract(
     return path
 
 
-def run_transfer(area: FileArea, transfer: dict[str, Any], now: datetime) -> str:
+def run_transfer(store: Store, area: FileArea, transfer: dict[str, Any], now: datetime) -> str:
     """Move the transfer's file from the Safehouse to its location; the path it lands at."""
-    location = rules.file_location(str(transfer["location_id"]))
-    if not transfer["is_upload"] or location is None or location.name != rules.ENHANCED_FTP_LOCATION:
+    location = filelocation.by_id(store, str(transfer["location_id"]))
+    if not transfer["is_upload"] or location is None or location.location_type_id not in (0, 2, 13, 15, 16):
         raise rules.transfer_not_run(location.name if location is not None else str(transfer["location_id"]))
     name = file_name(transfer["file_spec"], now)
     source = f"{rules.SAFEHOUSE_FOLDER}/{name}"
@@ -62,7 +62,11 @@ def run_transfer(area: FileArea, transfer: dict[str, Any], now: datetime) -> str
         data = area.read(source)
     except FileAreaError:
         raise rules.transfer_file_missing(name) from None
-    target = f"{rules.EXPORT_FOLDER}/{name}"
+    target = (
+        f"{rules.EXPORT_FOLDER}/{name}"
+        if location.name == rules.ENHANCED_FTP_LOCATION
+        else f"{filelocation.folder(location)}/{name}"
+    )
     try:
         area.write(target, data)
     except FileAreaError as error:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from mcstate.emulator import rules
+from mcstate.emulator import filelocation, rules
 from mcstate.emulator.files import FileArea, FileAreaError
 from mcstate.emulator.model import Field, ImportDefinition
 from mcstate.emulator.store import Store
@@ -45,13 +45,16 @@ def file_name(file_spec: str, now: datetime) -> str:
 
 
 def run_import(store: Store, area: FileArea, definition: ImportDefinition, now: datetime) -> ImportRun:
-    if not rules.same_text(definition.file_location_key, rules.ENHANCED_FTP_LOCATION):
+    location = filelocation.by_key(store, definition.file_location_key)
+    if location is None:
         return ImportRun(rules.IMPORT_STATUS_ERROR, problems=(rules.import_location_unavailable(definition),))
     name = file_name(definition.file_spec, now)
     try:
-        data = area.read(f"{rules.IMPORT_FOLDER}/{name}")
+        data = area.read(f"{filelocation.folder(location)}/{name}")
     except FileAreaError:
-        return ImportRun(rules.IMPORT_STATUS_ERROR, problems=(rules.import_file_missing(name),))
+        return ImportRun(
+            rules.IMPORT_STATUS_ERROR, problems=(rules.import_file_missing(name, location.name),)
+        )
     fields = store.fields_of(definition.destination_object_id)
     try:
         records = _records(data, definition)
