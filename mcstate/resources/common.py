@@ -4,11 +4,12 @@ reference names (in the definitions first, else in the account)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mcstate.definitions.document import Document
 from mcstate.errors import Problem
+from mcstate.plan import AttributeChange
 from mcstate.resources.base import Desired, Live
 
 SEPARATOR = "/"
@@ -122,3 +123,12 @@ def definition_or_account(
         return found.attributes
     current = live.get(kind, {}).get(lookup)
     return current.attributes if current is not None else None
+
+
+def attribute_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any], names: Sequence[str]
+) -> tuple[AttributeChange, ...]:
+    """The compared attributes whose values differ, in the order of `names`."""
+    return tuple(
+        AttributeChange(name, before[name], after[name]) for name in names if before[name] != after[name]
+    )

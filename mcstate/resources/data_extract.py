@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from mcstate.definitions.document import Document
-from mcstate.plan import AttributeChange, Change
+from mcstate.plan import Change
 from mcstate.resources.base import (
     ApplyContext,
     Definition,
@@ -43,6 +43,7 @@ from mcstate.resources.base import (
     Step,
     address,
 )
+from mcstate.resources.common import attribute_changes
 from mcstate.resources.file_location import is_referenced
 
 KIND = "DataExtract"
@@ -236,11 +237,7 @@ class DataExtractType(KindDefaults):
         if live is None:
             return Change(KIND, desired.key, "create", after=after, depends_on=depends)
         before = {name: live.attributes.get(name) for name in COMPARED}
-        changes = tuple(
-            AttributeChange(name, before[name], after[name])
-            for name in COMPARED
-            if before[name] != after[name]
-        )
+        changes = attribute_changes(before, after, COMPARED)
         if not changes:
             return None
         return Change(KIND, desired.key, "update", changes, before, after, live.ids, depends)

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 from mcstate.definitions.document import Document
 from mcstate.errors import McstateError
-from mcstate.plan import AttributeChange, Change
+from mcstate.plan import Change
 from mcstate.resources.base import (
     ApplyContext,
     Definition,
@@ -38,6 +38,7 @@ from mcstate.resources.base import (
     Step,
     address,
 )
+from mcstate.resources.common import attribute_changes
 
 KIND = "FileLocation"
 ENHANCED_FTP = "ExactTarget Enhanced FTP"
@@ -187,11 +188,7 @@ class FileLocationType(KindDefaults):
             "location_type": live.attributes.get("location_type"),
             "settings": {name: live_settings.get(name) for name in desired.attributes["settings"]},
         }
-        changes = tuple(
-            AttributeChange(name, before[name], after[name])
-            for name in COMPARED
-            if before[name] != after[name]
-        )
+        changes = attribute_changes(before, after, COMPARED)
         if not changes:
             return None
         full_after = {**after, "secrets": desired.attributes["secrets"]}
