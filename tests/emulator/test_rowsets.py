@@ -95,3 +95,22 @@ def test_retention_deletes_rows_when_the_clock_passes_their_period(client: Clien
         ).objects()
         == []
     )
+
+
+def test_values_are_checked_as_the_service_checks_them(client: Client) -> None:
+    typed = data_extension(
+        "typed", field("Id", "Number", IsPrimaryKey=True, IsRequired=True),
+        field("Amount", "Decimal", Precision=5, Scale=2), field("Email", "EmailAddress"),
+    )  # fmt: skip
+    assert client.create(typed).overall == "OK"
+    load(client, "typed", "Id,Amount,Email\n1,12.345,a@example.com\n2,-999.994,\n")
+    assert rows_of(client, "typed", "Id", "Amount") == [
+        {"Id": "1", "Amount": "12.35"},  # rounded to the scale, half away from zero
+        {"Id": "2", "Amount": "-999.99"},
+    ]
+    url = client.base_url + "_emulator/dataextensions/typed/rows"
+    for row in ("3,1000.00,", "4,1,not-an-address", "2147483648,1,", "5,1e,"):
+        reply = client.http.post(
+            url, data=f"Id,Amount,Email\n{row}\n".encode(), headers={"Content-Type": "text/csv"}
+        )
+        assert reply.status_code == 400 and "is not a valid" in reply.json()["error"], (row, reply.text)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from mcstate.emulator.model import Field
 from mcstate.emulator.ruleset.common import ApiError
@@ -141,6 +143,33 @@ def row_not_found(de_key: str, key_text: str) -> ApiError:
     )
 
 
+ROW_NUMBER_RANGE = (-(2**31), 2**31 - 1)
+"""A Number field holds a 32-bit integer (the service's Number type is SQL Server's int)."""
+
+ROW_EMAIL_CHECKED = True
+_ROW_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+"""Emulator's choice: an EmailAddress value must look like local@domain.tld (the service refuses values
+that are not e-mail addresses; its exact rule is not documented)."""
+
+
+def _row_decimal(field: Field, value: str, text: str) -> str:
+    """A Decimal value rounded to the field's scale, refused when it has more digits before the point
+    than precision minus scale allows (SQL Server's decimal(p, s))."""
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise row_invalid_value(field.name, "Decimal", text) from None
+    if not number.is_finite():
+        raise row_invalid_value(field.name, "Decimal", text)
+    scale = field.scale or 0
+    rounded = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    if field.max_length is not None:
+        whole_digits = len(str(abs(int(rounded)))) if int(rounded) else 0
+        if whole_digits > field.max_length - scale:
+            raise row_invalid_value(field.name, "Decimal", text)
+    return f"{rounded:.{scale}f}"
+
+
 def row_value(field: Field, text: str, now: datetime) -> str | None:
     """A value as the service stores it: checked against the field's type and length; '' means null."""
     value = text.strip() if field.field_type not in ("Text",) else text
@@ -156,15 +185,16 @@ def row_value(field: Field, text: str, now: datetime) -> str | None:
         raise row_invalid_value(field.name, kind, text)
     if kind == "Number":
         try:
-            return str(int(value))
+            number = int(value)
         except ValueError:
             raise row_invalid_value(field.name, kind, text) from None
+        if not ROW_NUMBER_RANGE[0] <= number <= ROW_NUMBER_RANGE[1]:
+            raise row_invalid_value(field.name, kind, text)
+        return str(number)
     if kind == "Decimal":
-        try:
-            float(value)
-        except ValueError:
-            raise row_invalid_value(field.name, kind, text) from None
-        return value
+        return _row_decimal(field, value, text)
+    if kind == "EmailAddress" and ROW_EMAIL_CHECKED and not _ROW_EMAIL.fullmatch(value):
+        raise row_invalid_value(field.name, kind, text)
     if kind == "Date":
         if value.casefold() in ROW_DEFAULT_NOW:
             return row_date_text(now)
