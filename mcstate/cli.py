@@ -541,6 +541,89 @@ def _shown(path: Path) -> str:
         return path.as_posix()
 
 
+class RunFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command("run")
+def run_command(
+    activities: Annotated[
+        list[str],
+        typer.Argument(
+            help="Activities to start, in order, as KIND.KEY (ImportDefinition, QueryDefinition, "
+            "FilterActivity, DataExtract, FileTransfer, Automation).",
+            metavar="KIND.KEY...",
+        ),
+    ],
+    config: ConfigOption = None,
+    target: TargetOption = None,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="Start each activity and do not wait for it.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0, help="Longest wait for one activity, in seconds.")
+    ] = 3600.0,
+    output_format: Annotated[RunFormat, typer.Option("--format", help="Output format.")] = RunFormat.text,
+) -> None:
+    """Start activities on the target with the service's own calls, wait for each, and report how it
+    ended (exit 0 when every one completed, 1 otherwise)."""
+    from mcstate.connection import connect
+    from mcstate.render import run_view
+    from mcstate.runner import Runner, parse_activity
+
+    chosen = [parse_activity(text) for text in activities]
+    project = _project(config)
+    client = connect(project, project.target(target))
+    runner = Runner(client, timeout=timeout)
+    if sys.stderr.isatty() and not no_wait:
+        _echo(f"Running {', '.join(f'{kind}.{key}' for kind, key in chosen)} ...", err=True)
+    runs = runner.run_all(chosen, wait=not no_wait)
+    render = run_view.render_json if output_format == RunFormat.json else run_view.render_text
+    _echo(render(runs), nl=False)
+    finished = all(run.status == "started" for run in runs) if no_wait else all(run.ok for run in runs)
+    if not finished:
+        raise typer.Exit(1)
+
+
+class RowsFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("rows")
+def rows_command(
+    key: Annotated[str, typer.Argument(help="The data extension's key.", metavar="DE_KEY")],
+    config: ConfigOption = None,
+    target: TargetOption = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=0, help="At most this many rows.")] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where",
+            help="Only rows whose FIELD equals VALUE (repeatable: all must hold).",
+            metavar="FIELD=VALUE",
+        ),
+    ] = None,
+    output_format: Annotated[RowsFormat, typer.Option("--format", help="Output format.")] = RowsFormat.table,
+) -> None:
+    """The rows of a data extension, read through the service's Retrieve of DataExtensionObject."""
+    from mcstate.connection import connect
+    from mcstate.render import rows_view
+    from mcstate.rows import parse_where, read_rows
+
+    conditions = parse_where(where or [])
+    project = _project(config)
+    result = read_rows(connect(project, project.target(target)), key, conditions, limit)
+    renderers = {
+        RowsFormat.table: rows_view.render_table,
+        RowsFormat.csv: rows_view.render_csv,
+        RowsFormat.json: rows_view.render_json,
+    }
+    _echo(renderers[output_format](result), nl=False)
+
+
 @app.command()
 def status(config: ConfigOption = None, target: TargetOption = None) -> None:
     """Check the credentials and the account's availability (GetSystemStatus)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from mcstate.client.filters import Filter
 from mcstate.client.rest import RestClient
-from mcstate.client.soap import SoapClient
+from mcstate.client.soap import PerformResult, SoapClient
 from mcstate.resources.base import Operation, RestRequest, SoapObject, WriteResult
 
 
@@ -30,6 +30,9 @@ class AccountClient:
         self, operation: Operation, objects: Sequence[SoapObject], *, upsert: bool = False
     ) -> list[WriteResult]:
         return self.soap.write(operation, objects, upsert=upsert)
+
+    def perform(self, definition: SoapObject, action: str = "start") -> PerformResult:
+        return self.soap.perform(definition, action)
 
     def system_status(self) -> tuple[str, str]:
         return self.soap.system_status()

@@ -10,6 +10,7 @@ import functools
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -317,6 +318,28 @@ class SoapClient:
                 return [result for result in results if result is not None]
             pending = limited
 
+    # -- starting activities -------------------------------------------------------------------------
+
+    def perform(self, definition: SoapObject, action: str = "start") -> PerformResult:
+        """Perform `action` on one object (an activity or automation to start). Never sent twice: an answer
+        lost on the way leaves unknown whether it started (UnknownOutcome)."""
+        call = f"Perform {action} {definition.type}"
+        response = self._call(
+            call, "Perform", write=True, Action=action, Definitions={"Definition": [self._build(definition)]}
+        )
+        results = ((_plain(response).get("Results") or {}).get("Result")) or []
+        if not results:
+            raise ApiError(call, f"no result ({_plain(response).get('OverallStatus')})")
+        first = results[0]
+        task = first.get("Task") or {}
+        code = first.get("ErrorCode")
+        return PerformResult(
+            ok=str(first.get("StatusCode")) == "OK",
+            message=str(first.get("StatusMessage") or ""),
+            code=int(code) if code not in (None, "") else None,
+            task_id=str(task["ID"]) if task.get("ID") not in (None, "") else None,
+        )
+
     # -- plumbing -----------------------------------------------------------------------------------
 
     def _call(
@@ -465,6 +488,16 @@ class SoapClient:
                 RightOperand=self._filter(part.right),
             )
         raise TypeError(f"not a filter: {part!r}")
+
+
+@dataclass(frozen=True)
+class PerformResult:
+    """The service's answer to a Perform: whether it started, its words, and the task to poll."""
+
+    ok: bool
+    message: str
+    code: int | None
+    task_id: str | None
 
 
 def _plain(value: Any) -> Any:

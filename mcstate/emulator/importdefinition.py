@@ -462,5 +462,6 @@ def start_import(
         end=clock.now(store),
         processed=run.successful,
         instance_id=instance_id,
+        task_id=str(task_id),  # the failing rows are read by the import's own task ID
     )
     return Started(str(task_id), ok, message)

@@ -34,9 +34,10 @@ def record_run(
     end: datetime,
     processed: int = 0,
     instance_id: str | None = None,
+    task_id: str | None = None,
 ) -> str:
-    """Keep a finished run; its task ID."""
-    task_id = str(uuid.uuid4())
+    """Keep a finished run; its task ID (a new one unless given)."""
+    task_id = task_id or str(uuid.uuid4())
     store.add_activity_run(
         {
             "task_id": task_id,
