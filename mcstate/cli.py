@@ -624,6 +624,42 @@ def rows_command(
     _echo(renderers[output_format](result), nl=False)
 
 
+@app.command("test")
+def test_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Test files or folders (default: the project's tests folder).", metavar="[PATH]..."
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write the results as JUnit XML.")
+    ] = None,
+) -> None:
+    """Run the project's integration tests (*.test.yaml), each on a fresh embedded emulator: the
+    definitions applied, the given loaded, the run made, the expectations compared."""
+    from mcstate import engine
+    from mcstate.itest.model import load_tests
+    from mcstate.itest.run import run_test
+    from mcstate.render import test_view
+
+    project = _project(config)
+    tests = load_tests(project, paths or [])
+    desired = engine.load_desired(project)
+    results = []
+    for test in tests:
+        results.append(run_test(desired, test))
+    _echo(test_view.render_text(results), nl=False)
+    if junit is not None:
+        try:
+            junit.write_text(test_view.render_junit(results), encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"--junit {junit}: cannot write: {error.strerror or error}") from None
+    if any(not result.passed for result in results):
+        raise typer.Exit(1)
+
+
 @app.command()
 def status(config: ConfigOption = None, target: TargetOption = None) -> None:
     """Check the credentials and the account's availability (GetSystemStatus)."""

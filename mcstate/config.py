@@ -83,6 +83,7 @@ class Project:
     definitions: Path
     targets: dict[str, Target]
     default_target: str
+    tests: Path | None = None  # the integration tests' folder (mcstate test); None: tests/
 
     def target(self, name: str | None = None) -> Target:
         chosen = name or self.default_target
@@ -143,10 +144,10 @@ def load_project(path: Path) -> Project:
     where = _Where(display, yaml.compose(path.read_text(encoding="utf-8-sig")))
     if not isinstance(data, Mapping):
         raise ConfigError(f"{display}: expected a mapping with 'definitions', 'default_target' and 'targets'")
-    unknown = sorted(map(str, set(data) - {"definitions", "default_target", "targets"}))
+    unknown = sorted(map(str, set(data) - {"definitions", "tests", "default_target", "targets"}))
     if unknown:
         raise ConfigError(
-            f"{where(unknown[0])}: unknown setting (settings: definitions, default_target, targets)"
+            f"{where(unknown[0])}: unknown setting (settings: definitions, tests, default_target, targets)"
         )
     targets_data = data.get("targets")
     if not isinstance(targets_data, Mapping) or not targets_data:
@@ -165,7 +166,8 @@ def load_project(path: Path) -> Project:
     definitions = _project_path(
         data.get("definitions", "definitions"), root, where("definitions"), "must be a directory path"
     )
-    return Project(root, path.resolve(), root / definitions, targets, str(default))
+    tests = _project_path(data.get("tests", "tests"), root, where("tests"), "must be a directory path")
+    return Project(root, path.resolve(), root / definitions, targets, str(default), root / tests)
 
 
 def _project_path(value: Any, root: Path, where: str, expected: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mcstate.client.account import AccountClient
 from mcstate.client.auth import Credentials, TokenSource
@@ -14,6 +15,9 @@ from mcstate.client.soap import SoapClient
 from mcstate.config import AccountTarget, EmulatorTarget, Project, Target
 from mcstate.errors import ConfigError
 from mcstate.project_files import ProjectFileError, check_inside
+
+if TYPE_CHECKING:
+    from mcstate.emulator.app import EmulatorApp
 
 # The embedded emulator answers in-process under this base URL; no socket is ever opened for it.
 EMBEDDED_URL = "http://embedded.mcstate/"
@@ -76,10 +80,16 @@ def emulator_database(project: Project, target: EmulatorTarget) -> Path:
 def _embedded(database: Path, files: Path | None = None) -> AccountClient:
     # Imported here so that commands that never touch the emulator do not load it.
     from mcstate.emulator.app import EmulatorApp
+
+    return embedded_client(EmulatorApp(database, files=files))
+
+
+def embedded_client(app: EmulatorApp) -> AccountClient:
+    """A client of an emulator running in this process (its HTTP routes answered without a socket)."""
     from mcstate.emulator.inprocess import InProcessAdapter
 
     session = LoggingSession()
-    session.mount(EMBEDDED_URL, InProcessAdapter(EmulatorApp(database, files=files)))
+    session.mount(EMBEDDED_URL, InProcessAdapter(app))
     tokens = TokenSource(session, EMBEDDED_URL, EMBEDDED_CREDENTIALS)
     # In-process answers have no latency to overlap: one call at a time.
     slots = CallSlots(1)
