@@ -45,6 +45,9 @@ COVERED = {
     "serve",
     "reset",
     "seed",
+    "run",
+    "rows",
+    "test",
 }
 
 CUSTOMERS = """\
@@ -264,6 +267,9 @@ def test_every_command_with_and_without_debug_shows_no_secret(account: Account) 
         account.run("apply", "--auto-approve", debug=debug)
         account.run("drift", debug=debug)
         account.run("graph", "--format", "json", debug=debug)
+        account.run("run", "DataExtract.nto_customers_extract", "--format", "json", debug=debug)
+        account.run("rows", "nto_customers", "--format", "csv", debug=debug)
+        account.run("test", debug=debug)  # no tests in this project: says so, exit 0
         # `--debug` after the command works too.
         late = account.run("plan", *(["--debug"] if debug else []), debug=False)
         assert (HTTP_LOG in late.stderr) == debug

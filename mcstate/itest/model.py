@@ -40,7 +40,10 @@ class IntegrationTest:
 
 def test_files(project: Project, paths: Sequence[Path]) -> list[Path]:
     """The test files named (files or folders), or every *.test.yaml under the project's tests folder."""
-    roots = list(paths) or [project.tests or project.root / "tests"]
+    if not paths:
+        folder = project.tests or project.root / "tests"
+        return sorted(p for p in folder.rglob(f"*{SUFFIX}") if p.is_file()) if folder.is_dir() else []
+    roots = list(paths)
     found: list[Path] = []
     for root in roots:
         if root.is_file():
