@@ -29,6 +29,11 @@ app = typer.Typer(
 )
 emulator_app = typer.Typer(help="The local Marketing Cloud emulator.", no_args_is_help=True)
 app.add_typer(emulator_app, name="emulator")
+files_app = typer.Typer(
+    help="The target's file area: an emulator's folder, or the account's Enhanced FTP over SFTP.",
+    no_args_is_help=True,
+)
+app.add_typer(files_app, name="files")
 
 
 @app.callback()
@@ -658,6 +663,65 @@ def test_command(
             raise ConfigError(f"--junit {junit}: cannot write: {error.strerror or error}") from None
     if any(not result.passed for result in results):
         raise typer.Exit(1)
+
+
+def _file_area(config: Path | None, target: str | None):  # type: ignore[no-untyped-def]
+    from mcstate.files import file_area
+
+    project = _project(config)
+    return file_area(project, project.target(target))
+
+
+@files_app.command("list")
+def files_list(
+    folder: Annotated[str, typer.Argument(help="A folder of the file area (default: its top).")] = ".",
+    config: ConfigOption = None,
+    target: TargetOption = None,
+) -> None:
+    """List a folder of the file area (Import/, Export/, ...)."""
+    from mcstate.render.safe import printable
+
+    for entry in _file_area(config, target).list(folder):
+        _echo(printable(f"{entry.path}/" if entry.is_folder else f"{entry.path}  {entry.size} bytes"))
+
+
+@files_app.command("put")
+def files_put(
+    local: Annotated[Path, typer.Argument(help="The file to upload.", metavar="LOCAL")],
+    folder: Annotated[
+        str, typer.Argument(help="The folder it goes to (default: Import).", metavar="DIR")
+    ] = "Import",
+    config: ConfigOption = None,
+    target: TargetOption = None,
+) -> None:
+    """Put a local file into a folder of the file area (by default Import/, where imports read)."""
+    if not local.is_file():
+        raise ConfigError(f"{local}: no such file")
+    written = _file_area(config, target).put(local, folder)
+    _echo(f"Put {local} into {written} ({local.stat().st_size} bytes).")
+
+
+@files_app.command("get")
+def files_get(
+    path: Annotated[
+        str, typer.Argument(help="The file in the file area, e.g. Export/x.csv.", metavar="PATH")
+    ],
+    local: Annotated[
+        Path | None, typer.Argument(help="Where to write it (default: its name, here).", metavar="LOCAL")
+    ] = None,
+    config: ConfigOption = None,
+    target: TargetOption = None,
+) -> None:
+    """Copy a file of the file area to a local file."""
+    content = _file_area(config, target).get(path)
+    destination = local if local is not None else Path(Path(path).name)
+    if destination.is_dir():
+        destination = destination / Path(path).name
+    try:
+        destination.write_bytes(content)
+    except OSError as error:
+        raise ConfigError(f"{destination}: cannot write: {error.strerror or error}") from None
+    _echo(f"Got {path} into {destination} ({len(content)} bytes).")
 
 
 @app.command()

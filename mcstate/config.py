@@ -31,6 +31,7 @@ ACCOUNT_FIELDS = {
     "rest_url",
     "retries",
     "max_concurrency",
+    "sftp",
 }
 # Upper bound of retries.attempts: beyond it a failing call keeps an apply waiting for no benefit.
 MAX_ATTEMPTS = 20
@@ -47,6 +48,30 @@ class EmulatorTarget:
 
 
 @dataclass(frozen=True)
+class SftpSettings:
+    host: str
+    user: str
+    port: int = 22
+    password_variable: str | None = None
+    key_file_variable: str | None = None
+
+    def secret(self, target: str) -> tuple[str | None, str | None]:
+        """(password, key file path), read from the environment when needed."""
+        values: list[str | None] = []
+        for variable in (self.password_variable, self.key_file_variable):
+            if variable is None:
+                values.append(None)
+                continue
+            value = os.environ.get(variable)
+            if not value:
+                raise ConfigError(
+                    f"target '{target}' sftp needs the environment variable {variable}, which is not set"
+                )
+            values.append(value)
+        return values[0], values[1]
+
+
+@dataclass(frozen=True)
 class AccountTarget:
     name: str
     auth_url: str
@@ -59,6 +84,8 @@ class AccountTarget:
     retries: RetryPolicy = field(default=DEFAULT_POLICY)
     # How many calls may be in flight at once (mcstate.client.parallel).
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    # The account's Enhanced FTP (mcstate files), when set.
+    sftp: SftpSettings | None = None
 
     def secret_values(self) -> tuple[str, str]:
         """Read the credentials from the environment, at the moment they are needed."""
@@ -232,6 +259,31 @@ def _target(where: _Where, name: str, spec: Any, root: Path) -> Target:
         str(spec["rest_url"]) if spec.get("rest_url") else None,
         _retries(at, spec.get("retries")) if "retries" in spec else DEFAULT_POLICY,
         _max_concurrency(at, spec.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
+        _sftp(at, spec["sftp"]) if spec.get("sftp") is not None else None,
+    )
+
+
+def _sftp(at: Callable[..., str], spec: Any) -> SftpSettings:
+    if not isinstance(spec, Mapping) or not spec.get("host") or not spec.get("user"):
+        raise ConfigError(f"{at('sftp')}: needs host and user, and password or key_file")
+    variables: dict[str, str | None] = {}
+    for setting in ("password", "key_file"):
+        value = spec.get(setting)
+        match = ENV_REFERENCE.match(str(value)) if value is not None else None
+        if value is not None and match is None:
+            raise ConfigError(
+                f"{at('sftp', setting)}: must not be written in {CONFIG_FILE}; reference an environment "
+                f"variable instead, e.g. {setting}: ${{MC_SFTP_{setting.upper()}}}"
+            )
+        variables[setting] = match.group(1) if match else None
+    if not any(variables.values()):
+        raise ConfigError(f"{at('sftp')}: needs password or key_file (an environment variable reference)")
+    return SftpSettings(
+        str(spec["host"]),
+        str(spec["user"]),
+        int(spec.get("port", 22)),
+        variables["password"],
+        variables["key_file"],
     )
 
 

@@ -157,3 +157,59 @@ def test_ports_in_use_and_a_file_for_a_folder_are_errors_not_tracebacks(tmp_path
             )
             assert result.returncode == 1, (extra, result.stdout, result.stderr)
             assert message in result.stderr and "Traceback" not in result.stderr, (extra, result.stderr)
+
+
+def test_mcstate_files_on_an_emulator_target_uses_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "mcstate.yaml").write_text("targets:\n  local:\n    emulator: .mcstate/local.db\n")
+    (tmp_path / "definitions").mkdir()
+    (tmp_path / "crm.csv").write_text("Id\n1\n")
+
+    def mcstate(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "mcstate", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+
+    put = mcstate("files", "put", "crm.csv")
+    assert put.returncode == 0, put.stderr
+    assert (tmp_path / ".mcstate/local.files/Import/crm.csv").read_text() == "Id\n1\n"
+    listed = mcstate("files", "list", "Import")
+    assert listed.stdout.splitlines() == ["Import/crm.csv  5 bytes"]
+    got = mcstate("files", "get", "Import/crm.csv", "copy.csv")
+    assert got.returncode == 0 and (tmp_path / "copy.csv").read_text() == "Id\n1\n"
+    outside = mcstate("files", "get", "../mcstate.yaml")
+    assert outside.returncode == 1 and "cannot contain '..'" in outside.stderr
+
+
+def test_mcstate_files_on_an_account_target_goes_over_sftp(tmp_path: Path) -> None:
+    running = serve(tmp_path / "..", "--sftp-password", "s3cret-sftp")
+    try:
+        project = tmp_path / "project"
+        project.mkdir()
+        (project / "definitions").mkdir()
+        (project / "mcstate.yaml").write_text(
+            "targets:\n  account:\n    auth_url: http://127.0.0.1:1/\n"
+            "    client_id: ${MC_CLIENT_ID}\n    client_secret: ${MC_CLIENT_SECRET}\n"
+            f"    sftp:\n      host: 127.0.0.1\n      port: {running.port}\n      user: mcstate\n"
+            "      password: ${SFTP_PASSWORD}\n"
+        )
+        (project / "crm.csv").write_text("Id\n7\n")
+        env = {**os.environ, "SFTP_PASSWORD": "s3cret-sftp"}
+
+        def mcstate(*args: str, environment: dict[str, str] = env) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "mcstate", *args],
+                cwd=project, env=environment, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+
+        put = mcstate("files", "put", "crm.csv", "Import")
+        assert put.returncode == 0, put.stderr
+        assert "Import/crm.csv  5 bytes" in mcstate("files", "list", "Import").stdout
+        got = mcstate("files", "get", "Import/crm.csv", "back.csv")
+        assert got.returncode == 0 and (project / "back.csv").read_text() == "Id\n7\n"
+        for result in (put, got):
+            assert "s3cret-sftp" not in result.stdout + result.stderr
+        unset = mcstate("files", "list", environment={k: v for k, v in env.items() if k != "SFTP_PASSWORD"})
+        assert unset.returncode == 1 and "SFTP_PASSWORD, which is not set" in unset.stderr
+    finally:
+        running.process.terminate()
+        running.process.wait(timeout=10)

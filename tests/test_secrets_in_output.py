@@ -48,6 +48,9 @@ COVERED = {
     "run",
     "rows",
     "test",
+    "list",
+    "put",
+    "get",
 }
 
 CUSTOMERS = """\
@@ -270,6 +273,11 @@ def test_every_command_with_and_without_debug_shows_no_secret(account: Account) 
         account.run("run", "DataExtract.nto_customers_extract", "--format", "json", debug=debug)
         account.run("rows", "nto_customers", "--format", "csv", debug=debug)
         account.run("test", debug=debug)  # no tests in this project: says so, exit 0
+        # This account target has no sftp settings: the files commands say how to add them.
+        account.write("upload.csv", "Id\n1\n")
+        for files_command in (("list",), ("put", "upload.csv"), ("get", "Export/x.csv")):
+            refused = account.run("files", *files_command, debug=debug, expect=(1,))
+            assert "has no sftp settings" in refused.stderr
         # `--debug` after the command works too.
         late = account.run("plan", *(["--debug"] if debug else []), debug=False)
         assert (HTTP_LOG in late.stderr) == debug
