@@ -570,17 +570,34 @@ def run_command(
         float, typer.Option("--timeout", min=0, help="Longest wait for one activity, in seconds.")
     ] = 3600.0,
     output_format: Annotated[RunFormat, typer.Option("--format", help="Output format.")] = RunFormat.text,
+    again: Annotated[
+        bool,
+        typer.Option(
+            "--again", help="Import a file again although this import already imported it (add-only imports)."
+        ),
+    ] = False,
 ) -> None:
     """Start activities on the target with the service's own calls, wait for each, and report how it
     ended (exit 0 when every one completed, 1 otherwise)."""
+    from mcstate import engine
     from mcstate.connection import connect
+    from mcstate.files import file_area
+    from mcstate.import_record import ImportGuard
     from mcstate.render import run_view
     from mcstate.runner import Runner, parse_activity
 
     chosen = [parse_activity(text) for text in activities]
     project = _project(config)
-    client = connect(project, project.target(target))
-    runner = Runner(client, timeout=timeout)
+    chosen_target = project.target(target)
+    client = connect(project, chosen_target)
+    guard = None
+    if any(kind == "ImportDefinition" for kind, _ in chosen):
+        try:
+            area = file_area(project, chosen_target)
+        except ConfigError:
+            area = None  # no way to see the file: the service imports it, unchecked
+        guard = ImportGuard(client, engine.load_desired(project), area, again=again)
+    runner = Runner(client, timeout=timeout, guard=guard)
     if sys.stderr.isatty() and not no_wait:
         _echo(f"Running {', '.join(f'{kind}.{key}' for kind, key in chosen)} ...", err=True)
     runs = runner.run_all(chosen, wait=not no_wait)

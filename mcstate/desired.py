@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from mcstate import data_rules
 from mcstate.definitions.document import Document
 from mcstate.errors import DefinitionError, Location, Problem
 from mcstate.ignore import path_problems as ignore_path_problems
@@ -61,6 +62,7 @@ def build_desired(documents: Iterable[Document]) -> DesiredState:
         problems.extend(REGISTRY[desired.kind].check(desired, objects))
         problems.extend(ignore_path_problems(desired))
     problems.extend(_cycles(objects))
+    problems.extend(data_rules.check(objects))
     errors = [problem for problem in problems if not problem.is_warning]
     if errors:
         raise DefinitionError(errors)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from mcstate.desired import DesiredState, lookup_address
-from mcstate.manifest import MANIFEST_KEY, ManifestEntry, attributes_hash
+from mcstate.manifest import ManifestEntry, attributes_hash, is_reserved
 from mcstate.plan import Action, AttributeChange, Note
 from mcstate.planner import LiveState, make_plan
 from mcstate.resources.base import Desired, Live
@@ -178,7 +178,7 @@ def _unmanaged(
     found: list[DriftItem] = []
     for kind, objects in live.items():
         for lookup, current in objects.items():
-            if lookup in desired.objects or (kind == DATA_EXTENSION_KIND and current.key == MANIFEST_KEY):
+            if lookup in desired.objects or (kind == DATA_EXTENSION_KIND and is_reserved(current.key)):
                 continue
             folder = current.attributes.get("folder")
             folder = folder if isinstance(folder, str) else None

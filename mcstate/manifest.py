@@ -39,6 +39,15 @@ FIELDS: tuple[tuple[str, str, int | None, bool, bool], ...] = (
     ("AppliedAt", "Date", None, False, False),
 )
 FIELD_NAMES = tuple(name for name, *_ in FIELDS)
+IMPORTED_FILES_KEY = "mcstate_imported_files"  # the record of imported files (mcstate.import_record)
+RESERVED_KEYS = frozenset({MANIFEST_KEY.casefold(), IMPORTED_FILES_KEY.casefold()})
+
+
+def is_reserved(key: str) -> bool:
+    """The data extensions mcstate keeps its own records in: never declared, retrieved or drifted."""
+    return key.casefold() in RESERVED_KEYS
+
+
 ROWS_OBJECT_TYPE = "DataExtensionObject"
 
 
@@ -187,6 +196,17 @@ def _key_row(entry: ManifestEntry) -> SoapObject:
 
 
 def _create(client: ManifestClient) -> None:
+    create_data_extension(client, MANIFEST_KEY, MANIFEST_NAME, MANIFEST_DESCRIPTION, FIELDS)
+
+
+def create_data_extension(
+    client: ManifestClient,
+    key: str,
+    name: str,
+    description: str,
+    field_specs: Sequence[tuple[str, str, int | None, bool, bool]],
+) -> None:
+    """Create one of mcstate's own record data extensions in the root data extension folder."""
     from mcstate.resources.base import SoapObject
 
     roots = client.retrieve(
@@ -196,18 +216,18 @@ def _create(client: ManifestClient) -> None:
     )
     root = next((row for row in roots if row.get("Name") == MANIFEST_FOLDER), roots[0] if roots else None)
     if root is None:
-        raise ManifestWriteError(f"the account has no '{MANIFEST_FOLDER}' folder to keep {MANIFEST_KEY} in")
+        raise ManifestWriteError(f"the account has no '{MANIFEST_FOLDER}' folder to keep {key} in")
     fields = []
-    for ordinal, (name, field_type, length, primary_key, required) in enumerate(FIELDS):
-        field: dict[str, Any] = {"Name": name}
+    for ordinal, (field_name, field_type, length, primary_key, required) in enumerate(field_specs):
+        field: dict[str, Any] = {"Name": field_name}
         if length is not None:
             field["MaxLength"] = length
         field.update(IsRequired=required, Ordinal=ordinal, IsPrimaryKey=primary_key, FieldType=field_type)
         fields.append(field)
     definition = {
-        "CustomerKey": MANIFEST_KEY,
-        "Name": MANIFEST_NAME,
-        "Description": MANIFEST_DESCRIPTION,
+        "CustomerKey": key,
+        "Name": name,
+        "Description": description,
         "IsSendable": False,
         "Fields": {"Field": fields},
         "CategoryID": int(root["ID"]),
@@ -215,4 +235,4 @@ def _create(client: ManifestClient) -> None:
     [result] = client.write("create", [SoapObject("DataExtension", definition)])
     if not result.ok:
         code = f"{result.code} " if result.code is not None else ""
-        raise ManifestWriteError(f"cannot create the data extension {MANIFEST_KEY}: {code}{result.message}")
+        raise ManifestWriteError(f"cannot create the data extension {key}: {code}{result.message}")

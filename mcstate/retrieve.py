@@ -43,7 +43,7 @@ from mcstate.definitions.schemas import schemas_dir as installed_schemas_dir
 from mcstate.definitions.writer import dump_document, schema_comment
 from mcstate.desired import DesiredState, lookup_address
 from mcstate.errors import ConfigError
-from mcstate.manifest import MANIFEST_KEY
+from mcstate.manifest import is_reserved
 from mcstate.resources import REGISTRY, declarable
 from mcstate.resources.base import Definition, Desired, Live, NotRepresentable, Retriever
 from mcstate.resources.folder import split_path
@@ -457,7 +457,7 @@ def retrieve(
     candidates: list[_Retrieved] = []
     for kind in declarable():
         for obj in sorted(live.get(kind, {}).values(), key=lambda o: o.key):
-            if kind == "DataExtension" and obj.key.casefold() == MANIFEST_KEY.casefold():
+            if kind == "DataExtension" and is_reserved(obj.key):
                 continue  # mcstate's own record of what it manages
             if not selected(obj, options, kinds, like):
                 continue

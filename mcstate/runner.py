@@ -22,6 +22,7 @@ from typing import Any
 from mcstate.client.account import AccountClient
 from mcstate.client.filters import Complex, Filter, equals
 from mcstate.errors import ConfigError
+from mcstate.import_record import AlreadyImported, ImportGuard
 from mcstate.resources.base import SoapObject
 
 KINDS = ("ImportDefinition", "QueryDefinition", "FilterActivity", "DataExtract", "FileTransfer", "Automation")
@@ -31,7 +32,7 @@ ROW_ERRORS_SHOWN = 5
 FIRST_POLL_SECONDS = 1.0
 LONGEST_POLL_SECONDS = 30.0
 
-COMPLETED, ERROR, STARTED, TIMEOUT = "completed", "error", "started", "timeout"
+COMPLETED, ERROR, STARTED, TIMEOUT, REFUSED = "completed", "error", "started", "timeout", "refused"
 
 
 @dataclass
@@ -81,8 +82,10 @@ class Runner:
         timeout: float = 3600.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        guard: ImportGuard | None = None,
     ) -> None:
         self.client = client
+        self.guard = guard
         self.timeout = timeout
         self.sleep = sleep
         self.clock = clock
@@ -232,8 +235,17 @@ class Runner:
         """Start each activity in order, waiting for one to finish before the next (unless not `wait`)."""
         runs: list[ActivityRun] = []
         for kind, key in activities:
+            imported = None
+            if kind == "ImportDefinition" and self.guard is not None:
+                try:
+                    imported = self.guard.check(key)
+                except AlreadyImported as refused:
+                    runs.append(ActivityRun(kind, key, REFUSED, message=str(refused)))
+                    continue
             run, context = self.start(kind, key)
             runs.append(self.wait(run, context) if wait else run)
+            if imported is not None and self.guard is not None and runs[-1].ok:
+                self.guard.record(imported)
         return runs
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -121,3 +124,60 @@ def test_rows_as_a_table_csv_and_json_with_where_and_limit(example: Project) -> 
     assert len(as_json) == 1 and as_json[0]["SubscriberKey"] in ("C1", "C2")
     missing = example.run("rows", "nto_customers", "--where", "Nope=1")
     assert missing.returncode == 1 and "has no field Nope" in missing.stderr
+
+
+REIMPORT = """\
+kind: DataExtension
+key: people
+name: People
+fields:
+  - {name: Id, type: Text, length: 20, primary_key: true}
+---
+kind: ImportDefinition
+key: people_add_only
+name: People add only
+destination: people
+file_spec: people_%%YEAR%%%%MONTH%%%%DAY%%.csv
+update_type: add_only
+---
+kind: ImportDefinition
+key: people_upsert
+name: People upsert
+destination: people
+file_spec: people_%%YEAR%%%%MONTH%%%%DAY%%.csv
+update_type: add_and_update
+"""
+
+
+def test_an_add_only_import_refuses_a_file_it_already_imported_unless_again(tmp_path: Path) -> None:
+    (tmp_path / "mcstate.yaml").write_text("targets:\n  local:\n    emulator: .mcstate/local.db\n")
+    (tmp_path / "definitions").mkdir()
+    (tmp_path / "definitions/people.yaml").write_text(REIMPORT)
+
+    def mcstate(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "mcstate", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert mcstate("apply", "--auto-approve").returncode == 0
+    today = datetime.now(UTC) - timedelta(hours=6)  # the service's day (US Central)
+    name = f"people_{today:%Y%m%d}.csv"
+    (tmp_path / name).write_text("Id\n1\n2\n")
+    assert mcstate("files", "put", name).returncode == 0
+    first = mcstate("run", "ImportDefinition.people_add_only")
+    assert first.returncode == 0, first.stdout + first.stderr
+    second = mcstate("run", "ImportDefinition.people_add_only")
+    assert second.returncode == 1
+    assert f"{name} (7 bytes) was already imported into people" in second.stdout
+    assert "--again" in second.stdout
+    assert mcstate("run", "ImportDefinition.people_upsert").returncode == 0  # idempotent: not refused
+    assert mcstate("run", "ImportDefinition.people_add_only", "--again").returncode == 0
+    (tmp_path / name).write_text("Id\n3\n")
+    assert mcstate("files", "put", name).returncode == 0
+    assert mcstate("run", "ImportDefinition.people_add_only").returncode == 0  # another content
+    # The record is mcstate's own: never retrieved, never a plan change.
+    assert "mcstate_imported_files" not in mcstate("plan").stdout

@@ -24,7 +24,7 @@ def render_text(runs: Sequence[ActivityRun]) -> str:
     lines: list[str] = []
     for run in runs:
         status = run.status if run.ok or run.status != "completed" else "completed with errors"
-        duration = f" in {run.seconds:.1f} s" if run.status != "started" else ""
+        duration = f" in {run.seconds:.1f} s" if run.status not in ("started", "refused") else ""
         task = f" (task {run.task_id})" if run.task_id and run.status == "started" else ""
         lines.append(printable(f"{run.kind}.{run.key}: {status}{duration}{task}{_counts(run)}"))
         if run.message and not run.ok:

@@ -21,7 +21,7 @@ from mcstate.client.parallel import map_calls
 from mcstate.definitions.document import Document
 from mcstate.definitions.writer import Flow
 from mcstate.errors import ApiError, Problem
-from mcstate.manifest import MANIFEST_KEY
+from mcstate.manifest import is_reserved
 from mcstate.plan import AttributeChange, Change
 from mcstate.reading import alongside
 from mcstate.resources.base import (
@@ -375,8 +375,11 @@ class DataExtensionType(KindDefaults):
         if document is None:
             return []
         problems: list[Problem] = []
-        if desired.key.casefold() == MANIFEST_KEY.casefold():
-            message = f"the key '{desired.key}' is reserved for mcstate's record of the objects it manages"
+        if is_reserved(desired.key):
+            message = (
+                f"the key '{desired.key}' is reserved for mcstate's record of the objects it manages "
+                "(and of the files it imported)"
+            )
             problems.append(document.problem(("key",), message))
         raw_fields = document.data.get("fields", [])
         seen: dict[str, int] = {}
@@ -468,7 +471,7 @@ class DataExtensionType(KindDefaults):
         alongside the data extensions themselves, those of the others once that answer names them: the
         fields no longer wait for the data extensions. Without declared keys, a small account's fields are
         read by one unfiltered (paged) Retrieve."""
-        declared = [key for key in declared_keys if key.casefold() != MANIFEST_KEY.casefold()]
+        declared = [key for key in declared_keys if not is_reserved(key)]
 
         def declared_fields(_: object) -> list[dict[str, Any]] | None:
             try:
@@ -485,7 +488,7 @@ class DataExtensionType(KindDefaults):
             for row in rows
             if row.get("CustomerKey")
             and str(row["CustomerKey"]).casefold() not in asked
-            and str(row["CustomerKey"]).casefold() != MANIFEST_KEY.casefold()
+            and not is_reserved(str(row["CustomerKey"]))
         ]
         if field_rows is None or (others and not declared and len(_key_batches(others)) == 1):
             field_rows = _all_field_rows(client)
@@ -507,7 +510,7 @@ class DataExtensionType(KindDefaults):
             key = row.get("CustomerKey")
             if key is None:
                 continue
-            if key.casefold() == MANIFEST_KEY.casefold():
+            if is_reserved(key):
                 continue  # mcstate's record of what it manages (mcstate.manifest) is not itself managed
             field_rows_of_de = sorted(fields_by_de.get(key, []), key=lambda r: _int(r.get("Ordinal")) or 0)
             category = _int(row.get("CategoryID"))
