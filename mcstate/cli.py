@@ -599,8 +599,17 @@ def run_command(
         guard = ImportGuard(client, engine.load_desired(project), area, again=again)
     runner = Runner(client, timeout=timeout, guard=guard)
     if sys.stderr.isatty() and not no_wait:
-        _echo(f"Running {', '.join(f'{kind}.{key}' for kind, key in chosen)} ...", err=True)
-    runs = runner.run_all(chosen, wait=not no_wait)
+        from rich.console import Console
+
+        with Console(stderr=True).status("Starting ...") as progress:
+            runs = runner.run_all(
+                chosen,
+                on_start=lambda kind, key: progress.update(
+                    f"Running {kind}.{key} (waiting for the service) ..."
+                ),
+            )
+    else:
+        runs = runner.run_all(chosen, wait=not no_wait)
     render = run_view.render_json if output_format == RunFormat.json else run_view.render_text
     _echo(render(runs), nl=False)
     finished = all(run.status == "started" for run in runs) if no_wait else all(run.ok for run in runs)

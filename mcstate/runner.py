@@ -231,10 +231,19 @@ class Runner:
         run.steps = _steps(instance)
         return True
 
-    def run_all(self, activities: list[tuple[str, str]], *, wait: bool = True) -> list[ActivityRun]:
-        """Start each activity in order, waiting for one to finish before the next (unless not `wait`)."""
+    def run_all(
+        self,
+        activities: list[tuple[str, str]],
+        *,
+        wait: bool = True,
+        on_start: Callable[[str, str], None] | None = None,
+    ) -> list[ActivityRun]:
+        """Start each activity in order, waiting for one to finish before the next (unless not `wait`);
+        `on_start` is told of each activity as it starts (a progress display)."""
         runs: list[ActivityRun] = []
         for kind, key in activities:
+            if on_start is not None:
+                on_start(kind, key)
             imported = None
             if kind == "ImportDefinition" and self.guard is not None:
                 try:
