@@ -52,13 +52,15 @@ class ApplyReport:
         return not self.failures and not self.skipped
 
 
-def check_allowed(plan: Plan, allow_destructive: bool) -> None:
+def check_protected(plan: Plan, outcome: str) -> None:
+    """PlanRefused when the plan destroys an object (or its data) that prevent_destroy protects; `outcome`
+    says what did not happen ("applied", "planned")."""
     protected_deletes = [c for c in plan.destructive if c.protected and c.action == "delete"]
     if protected_deletes:
         lines = [f"  {c.kind} {c.key}" for c in protected_deletes]
         raise PlanRefused(
-            "the plan deletes objects whose last applied definition said prevent_destroy; nothing was "
-            "applied (--allow-destructive does not override it).\n"
+            f"the plan deletes objects whose last applied definition said prevent_destroy; nothing was "
+            f"{outcome} (--allow-destructive does not override it).\n"
             + "\n".join(lines)
             + "\nTo delete one, first apply a definition of it without prevent_destroy, then remove the "
             "definition and run with --prune."
@@ -67,10 +69,15 @@ def check_allowed(plan: Plan, allow_destructive: bool) -> None:
     if protected:
         lines = [f"  {c.kind} {c.key}: {reason}" for c in protected for reason in c.destructive_reasons]
         raise PlanRefused(
-            "the plan destroys data of objects whose definition says prevent_destroy; nothing was applied.\n"
+            "the plan destroys data of objects whose definition says prevent_destroy; nothing was "
+            f"{outcome}.\n"
             + "\n".join(lines)
             + "\nChange the definitions so the change is not destructive, or remove prevent_destroy first."
         )
+
+
+def check_allowed(plan: Plan, allow_destructive: bool) -> None:
+    check_protected(plan, "applied")
     if plan.destructive and not allow_destructive:
         lines = [
             f"  {c.kind} {c.key}: {reason}" for c in plan.destructive for reason in c.destructive_reasons

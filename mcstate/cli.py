@@ -36,8 +36,23 @@ files_app = typer.Typer(
 app.add_typer(files_app, name="files")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            _echo(f"mcstate {version('mcstate')}")
+        except PackageNotFoundError:
+            _echo("mcstate (not installed as a package)")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def global_options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", help="Print mcstate's version and exit.", callback=_version, is_eager=True),
+    ] = False,
     debug: Annotated[
         bool,
         typer.Option(
@@ -212,7 +227,11 @@ def plan(
         save_plan(out, result, definitions)
         _echo(f"Saved the plan to {out}; apply exactly this plan with `mcstate apply {out}`.", err=True)
     _render(result, output_format)
-    if detailed_exitcode and not result.empty:
+    from mcstate.applier import check_protected
+
+    # As Terraform does: a plan that destroys what prevent_destroy protects fails now, not at apply.
+    check_protected(result, "planned")
+    if detailed_exitcode and (not result.empty or result.to_forget):
         raise typer.Exit(EXIT_CHANGES)
 
 

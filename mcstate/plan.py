@@ -52,6 +52,9 @@ class Change:
         return bool(self.destructive_reasons)
 
 
+FORGET_NOTE = "no longer defined; kept — run with --prune to delete"
+
+
 @dataclass(frozen=True)
 class Note:
     """Something the reader of a plan must know that is not a change (e.g. fields only in the account)."""
@@ -94,6 +97,11 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not self.changes
+
+    @property
+    def to_forget(self) -> int:
+        """Objects mcstate applied whose definition is gone: deleted with --prune, otherwise kept."""
+        return sum(1 for note in self.notes if note.message == FORGET_NOTE)
 
     @property
     def destructive(self) -> tuple[Change, ...]:

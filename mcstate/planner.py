@@ -12,7 +12,7 @@ from mcstate.flow import feeds_around
 from mcstate.ignore import drop_ignored, keep_account_values
 from mcstate.impact import with_impact
 from mcstate.manifest import ManifestEntry
-from mcstate.plan import AttributeChange, Change, Note, Plan
+from mcstate.plan import FORGET_NOTE, AttributeChange, Change, Note, Plan
 from mcstate.resources import REGISTRY
 from mcstate.resources.base import Desired, Live, RefersInAccount
 from mcstate.saved_plan import fingerprint_account
@@ -26,7 +26,7 @@ def index_live(objects: Mapping[str, list[Live]]) -> dict[str, dict[str, Live]]:
 
 
 PRUNE_REASON = "no definition declares it any more"
-KEPT_NOTE = "no longer defined; kept — run with --prune to delete"
+KEPT_NOTE = FORGET_NOTE
 # An attribute of the record of managed objects, not of the object: apply writes it to the manifest only.
 PROTECTION = "prevent_destroy"
 

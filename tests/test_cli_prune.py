@@ -204,11 +204,13 @@ def test_prune_deletes_a_removed_definition_only_when_asked_and_allowed(project:
     applied(project)
     project.remove("definitions/regions.yaml")
 
+    # Kept until --prune, but not "no changes" for CI: --detailed-exitcode says something is left to decide.
     plan = project.run("plan", "--detailed-exitcode")
-    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert plan.returncode == 2, plan.stdout + plan.stderr
     assert (
         "Note: DataExtension nto_regions: no longer defined; kept — run with --prune to delete" in plan.stdout
     )
+    assert "1 to forget or delete" in plan.stdout
     pruning = project.run("plan", "--prune", "--detailed-exitcode")
     assert pruning.returncode == 2
     assert "- nto_regions  (deleted: no definition declares it any more)" in pruning.stdout
@@ -260,6 +262,10 @@ def test_prevent_destroy_in_the_last_applied_definition_blocks_prune(project: Pr
     applied(project)
     project.remove("definitions/ledger.yaml")
 
+    # The plan itself fails, naming the object, as Terraform's does.
+    planned = project.run("plan", "--prune")
+    assert planned.returncode == 1
+    assert "nothing was planned" in planned.stderr and "DataExtension nto_ledger" in planned.stderr
     project.emulator.clear_log()
     refused = project.run("apply", "--auto-approve", "--prune", "--allow-destructive")
     assert refused.returncode == 1

@@ -68,3 +68,14 @@ def test_debug_is_accepted_after_the_command_and_never_after_a_double_dash() -> 
     assert _debug_first(["--debug", "plan"]) == ["--debug", "plan"]
     assert _debug_first(["show", "--", "--debug"]) == ["show", "--", "--debug"]
     assert _debug_first(["apply", "--debug", "--", "--debug"]) == ["--debug", "apply", "--", "--debug"]
+
+
+def test_version_prints_the_installed_version_and_exits_0() -> None:
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    result = subprocess.run(
+        [sys.executable, "-m", "mcstate", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert (result.returncode, result.stdout) == (0, f"mcstate {version('mcstate')}\n")

@@ -69,6 +69,8 @@ def headline(plan: Plan) -> str:
     parts = [part for part in parts if not part.startswith("0 ")]
     if counts["destructive"]:
         parts.append(f"{counts['destructive']} destructive")
+    if plan.to_forget:
+        parts.append(f"{plan.to_forget} to forget or delete")
     return ", ".join(parts) if parts else "No changes"
 
 

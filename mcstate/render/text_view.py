@@ -83,6 +83,8 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     if plan.empty:
         lines = [f"No changes. The account ({plan.target}) matches the definitions."]
         lines.extend(_notes(plan, style))
+        if plan.to_forget:
+            lines.append(f"{plan.to_forget} to forget or delete (no longer defined; --prune deletes).")
         return "\n".join(lines) + "\n"
     lines = [f"mcstate will make these changes in target {plan.target!r}:", ""]
     destructive = plan.destructive
@@ -114,9 +116,10 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
 
 def summary_line(plan: Plan) -> str:
     counts = plan.summary()
+    forget = f", {plan.to_forget} to forget or delete" if plan.to_forget else ""
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['replace']} to replace, "
-        f"{counts['delete']} to delete, {counts['destructive']} destructive."
+        f"{counts['delete']} to delete, {counts['destructive']} destructive{forget}."
     )
 
 
