@@ -301,6 +301,11 @@ def apply(
     if plan_file is not None and prune:
         raise ConfigError("a saved plan is applied as it was made: give --prune to plan --out")
     desired = engine.load_desired(project)
+    if plan_file is not None and target is None:
+        from mcstate.saved_plan import load_saved_plan
+
+        # A saved plan is applied to the target it was made for, not the default one.
+        target = load_saved_plan(plan_file).plan.target
     chosen = project.target(target)
     client = connect(project, chosen)
     if plan_file is None:

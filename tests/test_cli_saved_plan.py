@@ -143,7 +143,7 @@ def test_apply_file_refuses_when_the_definitions_changed(project: Project) -> No
     assert project.emulator.writes() == []
 
 
-def test_apply_file_refuses_a_plan_made_for_another_target(project: Project) -> None:
+def test_apply_file_goes_to_the_plans_target_and_refuses_another(project: Project) -> None:
     config = (project.root / "mcstate.yaml").read_text(encoding="utf-8")
     staging = config.split("targets:\n", 1)[1].replace("emulator:", "staging:", 1)
     project.write("mcstate.yaml", config + staging)
@@ -151,11 +151,13 @@ def test_apply_file_refuses_a_plan_made_for_another_target(project: Project) -> 
     ok(project, "plan", "--target", "staging", "--out", "plan.json")
 
     project.emulator.clear_log()
-    refused = project.run("apply", "plan.json", "--auto-approve")
+    refused = project.run("apply", "plan.json", "--target", "emulator", "--auto-approve")
     assert refused.returncode == 1
     assert "Error: saved plan is for target staging, not emulator" in refused.stderr
     assert project.emulator.writes() == []
-    assert "Apply complete" in ok(project, "apply", "plan.json", "--target", "staging", "--auto-approve")
+    # Without --target, the plan's own target (staging), not the default one.
+    applied = ok(project, "apply", "plan.json", "--auto-approve")
+    assert "Apply complete" in applied and "target 'staging'" in applied
 
 
 def test_an_empty_saved_plan_applies_as_a_no_op(project: Project) -> None:
