@@ -180,6 +180,8 @@ def _unmanaged(
         for lookup, current in objects.items():
             if lookup in desired.objects or (kind == DATA_EXTENSION_KIND and is_reserved(current.key)):
                 continue
+            if current.unmanageable is not None and lookup not in entries:
+                continue  # what mcstate says it cannot manage (a system data extension, ...) is not drift
             folder = current.attributes.get("folder")
             folder = folder if isinstance(folder, str) else None
             if lookup in entries:

@@ -186,10 +186,13 @@ def test_unmanaged_objects_only_in_the_folders_the_definitions_use(tmp_path: Pat
         ("elsewhere", "Data Extensions/Other"),
         (MANIFEST_KEY, "Data Extensions/CRM"),
         ("removed_from_definitions", "Data Extensions/CRM"),
+        ("platform_owned", "Data Extensions/CRM"),
     ):
         live["DataExtension"][lookup_address("DataExtension", key)] = Live(
             "DataExtension", key, {**template.attributes, "name": key, "folder": folder}
         )
+    # What mcstate says it cannot manage is not listed as unmanaged drift.
+    live["DataExtension"][lookup_address("DataExtension", "platform_owned")].unmanageable = "a system one"
     manifest = recorded(desired, live)
     manifest["DataExtension:removed_from_definitions"] = ManifestEntry(
         "DataExtension", "removed_from_definitions", "x", "y", False
