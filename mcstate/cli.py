@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Marketing Cloud configuration as code: validate, plan and apply definitions.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 emulator_app = typer.Typer(help="The local Marketing Cloud emulator.", no_args_is_help=True)
@@ -772,6 +772,23 @@ def files_get(
     except OSError as error:
         raise ConfigError(f"{destination}: cannot write: {error.strerror or error}") from None
     _echo(f"Got {path} into {destination} ({len(content)} bytes).")
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Where the new project goes (default: here).")] = Path("."),
+) -> None:
+    """Start a new project: mcstate.yaml (the embedded emulator as target), a first definition and test,
+    the JSON Schemas for editors, and .gitignore."""
+    from mcstate.init import init_project
+
+    written = init_project(folder)
+    for path in written:
+        if path.parent.name != "schemas":
+            _echo(f"  wrote {path}")
+    schemas = sum(1 for path in written if path.parent.name == "schemas")
+    _echo(f"  wrote {schemas} JSON Schemas into {folder / 'schemas'}")
+    _echo(f"Next: cd {folder} && mcstate plan   (then mcstate apply, mcstate test)")
 
 
 @app.command()

@@ -51,6 +51,7 @@ COVERED = {
     "list",
     "put",
     "get",
+    "init",
 }
 
 CUSTOMERS = """\
@@ -273,6 +274,7 @@ def test_every_command_with_and_without_debug_shows_no_secret(account: Account) 
         account.run("run", "DataExtract.nto_customers_extract", "--format", "json", debug=debug)
         account.run("rows", "nto_customers", "--format", "csv", debug=debug)
         account.run("test", debug=debug)  # no tests in this project: says so, exit 0
+        account.run("init", f"new-project-{debug}", debug=debug)
         # This account target has no sftp settings: the files commands say how to add them.
         account.write("upload.csv", "Id\n1\n")
         for files_command in (("list",), ("put", "upload.csv"), ("get", "Export/x.csv")):
