@@ -620,7 +620,14 @@ def run_command(
             area = file_area(project, chosen_target)
         except ConfigError:
             area = None  # no way to see the file: the service imports it, unchecked
-        guard = ImportGuard(client, engine.load_desired(project), area, again=again)
+        try:
+            desired = engine.load_desired(project)
+        except McstateError as error:
+            # The run does not need the definitions; only the re-import check does, and it is then skipped.
+            _echo(f"warning: the definitions cannot be read ({type(error).__name__}); files are not checked "
+                  "against the record of imported files", err=True)  # fmt: skip
+        else:
+            guard = ImportGuard(client, desired, area, again=again)
     runner = Runner(client, timeout=timeout, guard=guard)
     if sys.stderr.isatty() and not no_wait:
         from rich.console import Console

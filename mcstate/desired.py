@@ -63,10 +63,40 @@ def build_desired(documents: Iterable[Document]) -> DesiredState:
         problems.extend(ignore_path_problems(desired))
     problems.extend(_cycles(objects))
     problems.extend(data_rules.check(objects))
+    problems.extend(_undeclared_references(objects))
     errors = [problem for problem in problems if not problem.is_warning]
     if errors:
         raise DefinitionError(errors)
     return DesiredState(objects, tuple(sorted(set(problems))))
+
+
+# References validate cannot decide: these kinds are provided by the account (built-in file locations,
+# extract types) or implied by the definitions (folders).
+_ACCOUNT_PROVIDED = frozenset({"Folder", "FileLocation", "DataExtractType"})
+
+
+def _undeclared_references(objects: dict[str, Desired]) -> list[Problem]:
+    """A reference to an object no definition declares is a warning: it must exist in the account (the
+    plan decides), with the closest declared key when it may be a typo."""
+    from mcstate.planner import did_you_mean
+
+    warnings: list[Problem] = []
+    for desired in objects.values():
+        if desired.document is None:
+            continue
+        for ref in desired.references:
+            if ref.kind in _ACCOUNT_PROVIDED or lookup_address(ref.kind, ref.key) in objects:
+                continue
+            known = [obj.key for obj in objects.values() if obj.kind == ref.kind]
+            message = (
+                f"{ref.kind} '{ref.key}' is not defined here; it must exist in the account"
+                f"{did_you_mean(ref.key, known)}"
+            )
+            problem = desired.document.problem(ref.path, message)
+            warnings.append(
+                Problem(problem.location, problem.message, problem.path, severity="warning", rule="reference")
+            )
+    return warnings
 
 
 def _cycles(objects: dict[str, Desired]) -> list[Problem]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -221,6 +222,9 @@ def _check_references(
             if desired.get(ref.kind, ref.key) is not None or lookup in live.get(ref.kind, {}):
                 continue
             message = f"{ref.kind} '{ref.key}' is neither defined nor present in the account"
+            known = [o.key for o in desired if o.kind == ref.kind]
+            known += [o.key for o in live.get(ref.kind, {}).values()]
+            message += did_you_mean(ref.key, known)
             if obj.document is not None:
                 problem = obj.document.problem(ref.path, message)
                 where = (problem.location.file, problem.location.line, problem.location.column)
@@ -300,3 +304,10 @@ def _known_ids(changes: list[Change], desired: DesiredState, live: LiveState) ->
             if current is not None:
                 known[current.address] = dict(current.ids)
     return known
+
+
+def did_you_mean(wanted: str, known: Iterable[str]) -> str:
+    """ " (did you mean 'x'?)" for the closest known key, compared without case; "" when none is close."""
+    folded = {key.casefold(): key for key in known}
+    close = difflib.get_close_matches(wanted.casefold(), list(folded), n=1, cutoff=0.75)
+    return f" (did you mean '{folded[close[0]]}'?)" if close else ""
