@@ -292,7 +292,12 @@ def _dependency_order(changes: list[Change]) -> list[Change]:
         depth[change.address] = 1 + max((depth_of(d, (*trail, change.address)) for d in deps), default=-1)
         return depth[change.address]
 
-    return sorted(changes, key=lambda c: (kinds.index(c.kind), depth_of(c), c.key.casefold()))
+    # Folders read best by path (a parent's path sorts before its children's); the applier orders its
+    # writes by depth itself.
+    return sorted(
+        changes,
+        key=lambda c: (kinds.index(c.kind), 0 if c.kind == "Folder" else depth_of(c), c.key.casefold()),
+    )
 
 
 def _known_ids(changes: list[Change], desired: DesiredState, live: LiveState) -> dict[str, dict[str, Any]]:

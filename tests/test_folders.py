@@ -96,3 +96,19 @@ def test_reference_cycles_are_reported_with_the_chain() -> None:
         "DataExtension:a → DataExtension:b → DataExtension:c → DataExtension:a"
     )
     assert _cycles({lookup_address(o.kind, o.key): o for o in (a, b)}) == []
+
+
+def test_implied_folders_are_planned_in_path_order() -> None:
+    data_extension = {
+        "kind": "DataExtension", "name": "x", "fields": [{"name": "Id", "type": "Text", "primary_key": True}],
+    }  # fmt: skip
+    desired = build_desired(
+        documents(
+            {**data_extension, "key": "a", "folder": "Data Extensions/Alpha/Deep"},
+            {**data_extension, "key": "b", "name": "y", "folder": "Data Extensions/Beta"},
+        )
+    )
+    plan = make_plan(desired, index_live({"Folder": [ROOT]}), "t")
+    folders = [c.key for c in plan.changes if c.kind == "Folder"]
+    # By path, not by depth (which would put Beta between Alpha and Alpha/Deep).
+    assert folders == ["Data Extensions/Alpha", "Data Extensions/Alpha/Deep", "Data Extensions/Beta"]
