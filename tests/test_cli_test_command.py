@@ -86,3 +86,14 @@ def test_a_broken_test_file_is_reported_at_its_line_before_anything_runs(example
     missing = mcstate(example, "test")
     assert missing.returncode == 1
     assert "mcstate-tests/broken.test.yaml:5:20: fixture fixtures/none.csv" in missing.stderr
+
+
+def test_file_area_paths_cannot_leave_the_area(example: Path) -> None:
+    (example / "mcstate-tests/escape.test.yaml").write_text(
+        "name: escape\nrun: QueryDefinition.nto_segment_subscribers_by_region\n"
+        "expect:\n  files:\n    ../../../mcstate.yaml: {exists: true}\n",
+        encoding="utf-8",
+    )
+    result = mcstate(example, "test")
+    assert result.returncode == 1
+    assert "mcstate-tests/escape.test.yaml:5:" in result.stderr and "without '..'" in result.stderr

@@ -122,6 +122,17 @@ def _fixtures(
     return read, problems
 
 
+def _area_paths(values: Mapping[str, Any], where: _Positions, *section: str) -> list[Problem]:
+    """Paths of the file area (Import/x.csv): relative, without '..', so they stay inside the area."""
+    problems = []
+    for name in values:
+        parts = str(name).replace("\\", "/").split("/")
+        if str(name).startswith(("/", "\\")) or ".." in parts or not str(name).strip():
+            message = f"{name}: a path of the file area (e.g. Import/x.csv), relative and without '..'"
+            problems.append(Problem(where(*section, str(name)), message))
+    return problems
+
+
 def _test(
     project: Project, path: Path, shown: str, data: Mapping[str, Any], where: _Positions
 ) -> tuple[IntegrationTest | None, list[Problem]]:
@@ -136,6 +147,8 @@ def _test(
         except ValueError:
             problems.append(Problem(where("given", "now"), f"not a date and time: {given['now']}"))
     files, more = _fixtures(project, base, given.get("files") or {}, where, "given", "files")
+    problems += _area_paths(given.get("files") or {}, where, "given", "files")
+    problems += _area_paths(expect.get("files") or {}, where, "expect", "files")
     problems += more
     rows, more = _fixtures(project, base, given.get("rows") or {}, where, "given", "rows")
     problems += more
