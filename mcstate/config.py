@@ -15,7 +15,7 @@ import yaml
 
 from mcstate.client.parallel import DEFAULT_MAX_CONCURRENCY
 from mcstate.client.retry import DEFAULT_POLICY, SETTINGS, RetryPolicy
-from mcstate.errors import ConfigError, ConfigProblems
+from mcstate.errors import ConfigError, ConfigProblems, Location
 from mcstate.project_files import ProjectFileError, check_inside
 
 CONFIG_FILE = "mcstate.yaml"
@@ -136,14 +136,16 @@ def find_project(start: Path | None = None, config: Path | None = None) -> Proje
     )
 
 
-class _Where:
-    """Error prefixes `mcstate.yaml:LINE:COL: path` for a place in the config file."""
+class Where:
+    """Places in a small YAML file read as one document (mcstate.yaml, a test file): `mcstate.yaml:LINE:COL:
+    path` error prefixes, or Locations."""
 
     def __init__(self, file: str, root: yaml.Node | None) -> None:
         self.file = file
         self.root = root
 
-    def __call__(self, *path: str) -> str:
+    def _node(self, path: tuple[str, ...], *, key: bool) -> yaml.Node | None:
+        """The node at `path` (the key's node of its last part with `key`); the deepest one found."""
         node, found = self.root, self.root
         for part in path:
             if not isinstance(node, yaml.MappingNode):
@@ -151,7 +153,17 @@ class _Where:
             match = next(((k, v) for k, v in node.value if str(k.value) == part), None)
             if match is None:
                 break
-            found, node = match[0] if part == path[-1] else match[1], match[1]
+            found, node = match[0] if key and part == path[-1] else match[1], match[1]
+        return found
+
+    def location(self, *path: str) -> Location:
+        found = self._node(path, key=False)
+        if found is None:
+            return Location(self.file)
+        return Location(self.file, found.start_mark.line + 1, found.start_mark.column + 1)
+
+    def __call__(self, *path: str) -> str:
+        found = self._node(path, key=True)
         inside = ".".join(path)
         if found is None:
             return f"{self.file}: {inside}" if inside else self.file
@@ -168,7 +180,7 @@ def load_project(path: Path) -> Project:
     data, problems = load_single_document(path, display, CONFIG_SCHEMA)
     if problems or data is None:
         raise ConfigProblems(problems)
-    where = _Where(display, yaml.compose(path.read_text(encoding="utf-8-sig")))
+    where = Where(display, yaml.compose(path.read_text(encoding="utf-8-sig")))
     if not isinstance(data, Mapping):
         raise ConfigError(f"{display}: expected a mapping with 'definitions', 'default_target' and 'targets'")
     unknown = sorted(map(str, set(data) - {"definitions", "tests", "default_target", "targets"}))
@@ -208,7 +220,7 @@ def _project_path(value: Any, root: Path, where: str, expected: str) -> str:
     return value
 
 
-def _target(where: _Where, name: str, spec: Any, root: Path) -> Target:
+def _target(where: Where, name: str, spec: Any, root: Path) -> Target:
     def at(*field: str) -> str:
         return where("targets", name, *field)
 

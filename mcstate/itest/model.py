@@ -4,7 +4,7 @@ their fixtures resolved inside the project before anything runs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from mcstate.config import Project
+from mcstate.config import Project, Where
 from mcstate.errors import ConfigError, DefinitionError, Location, Problem
 from mcstate.project_files import ProjectFileError, read_text
 from mcstate.runner import parse_activity
@@ -55,28 +55,12 @@ def test_files(project: Project, paths: Sequence[Path]) -> list[Path]:
     return found
 
 
-class _Positions:
-    """file:line:col of a place in a test file (by its path of keys)."""
-
-    def __init__(self, file: str, text: str) -> None:
-        self.file = file
-        try:
-            self.root = yaml.compose(text)
-        except yaml.YAMLError:
-            self.root = None
-
-    def __call__(self, *path: str) -> Location:
-        node, found = self.root, self.root
-        for part in path:
-            if not isinstance(node, yaml.MappingNode):
-                break
-            match = next(((k, v) for k, v in node.value if str(k.value) == part), None)
-            if match is None:
-                break
-            found, node = match[1], match[1]
-        if found is None:
-            return Location(self.file)
-        return Location(self.file, found.start_mark.line + 1, found.start_mark.column + 1)
+def _positions(file: str, text: str) -> Where:
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        root = None
+    return Where(file, root)
 
 
 def load_tests(project: Project, paths: Sequence[Path]) -> list[IntegrationTest]:
@@ -91,7 +75,7 @@ def load_tests(project: Project, paths: Sequence[Path]) -> list[IntegrationTest]
         problems.extend(found)
         if data is None:
             continue
-        where = _Positions(shown, path.read_text(encoding="utf-8-sig"))
+        where = _positions(shown, path.read_text(encoding="utf-8-sig")).location
         test, more = _test(project, path, shown, data, where)
         problems.extend(more)
         if test is not None:
@@ -109,7 +93,7 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def _fixtures(
-    project: Project, base: Path, values: Mapping[str, Any], where: _Positions, *section: str
+    project: Project, base: Path, values: Mapping[str, Any], where: Callable[..., Location], *section: str
 ) -> tuple[dict[str, bytes], list[Problem]]:
     read: dict[str, bytes] = {}
     problems: list[Problem] = []
@@ -122,7 +106,7 @@ def _fixtures(
     return read, problems
 
 
-def _area_paths(values: Mapping[str, Any], where: _Positions, *section: str) -> list[Problem]:
+def _area_paths(values: Mapping[str, Any], where: Callable[..., Location], *section: str) -> list[Problem]:
     """Paths of the file area (Import/x.csv): relative, without '..', so they stay inside the area."""
     problems = []
     for name in values:
@@ -134,7 +118,7 @@ def _area_paths(values: Mapping[str, Any], where: _Positions, *section: str) -> 
 
 
 def _test(
-    project: Project, path: Path, shown: str, data: Mapping[str, Any], where: _Positions
+    project: Project, path: Path, shown: str, data: Mapping[str, Any], where: Callable[..., Location]
 ) -> tuple[IntegrationTest | None, list[Problem]]:
     base = path.parent
     given = data.get("given") or {}
