@@ -16,7 +16,7 @@ from mcstate.emulator.codec import XSI_TYPE, XNode
 from mcstate.emulator.files import FileArea
 from mcstate.emulator.run import clock
 from mcstate.emulator.run.filters import run_filter
-from mcstate.emulator.run.status import Started, record_run
+from mcstate.emulator.run.status import Started, record_rows_run
 from mcstate.emulator.service import KEY, ObjectHandler, Outcome, PerformOutcome, Row
 from mcstate.emulator.store import Store
 
@@ -193,18 +193,13 @@ def start_filter(store: Store, activity: dict[str, Any], instance_id: str | None
     """Run the filter activity now and keep how it ended."""
     start = clock.now(store)
     run = run_filter(store, activity, start)
-    task_id = record_run(
+    return record_rows_run(
         store,
+        run,
         object_type="FilterActivity",
         object_id=str(activity["id"]),
         customer_key=str(activity["customer_key"]),
         name=str(activity["name"]),
-        status=run.status,
-        message=run.error or f"{run.rows} rows",
-        error=run.error,
         start=start,
-        end=clock.now(store),
-        processed=run.rows,
         instance_id=instance_id,
     )
-    return Started(task_id, run.status == rules.ASYNC_STATUS_COMPLETE, run.error or f"{run.rows} rows")

@@ -13,7 +13,7 @@ from mcstate.emulator.files import FileArea
 from mcstate.emulator.model import QueryDefinition
 from mcstate.emulator.run import clock
 from mcstate.emulator.run.queries import run_query
-from mcstate.emulator.run.status import Started, record_run
+from mcstate.emulator.run.status import Started, record_rows_run
 from mcstate.emulator.service import KEY, ObjectHandler, Outcome, PerformOutcome, Row
 from mcstate.emulator.sqlcompile import compile_query
 from mcstate.emulator.store import Store
@@ -244,18 +244,13 @@ def start_query(store: Store, definition: QueryDefinition, instance_id: str | No
     """Run the query now and keep how it ended."""
     start = clock.now(store)
     run = run_query(store, definition, start)
-    task_id = record_run(
+    return record_rows_run(
         store,
+        run,
         object_type="QueryDefinition",
         object_id=definition.object_id,
         customer_key=definition.customer_key,
         name=definition.name,
-        status=run.status,
-        message=run.error or f"{run.rows} rows",
-        error=run.error,
         start=start,
-        end=clock.now(store),
-        processed=run.rows,
         instance_id=instance_id,
     )
-    return Started(task_id, run.status == rules.ASYNC_STATUS_COMPLETE, run.error or f"{run.rows} rows")

@@ -7,6 +7,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from mcstate.emulator.rules import ASYNC_STATUS_COMPLETE
+from mcstate.emulator.run.clock import now
+from mcstate.emulator.run.queries import QueryRun
 from mcstate.emulator.store import Store
 
 
@@ -55,3 +58,33 @@ def record_run(
         }
     )
     return task_id
+
+
+def record_rows_run(
+    store: Store,
+    run: QueryRun,
+    *,
+    object_type: str,
+    object_id: str,
+    customer_key: str,
+    name: str,
+    start: datetime,
+    instance_id: str | None = None,
+) -> Started:
+    """Keep how a run that writes rows (a query, a filter activity) ended."""
+    message = run.error or f"{run.rows} rows"
+    task_id = record_run(
+        store,
+        object_type=object_type,
+        object_id=object_id,
+        customer_key=customer_key,
+        name=name,
+        status=run.status,
+        message=message,
+        error=run.error,
+        start=start,
+        end=now(store),
+        processed=run.rows,
+        instance_id=instance_id,
+    )
+    return Started(task_id, run.status == ASYNC_STATUS_COMPLETE, message)
