@@ -15,6 +15,8 @@ from mcstate.errors import ConfigError
 class Rows:
     columns: tuple[str, ...]
     rows: list[dict[str, str]]
+    types: dict[str, str]  # column -> FieldType
+    primary_key: frozenset[str]
 
 
 def parse_where(conditions: Sequence[str]) -> list[tuple[str, str]]:
@@ -31,7 +33,9 @@ def read_rows(
     client: AccountClient, key: str, where: Sequence[tuple[str, str]] = (), limit: int | None = None
 ) -> Rows:
     fields = client.retrieve(
-        "DataExtensionField", ["Name", "Ordinal"], equals("DataExtension.CustomerKey", key)
+        "DataExtensionField",
+        ["Name", "Ordinal", "FieldType", "IsPrimaryKey"],
+        equals("DataExtension.CustomerKey", key),
     )
     if not fields:
         raise ConfigError(f"{key}: the target has no data extension with this key (or it has no fields)")
@@ -56,4 +60,6 @@ def read_rows(
             for p in (item.get("Properties") or {}).get("Property") or []
         }
         rows.append({column: values.get(column, "") for column in columns})
-    return Rows(columns, rows)
+    types = {str(f["Name"]): str(f.get("FieldType") or "Text") for f in fields}
+    keys = frozenset(str(f["Name"]) for f in fields if str(f.get("IsPrimaryKey")).lower() == "true")
+    return Rows(columns, rows, types, keys)

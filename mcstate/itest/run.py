@@ -123,19 +123,7 @@ def _compare(
                 )
             continue
         fixture, content = expected
-        found = client.retrieve(
-            "DataExtensionField",
-            ["Name", "FieldType", "IsPrimaryKey"],
-            equals("DataExtension.CustomerKey", key),
-        )
-        fields = [
-            FieldInfo(
-                str(f["Name"]),
-                str(f.get("FieldType") or "Text"),
-                str(f.get("IsPrimaryKey")).lower() == "true",
-            )
-            for f in found
-        ]
+        fields = [FieldInfo(name, actual.types[name], name in actual.primary_key) for name in actual.columns]
         difference = compare_rows(key, fixture, content, actual.rows, fields)
         if difference is not None:
             differences.append(difference)
