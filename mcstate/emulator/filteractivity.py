@@ -151,7 +151,7 @@ class FilterActivityHandler(ObjectHandler):
         if action.casefold() != "start":
             raise rules.unsupported_operation(f"Perform {action or '(no Action)'}", self.object_type)
         object_id = item.values.get("ObjectID")
-        if not object_id:
+        if rules.FILTER_ACTIVITY_PERFORM_NEEDS_OBJECT_ID and not object_id:
             raise rules.filter_activity_not_found("a FilterActivity is started by its ObjectID")
         row = store.rest_row(TABLE, object_id)
         if row is None:

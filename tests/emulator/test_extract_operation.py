@@ -92,3 +92,14 @@ def test_extract_errors_carry_the_documented_codes(
     result = extract(account, extract_id, **parameters)
     assert (result["overall"], result["code"], result["error"]) == ("Error", "Error", code), result
     assert words in result["message"]
+
+
+def test_a_data_extension_extract_named_zip_is_zipped(account: Client, server: EmulatorServer) -> None:
+    result = extract(
+        account, DE_EXTRACT, DECustomerKey="people", OutputFileName="people.zip", HasColumnHeaders="true",
+        _AsyncID="0", StartDate="1/1/1900 1:00:00 AM", EndDate="1/1/1900 1:00:00 AM",
+    )  # fmt: skip
+    assert result["code"] == "OK", result
+    with zipfile.ZipFile(server.app.files.root / "Export" / "people.zip") as archive:
+        assert archive.namelist() == ["people.csv"]
+        assert archive.read("people.csv").decode().splitlines()[0] == "Id,City"

@@ -254,6 +254,30 @@ FILTER_ACTIVITY_PERFORMED = "Filter Activity performed"
 not recorded)."""
 
 
+FILTER_ACTIVITY_PERFORM_NEEDS_OBJECT_ID = True
+"""Emulator's choice: a FilterActivity is started by its ObjectID (FilterActivityID). The documentation says
+it can be performed, not by what; the stricter reading, as for QueryDefinition."""
+
+ACTIVITY_START_FAILURE_IS_A_RESULT_ERROR = True
+"""Emulator's choice: a data extract or file transfer that cannot run (no such data extension, no file in the
+Safehouse) is answered as an error result of the Perform, with the code of what is missing; the service's
+answer in that case is not recorded."""
+
+ASYNC_STATUS_FOR_EVERY_ACTIVITY = True
+"""Emulator's choice: every started activity (imports, filter activities, extracts, transfers, not only the
+documented queries and programs) leaves an AsyncActivityStatus row by its task ID; an import's row is under
+its TaskResultID and carries its failing rows. A client finds nothing there on the service for what the
+service does not report, and must not rely on it (mcstate run reads imports from ImportResultsSummary)."""
+
+AUTOMATION_MISSED_RUNS_CAUGHT_UP = 100
+"""Emulator's choice: moving the clock past several occurrences of a schedule runs each of them, at most this
+many per automation (a clock moved by a year does not run an hourly automation 8,760 times)."""
+
+RETENTION_ALL_RECORDS_FROM = "created"
+"""Emulator's choice: all-records retention counts its period from the data extension's creation, or with
+reset on import from the last row written; the service's exact anchor is not documented."""
+
+
 def filter_activity_not_found(identity: str) -> ApiError:
     return ApiError(FILTER_ACTIVITY_NOT_FOUND, f"Filter Activity Not Found: {identity}.")
 

@@ -24,10 +24,6 @@ from mcstate.emulator.run import clock
 from mcstate.emulator.run.status import Started
 from mcstate.emulator.store import Store
 
-MAX_CATCH_UP_RUNS = 100
-"""How many missed occurrences one move of the clock runs per automation (a clock moved by a year does not
-run an hourly automation 8,760 times)."""
-
 
 def run_automation(store: Store, files: FileArea, automation: Automation) -> dict[str, Any]:
     """Run every step now; the instance recorded (as store.automation_instances answers it)."""
@@ -111,7 +107,7 @@ def run_due(store: Store, files: FileArea, after: datetime, until: datetime) -> 
         if not automation.is_active or not automation.schedule or automation.automation_type != "scheduled":
             continue
         moments = [m for m in _occurrences(automation.schedule, until) if m > after]
-        due.extend((moment, automation) for moment in moments[:MAX_CATCH_UP_RUNS])
+        due.extend((moment, automation) for moment in moments[: rules.AUTOMATION_MISSED_RUNS_CAUGHT_UP])
     instances = []
     for moment, automation in sorted(due, key=lambda item: (item[0], item[1].customer_key)):
         # The run sees the clock at its scheduled moment; afterwards the clock is where it was moved to.

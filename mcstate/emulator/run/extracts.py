@@ -17,6 +17,7 @@ from typing import Any
 from mcstate.emulator import filelocation, rules
 from mcstate.emulator.files import FileArea, FileAreaError
 from mcstate.emulator.run.imports import file_name
+from mcstate.emulator.run.tracking import zipped
 from mcstate.emulator.store import Store
 
 
@@ -44,8 +45,13 @@ def run_extract(
     for _, row in store.rows_of(de.object_id):
         writer.writerow([row.get(field.object_id) or "" for field in fields])
     path = f"{folder}/{file_name(extract['file_spec'], now)}"
+    content = text.getvalue().encode("utf-8")
+    if path.casefold().endswith(".zip"):
+        # An output file named .zip is the CSV zipped (SEMANTICS §6.7: OutputFileName .csv or .zip).
+        inner = path.rsplit("/", 1)[-1][: -len(".zip")] + ".csv"
+        content = zipped({inner: content.decode("utf-8")})
     try:
-        area.write(path, text.getvalue().encode("utf-8"))
+        area.write(path, content)
     except FileAreaError as error:
         raise rules.activity_file_refused(str(error)) from None
     return path
