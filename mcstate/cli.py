@@ -108,6 +108,14 @@ PruneOption = Annotated[
         "destructive: apply also needs --allow-destructive).",
     ),
 ]
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        help="Seconds to wait for another apply or run holding the account's lock (0: fail at once).",
+    ),
+]
 ExcludeOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -286,11 +294,13 @@ def apply(
         bool, typer.Option("--allow-destructive", help="Carry out changes that lose data (see the plan).")
     ] = False,
     prune: PruneOption = False,
+    lock_timeout: LockTimeoutOption = 0.0,
 ) -> None:
-    """Make the account match the definitions: plan (or take a saved plan), confirm, write, then verify."""
+    """Make the account match the definitions: plan (or take a saved plan), confirm, write, then verify.
+    Writes happen under the account's lock, on a plan made (or a saved plan checked) while holding it."""
     from mcstate import engine
-    from mcstate.applier import check_allowed
     from mcstate.connection import connect
+    from mcstate.lock import account_lock
     from mcstate.render.text_view import render_plan
     from mcstate.selection import limit_plan
 
@@ -301,34 +311,83 @@ def apply(
     if plan_file is not None and prune:
         raise ConfigError("a saved plan is applied as it was made: give --prune to plan --out")
     desired = engine.load_desired(project)
-    if plan_file is not None and target is None:
+    saved: Plan | None = None
+    if plan_file is not None:
         from mcstate.saved_plan import load_saved_plan
 
+        saved = load_saved_plan(plan_file).plan
         # A saved plan is applied to the target it was made for, not the default one.
-        target = load_saved_plan(plan_file).plan.target
+        target = target or saved.target
     chosen = project.target(target)
     client = connect(project, chosen)
-    if plan_file is None:
-        result = limit_plan(
-            engine.plan(desired, client, chosen.name, prune=prune, saved=False), selection, desired
-        )
-    else:
-        result = _fresh_saved_plan(plan_file, desired, client, chosen.name)
-    _echo(render_plan(result, color=_color()), nl=False)
+
+    def make_plan() -> Plan:
+        if plan_file is None:
+            return limit_plan(
+                engine.plan(desired, client, chosen.name, prune=prune, saved=False), selection, desired
+            )
+        return _fresh_saved_plan(plan_file, desired, client, chosen.name)
+
+    # Nothing is locked to find out there is nothing to write (a second apply makes no write call); with
+    # something to write (objects, or the record of managed objects), the plan is made again under the
+    # lock: another apply may have just changed the account.
+    result = saved if saved is not None and not saved.empty else make_plan()
+    if result.empty and not result.unrecorded:
+        _echo(render_plan(result, color=_color()), nl=False)
+        return
+    # What would be refused under the lock is refused before taking it (nothing written at all).
+    _refuse_unconfirmable(result, auto_approve, allow_destructive)
+    with account_lock(
+        client,
+        "apply",
+        timeout=lock_timeout,
+        target=chosen.name,
+        on_wait=lambda holder: _echo(f"Waiting for the account's lock: {holder.describe()} ...", err=True),
+    ):
+        result = make_plan()
+        _echo(render_plan(result, color=_color()), nl=False)
+        if result.empty:
+            _repair_record(result, desired, client)
+            return
+        _apply_confirmed(result, desired, client, chosen.name, auto_approve, allow_destructive)
+
+
+def _repair_record(result: Plan, desired: DesiredState, client: AccountClient) -> None:
+    """Nothing to change; the record of managed objects may still miss objects an interrupted apply wrote
+    (the account is the truth): it is repaired."""
+    from mcstate import engine
+
+    error = engine.repair_record(result, desired, client)
+    if error is not None:
+        raise _unrecorded(error)
+    if result.unrecorded:
+        _echo(f"Recorded {len(result.unrecorded)} object(s) that the record of managed objects missed.")
+
+
+def _refuse_unconfirmable(result: Plan, auto_approve: bool, allow_destructive: bool) -> None:
+    from mcstate.applier import check_allowed
+
     if result.empty:
-        # Nothing to change; the record of managed objects may still miss objects an interrupted apply
-        # wrote (the account is the truth): it is repaired.
-        error = engine.repair_record(result, desired, client)
-        if error is not None:
-            raise _unrecorded(error)
-        if result.unrecorded:
-            _echo(f"Recorded {len(result.unrecorded)} object(s) that the record of managed objects missed.")
         return
     check_allowed(result, allow_destructive)
+    if not auto_approve and not sys.stdin.isatty():
+        raise McstateError("not applying: pass --auto-approve to apply without a terminal to confirm on")
+
+
+def _apply_confirmed(
+    result: Plan,
+    desired: DesiredState,
+    client: AccountClient,
+    target: str,
+    auto_approve: bool,
+    allow_destructive: bool,
+) -> None:
+    """Confirm a plan with changes, apply it, verify the account and report."""
+    from mcstate import engine
+
+    _refuse_unconfirmable(result, auto_approve, allow_destructive)
     if not auto_approve:
-        if not sys.stdin.isatty():
-            raise McstateError("not applying: pass --auto-approve to apply without a terminal to confirm on")
-        answer = typer.prompt(f"Apply these changes to target {chosen.name!r}? Only 'yes' is accepted")
+        answer = typer.prompt(f"Apply these changes to target {target!r}? Only 'yes' is accepted")
         if answer.strip() != "yes":
             _echo("Apply cancelled; nothing was changed.")
             raise typer.Exit(1)
@@ -600,6 +659,7 @@ def run_command(
             "--again", help="Import a file again although this import already imported it (add-only imports)."
         ),
     ] = False,
+    lock_timeout: LockTimeoutOption = 0.0,
 ) -> None:
     """Start activities on the target with the service's own calls, wait for each, and report how it
     ended (exit 0 when every one completed, 1 otherwise)."""
@@ -607,6 +667,7 @@ def run_command(
     from mcstate.connection import connect
     from mcstate.files import file_area
     from mcstate.import_record import ImportGuard
+    from mcstate.lock import account_lock
     from mcstate.render import run_view
     from mcstate.runner import Runner, parse_activity
 
@@ -629,18 +690,26 @@ def run_command(
         else:
             guard = ImportGuard(client, desired, area, again=again)
     runner = Runner(client, timeout=timeout, guard=guard)
-    if sys.stderr.isatty() and not no_wait:
-        from rich.console import Console
+    # An activity run while an apply changes what it reads or writes would mix both: one at a time.
+    with account_lock(
+        client,
+        "run",
+        timeout=lock_timeout,
+        target=chosen_target.name,
+        on_wait=lambda holder: _echo(f"Waiting for the account's lock: {holder.describe()} ...", err=True),
+    ):
+        if sys.stderr.isatty() and not no_wait:
+            from rich.console import Console
 
-        with Console(stderr=True).status("Starting ...") as progress:
-            runs = runner.run_all(
-                chosen,
-                on_start=lambda kind, key: progress.update(
-                    f"Running {kind}.{key} (waiting for the service) ..."
-                ),
-            )
-    else:
-        runs = runner.run_all(chosen, wait=not no_wait)
+            with Console(stderr=True).status("Starting ...") as progress:
+                runs = runner.run_all(
+                    chosen,
+                    on_start=lambda kind, key: progress.update(
+                        f"Running {kind}.{key} (waiting for the service) ..."
+                    ),
+                )
+        else:
+            runs = runner.run_all(chosen, wait=not no_wait)
     render = run_view.render_json if output_format == RunFormat.json else run_view.render_text
     _echo(render(runs), nl=False)
     finished = all(run.status == "started" for run in runs) if no_wait else all(run.ok for run in runs)
@@ -796,6 +865,22 @@ def init(
     schemas = sum(1 for path in written if path.parent.name == "schemas")
     _echo(f"  wrote {schemas} JSON Schemas into {folder / 'schemas'}")
     _echo(f"Next: cd {folder} && mcstate plan   (then mcstate apply, mcstate test)")
+
+
+@app.command()
+def unlock(
+    lock_id: Annotated[str, typer.Argument(help="The lock id the error of a waiting apply or run named.")],
+    config: ConfigOption = None,
+    target: TargetOption = None,
+) -> None:
+    """Break the account's lock left by an apply or run that died (only the lock with this id)."""
+    from mcstate.connection import connect
+    from mcstate.lock import unlock as break_lock
+
+    project = _project(config)
+    chosen = project.target(target)
+    broken = break_lock(connect(project, chosen), lock_id)
+    _echo(f"Unlocked target {chosen.name!r}: the lock of {broken.describe()} is gone.")
 
 
 @app.command()

@@ -40,7 +40,8 @@ FIELDS: tuple[tuple[str, str, int | None, bool, bool], ...] = (
 )
 FIELD_NAMES = tuple(name for name, *_ in FIELDS)
 IMPORTED_FILES_KEY = "mcstate_imported_files"  # the record of imported files (mcstate.import_record)
-RESERVED_KEYS = frozenset({MANIFEST_KEY.casefold(), IMPORTED_FILES_KEY.casefold()})
+LOCK_KEY = "mcstate_lock"  # the account's apply lock (mcstate.lock)
+RESERVED_KEYS = frozenset(key.casefold() for key in (MANIFEST_KEY, IMPORTED_FILES_KEY, LOCK_KEY))
 
 
 def is_reserved(key: str) -> bool:

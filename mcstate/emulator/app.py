@@ -114,6 +114,7 @@ class _Reply:
     object_types: list[str] = field(default_factory=list)
     object_count: int = 0
     result_count: int = 0
+    row_targets: list[str] = field(default_factory=list)
 
 
 def _json(status: int, value: Any, **log: Any) -> _Reply:
@@ -236,6 +237,7 @@ class EmulatorApp:
             result_count=reply.result_count,
             request_bytes=request_bytes,
             response_bytes=len(reply.body),
+            row_targets=reply.row_targets,
         )
 
     # -- routing ------------------------------------------------------------------------------------------
@@ -372,6 +374,7 @@ class EmulatorApp:
             response.object_types,
             response.object_count,
             response.result_count,
+            _row_targets(request.body_element),
         )
         return self._after(decision, reply)
 
@@ -542,6 +545,18 @@ def _soap_objects(body: etree._Element | None) -> tuple[list[str], int]:
             if object_type:
                 types.append(object_type)
     return types, count
+
+
+def _row_targets(body: etree._Element | None) -> list[str]:
+    """The data extensions (CustomerKey, else Name) that the rows of a SOAP write go to, for the log."""
+    targets: list[str] = []
+    for item in [] if body is None else body.iterfind("{*}Objects"):
+        if (item.get(f"{{{XSI_NS}}}type") or "").rpartition(":")[2] != "DataExtensionObject":
+            continue
+        key = (item.findtext("{*}CustomerKey") or item.findtext("{*}Name") or "").strip()
+        if key and key not in targets:
+            targets.append(key)
+    return targets
 
 
 def _refusal(decision: Decision, operation: str) -> Callable[[int], rules.ApiError | None] | None:

@@ -33,7 +33,7 @@ from mcstate.emulator.model import (
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 T = TypeVar("T")
 
 MIGRATIONS: tuple[str, ...] = (
@@ -354,6 +354,10 @@ MIGRATIONS: tuple[str, ...] = (
         modified TEXT NOT NULL
     );
     CREATE INDEX file_locations_key ON file_locations (customer_key COLLATE NOCASE);
+    """,
+    # 12 -> 13: which data extensions a write of rows (DataExtensionObject) went to.
+    """
+    ALTER TABLE requests ADD COLUMN row_targets TEXT NOT NULL DEFAULT '[]';
     """,
 )
 
@@ -1171,12 +1175,14 @@ class Store:
         result_count: int,
         request_bytes: int = 0,
         response_bytes: int = 0,
+        row_targets: Sequence[str] = (),
     ) -> None:
         stamp = datetime.now().astimezone().isoformat(timespec="milliseconds")
         with self.transaction() as connection:
             connection.execute(
                 "INSERT INTO requests (time, method, path, status, operation, object_types, object_count, "
-                "result_count, request_bytes, response_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "result_count, request_bytes, response_bytes, row_targets) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     stamp,
                     method,
@@ -1188,6 +1194,7 @@ class Store:
                     result_count,
                     request_bytes,
                     response_bytes,
+                    json.dumps(list(row_targets)),
                 ),
             )
 
@@ -1206,6 +1213,7 @@ class Store:
                 "result_count": row["result_count"],
                 "request_bytes": row["request_bytes"],
                 "response_bytes": row["response_bytes"],
+                "row_targets": json.loads(row["row_targets"]),
             }
             for row in rows
         ]

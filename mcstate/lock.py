@@ -1,0 +1,262 @@
+"""One apply at a time per account: a lock held in the account itself (no state file).
+
+The lock is the one row of a data extension of mcstate's own (`LOCK_KEY`) whose primary key is fixed, so the
+service's primary key check lets exactly one Create of it succeed: whoever creates the row holds the lock. The
+row says who holds it (user, host, process, command), since when and until when. It is deleted when the
+holder finishes; a holder that died (kill -9, a lost runner) leaves it until it expires, or until someone
+breaks it with `mcstate unlock LOCK_ID`.
+
+Times are the holders' clocks in UTC, as text: the service's Date fields are kept in its own time zone
+without saying which, and clocks of CI runners agree to well within the minutes an expiry is counted in.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from mcstate.client.filters import equals
+from mcstate.errors import McstateError
+from mcstate.manifest import LOCK_KEY, ManifestClient, ManifestWriteError, create_data_extension
+
+LOCK_NAME = "mcstate lock"
+LOCK_DESCRIPTION = "The account's apply lock (written by mcstate apply and run; do not edit)."
+LOCK_ROW = "account"  # the fixed primary key: one lock per account
+EXPIRY_ENV = "MCSTATE_LOCK_EXPIRY_SECONDS"
+DEFAULT_EXPIRY_SECONDS = 3600.0  # longer than any apply or run mcstate waits for (run's --timeout: 3600)
+POLL_SECONDS = 1.0
+
+FIELDS: tuple[tuple[str, str, int | None, bool, bool], ...] = (
+    ("Name", "Text", 50, True, True),
+    ("LockID", "Text", 36, False, True),
+    ("Holder", "Text", 200, False, True),
+    ("Host", "Text", 200, False, True),
+    ("Process", "Text", 20, False, False),
+    ("Command", "Text", 50, False, True),
+    ("AcquiredAt", "Text", 32, False, True),
+    ("ExpiresAt", "Text", 32, False, True),
+)
+FIELD_NAMES = tuple(name for name, *_ in FIELDS)
+
+
+class LockError(McstateError):
+    """The account's lock could not be taken or broken."""
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    lock_id: str
+    holder: str
+    host: str
+    process: str
+    command: str
+    acquired_at: str
+    expires_at: str
+
+    def expired(self, now: datetime) -> bool:
+        try:
+            expires = datetime.fromisoformat(self.expires_at)
+        except ValueError:
+            return True  # not a time mcstate wrote: nobody can be holding it
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=UTC)
+        return expires <= now
+
+    def describe(self) -> str:
+        process = f", process {self.process}" if self.process else ""
+        return (
+            f"{self.command} by {self.holder} on {self.host}{process} since {self.acquired_at} "
+            f"(lock id {self.lock_id}, expires {self.expires_at})"
+        )
+
+
+def expiry_seconds(environ: Mapping[str, str] = os.environ) -> float:
+    text = environ.get(EXPIRY_ENV, "").strip()
+    if not text:
+        return DEFAULT_EXPIRY_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 10**7:
+        raise LockError(f"{EXPIRY_ENV} must be a number of seconds above 0, not {text!r}")
+    return value
+
+
+def read_lock(client: ManifestClient) -> LockInfo | None:
+    """The lock as the account holds it now, or None when nobody holds it."""
+    if not client.retrieve("DataExtension", ["CustomerKey"], equals("CustomerKey", LOCK_KEY)):
+        return None
+    for row in client.retrieve(f"DataExtensionObject[{LOCK_KEY}]", FIELD_NAMES):
+        values = _properties(row)
+        if values.get("Name", "").casefold() == LOCK_ROW:
+            return LockInfo(
+                values.get("LockID", ""),
+                values.get("Holder", ""),
+                values.get("Host", ""),
+                values.get("Process", ""),
+                values.get("Command", ""),
+                values.get("AcquiredAt", ""),
+                values.get("ExpiresAt", ""),
+            )
+    return None
+
+
+@contextmanager
+def account_lock(
+    client: ManifestClient,
+    command: str,
+    *,
+    timeout: float = 0.0,
+    target: str = "",
+    on_wait: Callable[[LockInfo], None] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Iterator[LockInfo]:
+    """Hold the account's lock for the block: wait up to `timeout` seconds for a holder to finish (0: fail
+    at once, naming it), take over a lock that expired, and release it afterwards, also on errors."""
+    mine = _new_lock(command, clock(), expiry_seconds())
+    deadline = time.monotonic() + timeout
+    warned = False
+    while True:
+        holder = _try_create(client, mine)
+        if holder is None:
+            break
+        if holder.expired(clock()):
+            _break(client, holder)
+            continue
+        if time.monotonic() >= deadline:
+            where = f" (target {target!r})" if target else ""
+            raise LockError(
+                f"the account{where} is locked by {holder.describe()}. Wait for it to finish "
+                "(--lock-timeout SECONDS waits), or, if it died, break the lock with "
+                f"`mcstate unlock {holder.lock_id}`."
+            )
+        if on_wait is not None and not warned:
+            on_wait(holder)
+            warned = True
+        time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0.05)))
+    try:
+        yield mine
+    except BaseException:
+        # The block's own error is the one to report; a lock that cannot be released now expires.
+        with suppress(McstateError):
+            release(client, mine.lock_id)
+        raise
+    release(client, mine.lock_id)
+
+
+def release(client: ManifestClient, lock_id: str) -> bool:
+    """Delete the lock when it is still `lock_id` (never someone else's that took over an expired one)."""
+    current = read_lock(client)
+    if current is None or current.lock_id != lock_id:
+        return False
+    _delete(client)
+    return True
+
+
+def unlock(client: ManifestClient, lock_id: str) -> LockInfo:
+    """Break the lock `lock_id` (a holder that died); refuses any other lock id."""
+    current = read_lock(client)
+    if current is None:
+        raise LockError("the account is not locked: there is nothing to unlock")
+    if current.lock_id != lock_id.strip():
+        raise LockError(
+            f"the account's lock is {current.lock_id} ({current.describe()}), not {lock_id}: "
+            "nothing was unlocked"
+        )
+    _delete(client)
+    return current
+
+
+# -- rows -------------------------------------------------------------------------------------------------
+
+
+def _new_lock(command: str, now: datetime, expiry: float) -> LockInfo:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    stamp = now.replace(microsecond=0)
+    return LockInfo(
+        lock_id=str(uuid.uuid4()),
+        holder=user[:200],
+        host=socket.gethostname()[:200],
+        process=str(os.getpid()),
+        command=command[:50],
+        acquired_at=stamp.isoformat(),
+        expires_at=(stamp + timedelta(seconds=expiry)).isoformat(),
+    )
+
+
+def _try_create(client: ManifestClient, lock: LockInfo) -> LockInfo | None:
+    """Create the lock row: None when it was created (the lock is ours), else the current holder."""
+    from mcstate.resources.base import SoapObject
+
+    values = {
+        "Name": LOCK_ROW,
+        "LockID": lock.lock_id,
+        "Holder": lock.holder,
+        "Host": lock.host,
+        "Process": lock.process,
+        "Command": lock.command,
+        "AcquiredAt": lock.acquired_at,
+        "ExpiresAt": lock.expires_at,
+    }
+    row = SoapObject(
+        "DataExtensionObject",
+        {
+            "CustomerKey": LOCK_KEY,
+            "Properties": {"Property": [{"Name": name, "Value": value} for name, value in values.items()]},
+        },
+    )
+    for _ in range(2):
+        [result] = client.write("create", [row])
+        if result.ok:
+            return None
+        holder = read_lock(client)
+        if holder is not None:
+            return holder
+        if client.retrieve("DataExtension", ["CustomerKey"], equals("CustomerKey", LOCK_KEY)):
+            # Refused for another reason than a holder (or the holder just left): say what the service said.
+            code = f"{result.code} " if result.code is not None else ""
+            raise LockError(f"cannot take the account's lock ({LOCK_KEY}): {code}{result.message}")
+        try:
+            create_data_extension(client, LOCK_KEY, LOCK_NAME, LOCK_DESCRIPTION, FIELDS)
+        except ManifestWriteError:
+            # Another process created it in between; the next Create of the row decides.
+            if not client.retrieve("DataExtension", ["CustomerKey"], equals("CustomerKey", LOCK_KEY)):
+                raise
+    raise LockError(f"cannot take the account's lock: the data extension {LOCK_KEY} refuses its row")
+
+
+def _break(client: ManifestClient, expired: LockInfo) -> None:
+    """Delete an expired lock, unless another process replaced it in between."""
+    current = read_lock(client)
+    if current is not None and current.lock_id == expired.lock_id:
+        _delete(client)
+
+
+def _delete(client: ManifestClient) -> None:
+    from mcstate.resources.base import SoapObject
+
+    row = SoapObject(
+        "DataExtensionObject",
+        {"CustomerKey": LOCK_KEY, "Keys": {"Key": [{"Name": "Name", "Value": LOCK_ROW}]}},
+    )
+    [result] = client.write("delete", [row])
+    if not result.ok:
+        code = f"{result.code} " if result.code is not None else ""
+        raise LockError(f"cannot release the account's lock ({LOCK_KEY}): {code}{result.message}")
+
+
+def _properties(row: Mapping[str, Any]) -> dict[str, str]:
+    properties = (row.get("Properties") or {}).get("Property") or []
+    return {str(item.get("Name")): str(item.get("Value") or "") for item in properties}
