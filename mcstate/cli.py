@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mcstate.client.account import AccountClient
     from mcstate.config import Project
     from mcstate.desired import DesiredState
+    from mcstate.lock import LockInfo
     from mcstate.plan import Plan
     from mcstate.selection import Selection
 
@@ -311,27 +312,26 @@ def apply(
     if plan_file is not None and prune:
         raise ConfigError("a saved plan is applied as it was made: give --prune to plan --out")
     desired = engine.load_desired(project)
-    saved: Plan | None = None
-    if plan_file is not None:
+    if plan_file is not None and target is None:
         from mcstate.saved_plan import load_saved_plan
 
-        saved = load_saved_plan(plan_file).plan
         # A saved plan is applied to the target it was made for, not the default one.
-        target = target or saved.target
+        target = load_saved_plan(plan_file).plan.target
     chosen = project.target(target)
     client = connect(project, chosen)
 
-    def make_plan() -> Plan:
+    def make_plan(*, again: bool = False) -> Plan:
         if plan_file is None:
             return limit_plan(
                 engine.plan(desired, client, chosen.name, prune=prune, saved=False), selection, desired
             )
-        return _fresh_saved_plan(plan_file, desired, client, chosen.name)
+        return _fresh_saved_plan(plan_file, desired, client, chosen.name, quiet=again)
 
-    # Nothing is locked to find out there is nothing to write (a second apply makes no write call); with
-    # something to write (objects, or the record of managed objects), the plan is made again under the
-    # lock: another apply may have just changed the account.
-    result = saved if saved is not None and not saved.empty else make_plan()
+    # Nothing is locked to find out there is nothing to write (a second apply makes no write call) or that
+    # a saved plan is stale; with something to write (objects, or the record of managed objects), the plan
+    # is made (or the saved plan checked) again under the lock: another apply may have just changed the
+    # account.
+    result = make_plan()
     if result.empty and not result.unrecorded:
         _echo(render_plan(result, color=_color()), nl=False)
         return
@@ -342,14 +342,27 @@ def apply(
         "apply",
         timeout=lock_timeout,
         target=chosen.name,
-        on_wait=lambda holder: _echo(f"Waiting for the account's lock: {holder.describe()} ...", err=True),
+        on_wait=_waiting_for_lock,
+        on_unreleased=_lock_not_released,
     ):
-        result = make_plan()
+        result = make_plan(again=True)
         _echo(render_plan(result, color=_color()), nl=False)
         if result.empty:
             _repair_record(result, desired, client)
             return
         _apply_confirmed(result, desired, client, chosen.name, auto_approve, allow_destructive)
+
+
+def _waiting_for_lock(holder: LockInfo) -> None:
+    _echo(f"Waiting for the account's lock: {holder.describe()} ...", err=True)
+
+
+def _lock_not_released(lock: LockInfo, error: McstateError) -> None:
+    # The work is done; only the lock is left behind. It expires, or is broken by its id.
+    _echo(
+        f"warning: {error}. It expires at {lock.expires_at}; `mcstate unlock {lock.lock_id}` breaks it now.",
+        err=True,
+    )
 
 
 def _repair_record(result: Plan, desired: DesiredState, client: AccountClient) -> None:
@@ -434,7 +447,9 @@ def _unrecorded(error: McstateError) -> McstateError:
     )
 
 
-def _fresh_saved_plan(plan_file: Path, desired: DesiredState, client: AccountClient, target: str) -> Plan:
+def _fresh_saved_plan(
+    plan_file: Path, desired: DesiredState, client: AccountClient, target: str, *, quiet: bool = False
+) -> Plan:
     """The saved plan, once it is known to be for this target, these definitions and this account's state;
     refused (PlanRefused) before anything is written otherwise."""
     from mcstate import engine
@@ -445,6 +460,8 @@ def _fresh_saved_plan(plan_file: Path, desired: DesiredState, client: AccountCli
     check_definitions(saved, desired)
     live, managed = engine.read_account(desired, client)
     check_account(saved, live, managed, desired)
+    if quiet:
+        return saved.plan
     _echo(
         f"Saved plan {plan_file}: the definitions and the {len(saved.plan.fingerprints)} account object(s) "
         "it read are unchanged."
@@ -696,7 +713,8 @@ def run_command(
         "run",
         timeout=lock_timeout,
         target=chosen_target.name,
-        on_wait=lambda holder: _echo(f"Waiting for the account's lock: {holder.describe()} ...", err=True),
+        on_wait=_waiting_for_lock,
+        on_unreleased=_lock_not_released,
     ):
         if sys.stderr.isatty() and not no_wait:
             from rich.console import Console

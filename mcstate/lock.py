@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mcstate.client.filters import equals
-from mcstate.errors import McstateError
+from mcstate.errors import McstateError, UnknownOutcome
 from mcstate.manifest import LOCK_KEY, ManifestClient, ManifestWriteError, create_data_extension
 
 LOCK_NAME = "mcstate lock"
@@ -33,6 +33,10 @@ LOCK_ROW = "account"  # the fixed primary key: one lock per account
 EXPIRY_ENV = "MCSTATE_LOCK_EXPIRY_SECONDS"
 DEFAULT_EXPIRY_SECONDS = 3600.0  # longer than any apply or run mcstate waits for (run's --timeout: 3600)
 POLL_SECONDS = 1.0
+# A write of the lock row refused without a holder (throttled, say), or whose outcome is unknown, is tried
+# again this often, after the account was read to see whose the row is.
+ATTEMPTS = 4
+RETRY_SECONDS = 0.5
 
 FIELDS: tuple[tuple[str, str, int | None, bool, bool], ...] = (
     ("Name", "Text", 50, True, True),
@@ -69,6 +73,19 @@ class LockInfo:
         if expires.tzinfo is None:
             expires = expires.replace(tzinfo=UTC)
         return expires <= now
+
+    def died_here(self) -> bool:
+        """The holder ran on this machine and its process is gone (killed, crashed): its lock is stale
+        now, not only when it expires. A holder on another machine is only known dead by expiry."""
+        if self.host != socket.gethostname() or not self.process.isdigit():
+            return False
+        try:
+            os.kill(int(self.process), 0)
+        except ProcessLookupError:
+            return True
+        except (PermissionError, OverflowError, OSError):
+            return False  # alive (another user's), or not a process id this machine can ask about
+        return False
 
     def describe(self) -> str:
         process = f", process {self.process}" if self.process else ""
@@ -118,10 +135,13 @@ def account_lock(
     timeout: float = 0.0,
     target: str = "",
     on_wait: Callable[[LockInfo], None] | None = None,
+    on_unreleased: Callable[[LockInfo, McstateError], None] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Iterator[LockInfo]:
     """Hold the account's lock for the block: wait up to `timeout` seconds for a holder to finish (0: fail
-    at once, naming it), take over a lock that expired, and release it afterwards, also on errors."""
+    at once, naming it), take over a lock that expired, and release it afterwards, also on errors. A lock
+    that cannot be released after the block succeeded goes to `on_unreleased` (it then expires), or
+    raises without one."""
     mine = _new_lock(command, clock(), expiry_seconds())
     deadline = time.monotonic() + timeout
     warned = False
@@ -129,7 +149,7 @@ def account_lock(
         holder = _try_create(client, mine)
         if holder is None:
             break
-        if holder.expired(clock()):
+        if holder.expired(clock()) or holder.died_here():
             _break(client, holder)
             continue
         if time.monotonic() >= deadline:
@@ -143,23 +163,38 @@ def account_lock(
             on_wait(holder)
             warned = True
         time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0.05)))
+    failed = False
     try:
         yield mine
     except BaseException:
-        # The block's own error is the one to report; a lock that cannot be released now expires.
-        with suppress(McstateError):
-            release(client, mine.lock_id)
+        failed = True
         raise
-    release(client, mine.lock_id)
+    finally:
+        try:
+            release(client, mine.lock_id)
+        except McstateError as error:
+            if on_unreleased is not None:
+                on_unreleased(mine, error)
+            elif not failed:
+                raise  # the block's own error, when there is one, is the one to report
 
 
 def release(client: ManifestClient, lock_id: str) -> bool:
-    """Delete the lock when it is still `lock_id` (never someone else's that took over an expired one)."""
-    current = read_lock(client)
-    if current is None or current.lock_id != lock_id:
-        return False
-    _delete(client)
-    return True
+    """Delete the lock when it is still `lock_id` (never someone else's that took over an expired one).
+    Tried again on errors of the service: a lock left behind blocks every apply until it expires."""
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            time.sleep(RETRY_SECONDS * attempt)
+        try:
+            current = read_lock(client)
+            if current is None or current.lock_id != lock_id:
+                return False
+            _delete(client)
+            return True
+        except McstateError:
+            if attempt == ATTEMPTS - 1:
+                raise
+    return False
 
 
 def unlock(client: ManifestClient, lock_id: str) -> LockInfo:
@@ -217,24 +252,28 @@ def _try_create(client: ManifestClient, lock: LockInfo) -> LockInfo | None:
             "Properties": {"Property": [{"Name": name, "Value": value} for name, value in values.items()]},
         },
     )
-    for _ in range(2):
-        [result] = client.write("create", [row])
-        if result.ok:
+    refusal = ""
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            time.sleep(RETRY_SECONDS * attempt)
+        try:
+            [result] = client.write("create", [row])
+        except UnknownOutcome:
+            result = None  # the row may have been created: the account says whose it is
+        if result is not None and result.ok:
             return None
         holder = read_lock(client)
         if holder is not None:
-            return holder
-        if client.retrieve("DataExtension", ["CustomerKey"], equals("CustomerKey", LOCK_KEY)):
-            # Refused for another reason than a holder (or the holder just left): say what the service said.
+            return None if holder.lock_id == lock.lock_id else holder
+        if result is not None:
             code = f"{result.code} " if result.code is not None else ""
-            raise LockError(f"cannot take the account's lock ({LOCK_KEY}): {code}{result.message}")
-        try:
-            create_data_extension(client, LOCK_KEY, LOCK_NAME, LOCK_DESCRIPTION, FIELDS)
-        except ManifestWriteError:
-            # Another process created it in between; the next Create of the row decides.
-            if not client.retrieve("DataExtension", ["CustomerKey"], equals("CustomerKey", LOCK_KEY)):
-                raise
-    raise LockError(f"cannot take the account's lock: the data extension {LOCK_KEY} refuses its row")
+            refusal = f"{code}{result.message}"
+        if not client.retrieve("DataExtension", ["CustomerKey"], equals("CustomerKey", LOCK_KEY)):
+            with suppress(ManifestWriteError, UnknownOutcome):
+                # Another process may create it in between; the next Create of the row decides.
+                create_data_extension(client, LOCK_KEY, LOCK_NAME, LOCK_DESCRIPTION, FIELDS)
+    # Refused for another reason than a holder, every time: say what the service said.
+    raise LockError(f"cannot take the account's lock ({LOCK_KEY}): {refusal or 'no answer'}")
 
 
 def _break(client: ManifestClient, expired: LockInfo) -> None:
@@ -251,10 +290,19 @@ def _delete(client: ManifestClient) -> None:
         "DataExtensionObject",
         {"CustomerKey": LOCK_KEY, "Keys": {"Key": [{"Name": "Name", "Value": LOCK_ROW}]}},
     )
-    [result] = client.write("delete", [row])
-    if not result.ok:
-        code = f"{result.code} " if result.code is not None else ""
-        raise LockError(f"cannot release the account's lock ({LOCK_KEY}): {code}{result.message}")
+    refusal = "no answer"
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            time.sleep(RETRY_SECONDS * attempt)
+        try:
+            [result] = client.write("delete", [row])
+        except UnknownOutcome:
+            result = None
+        if (result is not None and result.ok) or read_lock(client) is None:
+            return
+        if result is not None:
+            refusal = f"{result.code} {result.message}" if result.code is not None else result.message
+    raise LockError(f"cannot release the account's lock ({LOCK_KEY}): {refusal}")
 
 
 def _properties(row: Mapping[str, Any]) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -50,21 +50,27 @@ def make_plan(
     """`managed` is the manifest (mcstate.manifest, by lookup address): the objects mcstate applied.
     Those whose definition is gone are deleted with `prune`, otherwise listed as notes."""
     supplied, warnings = _check_references(desired, live)
+    moves = _moves(desired, live)
+
+    def current_of(obj: Desired) -> Live | None:
+        lookup = lookup_address(obj.kind, obj.key)
+        return live.get(obj.kind, {}).get(lookup) or moves.get(lookup)
+
     # Types see ignored attributes (ignore_changes) with the account's values: they never differ there.
     # Values the account supplies for the writes (LiveCheck.values) go into copies of the desired objects.
     effective = DesiredState(
         {
-            lookup: keep_account_values(
-                _with_values(obj, supplied.get(lookup)),
-                live.get(obj.kind, {}).get(lookup_address(obj.kind, obj.key)),
-            )
+            lookup: keep_account_values(_with_values(obj, supplied.get(lookup)), current_of(obj))
             for lookup, obj in desired.objects.items()
         }
     )
     changes: list[Change] = []
     for obj in effective:
-        current = live.get(obj.kind, {}).get(lookup_address(obj.kind, obj.key))
+        current = current_of(obj)
         change = drop_ignored(REGISTRY[obj.kind].diff(obj, current), obj)
+        moved = moves.get(lookup_address(obj.kind, obj.key))
+        if moved is not None:
+            change = _moved(change, obj, moved)
         if change is None:
             continue
         if change.destructive and obj.document is not None and obj.document.data.get("prevent_destroy"):
@@ -74,7 +80,8 @@ def make_plan(
     changes, broken = with_impact(changes, effective, live)
     warnings.extend(broken)
     changes += _protection_changes(desired, live, managed or {}, {c.address for c in changes})
-    deletes, notes = _undefined(desired, live, managed or {}, prune)
+    moved_away = {lookup_address(old.kind, old.key) for old in moves.values()}
+    deletes, notes = _undefined(desired, live, managed or {}, prune, moved_away)
     ordered = [*_dependency_order(changes), *deletes]
     return Plan(
         target,
@@ -137,8 +144,48 @@ def _protection_changes(
     return found
 
 
+def _moves(desired: DesiredState, live: LiveState) -> dict[str, Live]:
+    """The objects a definition re-keys (moved_from), by the new key's lookup address: the account's object
+    under the old key, when the account has it and nothing under the new key yet."""
+    found: dict[str, Live] = {}
+    for lookup, obj in desired.objects.items():
+        source = obj.document.data.get("moved_from") if obj.document is not None else None
+        if not isinstance(source, str) or not REGISTRY[obj.kind].rekeyable:
+            continue
+        kind_live = live.get(obj.kind, {})
+        old = kind_live.get(lookup_address(obj.kind, source))
+        if lookup not in kind_live and old is not None and not old.unmanageable:
+            found[lookup] = old
+    return found
+
+
+def _moved(change: Change | None, obj: Desired, old: Live) -> Change:
+    """The change of an object re-keyed in place: its key first, then whatever else differs."""
+    key = AttributeChange("key", old.key, obj.key)
+    if change is None:
+        depends = tuple(ref.address for ref in obj.references)
+        return Change(obj.kind, obj.key, "update", (key,), old.attributes, obj.attributes, old.ids, depends)
+    if change.action != "update":
+        assert obj.document is not None
+        raise DefinitionError(
+            [
+                obj.document.problem(
+                    ("moved_from",),
+                    f"{obj.kind} '{old.key}' cannot be moved to '{obj.key}' in the same apply as a change "
+                    f"that re-creates it ({'; '.join(change.destructive_reasons)}): "
+                    "apply the move alone first",
+                )
+            ]
+        )
+    return replace(change, attributes=(key, *change.attributes))
+
+
 def _undefined(
-    desired: DesiredState, live: LiveState, managed: Mapping[str, ManifestEntry], prune: bool
+    desired: DesiredState,
+    live: LiveState,
+    managed: Mapping[str, ManifestEntry],
+    prune: bool,
+    moved_away: Collection[str] = (),
 ) -> tuple[list[Change], list[Note]]:
     """Objects the manifest records but no definition declares any more: deleted with `prune` (the last
     applied definition's prevent_destroy makes the delete protected), otherwise kept with a note. An
@@ -153,8 +200,8 @@ def _undefined(
     kinds = list(REGISTRY)
     for lookup, entry in managed.items():
         current = live.get(entry.kind, {}).get(lookup)
-        if lookup in desired.objects or current is None or entry.kind not in REGISTRY:
-            continue  # still defined, or already gone from the account
+        if lookup in desired.objects or current is None or entry.kind not in REGISTRY or lookup in moved_away:
+            continue  # still defined (or under its new key), or already gone from the account
         if lookup in referenced:
             message = f"no longer defined, but {referenced[lookup]} refers to it; kept"
             notes.append(Note(entry.kind, current.key, message))
@@ -197,6 +244,11 @@ def _check_references(
     problems: list[Problem] = []
     warnings: list[Note] = []
     supplied: dict[str, Mapping[str, Any]] = {}
+    moved = {
+        lookup_address(obj.kind, str(obj.document.data["moved_from"])): obj
+        for obj in desired
+        if obj.document is not None and isinstance(obj.document.data.get("moved_from"), str)
+    }
     for lookup_key, obj in desired.objects.items():
         checked = REGISTRY[obj.kind].check_live(obj, desired.objects, live)
         problems.extend(problem for problem in checked.problems if not problem.is_warning)
@@ -219,6 +271,16 @@ def _check_references(
             )
         for ref in obj.references:
             lookup = lookup_address(ref.kind, ref.key)
+            mover = moved.get(lookup)
+            if mover is not None and mover.kind == ref.kind and desired.get(ref.kind, ref.key) is None:
+                if obj.document is not None and mover.document is not None:
+                    where = mover.document.location(("moved_from",))
+                    message = (
+                        f"{ref.kind} '{ref.key}' is moved to '{mover.key}' (moved_from at {where}); "
+                        f"refer to '{mover.key}'"
+                    )
+                    problems.append(obj.document.problem(ref.path, message))
+                continue
             if desired.get(ref.kind, ref.key) is not None or lookup in live.get(ref.kind, {}):
                 continue
             message = f"{ref.kind} '{ref.key}' is neither defined nor present in the account"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -88,6 +89,17 @@ def wait_for_lock(project: Project, holder: subprocess.Popen[str]) -> None:
     raise AssertionError("the first apply never took the lock")
 
 
+def kill_elsewhere(project: Project, holder: subprocess.Popen[str]) -> None:
+    """Kill the holder, and make its lock row say it ran on another machine (a lost CI runner): a dead
+    holder on this machine is seen to be dead, one elsewhere only by expiry."""
+    holder.send_signal(signal.SIGKILL)
+    holder.communicate(timeout=30)
+    [row] = json.loads(project.run("rows", "mcstate_lock", "--format", "json").stdout)
+    project.emulator.admin(
+        "POST", "_emulator/dataextensions/mcstate_lock/rows?replace=true", [{**row, "Host": "ci-runner-7"}]
+    )
+
+
 def created_keys(project: Project) -> list[str]:
     result = project.run("plan", "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -119,13 +131,12 @@ def test_a_second_apply_fails_at_once_naming_the_holder_then_waits_with_lock_tim
     )
 
 
-def test_the_lock_of_a_killed_apply_is_broken_by_unlock_and_the_next_apply_converges(
+def test_the_lock_of_an_apply_killed_elsewhere_is_broken_by_unlock_and_the_next_apply_converges(
     locked_project: Project,
 ) -> None:
     first = start(locked_project, "apply", "--auto-approve")
     wait_for_lock(locked_project, first)
-    first.send_signal(signal.SIGKILL)
-    first.communicate(timeout=30)
+    kill_elsewhere(locked_project, first)
 
     refused = locked_project.run("apply", "--auto-approve")
     assert refused.returncode == 1
@@ -149,11 +160,21 @@ def test_the_lock_of_a_killed_apply_is_broken_by_unlock_and_the_next_apply_conve
 def test_an_expired_lock_is_taken_over(locked_project: Project) -> None:
     first = start(locked_project, "apply", "--auto-approve", env={"MCSTATE_LOCK_EXPIRY_SECONDS": "2"})
     wait_for_lock(locked_project, first)
-    first.send_signal(signal.SIGKILL)
-    first.communicate(timeout=30)
+    kill_elsewhere(locked_project, first)
 
     taken_over = locked_project.run("apply", "--auto-approve", "--lock-timeout", "30")
     assert taken_over.returncode == 0, taken_over.stderr
+    assert created_keys(locked_project) == []
+
+
+def test_the_lock_of_an_apply_killed_on_this_machine_is_taken_over_at_once(locked_project: Project) -> None:
+    first = start(locked_project, "apply", "--auto-approve")
+    wait_for_lock(locked_project, first)
+    first.send_signal(signal.SIGKILL)
+    first.communicate(timeout=30)
+
+    converged = locked_project.run("apply", "--auto-approve")
+    assert converged.returncode == 0, converged.stderr
     assert created_keys(locked_project) == []
 
 

@@ -52,6 +52,7 @@ COVERED = {
     "put",
     "get",
     "init",
+    "unlock",
 }
 
 CUSTOMERS = """\
@@ -275,6 +276,8 @@ def test_every_command_with_and_without_debug_shows_no_secret(account: Account) 
         account.run("rows", "nto_customers", "--format", "csv", debug=debug)
         account.run("test", debug=debug)  # no tests in this project: says so, exit 0
         account.run("init", f"new-project-{debug}", debug=debug)
+        refused = account.run("unlock", "00000000-0000-0000-0000-000000000000", debug=debug, expect=(1,))
+        assert "not locked" in refused.stderr
         # This account target has no sftp settings: the files commands say how to add them.
         account.write("upload.csv", "Id\n1\n")
         for files_command in (("list",), ("put", "upload.csv"), ("get", "Export/x.csv")):

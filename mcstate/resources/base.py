@@ -331,6 +331,9 @@ class KindDefaults:
     activity_object_type: ClassVar[str | None] = None
     in_flow: ClassVar[bool] = False
     flow_shape: ClassVar[tuple[str, str]] = ('("', '")')
+    # Whether the service changes this kind's key in place (moved_from): its steps then make an update
+    # whose attributes start with a change of "key" a re-key of the object the change's ids address.
+    rekeyable: ClassVar[bool] = False
 
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
         return []

@@ -67,8 +67,10 @@ def account_name_conflicts(
         return []
     name = str(desired.attributes["name"]).casefold()
     prefix = f"{code}: " if code is not None else ""
+    # The object a definition re-keys (moved_from) is the same object: its name is its own.
+    moved_from = str(document.data.get("moved_from") or "").casefold()
     for other in _by_name(live.get(desired.kind, _NOTHING), lambda obj: "").get(("", name), ()):
-        if other.key != desired.key:
+        if other.key != desired.key and other.key.casefold() != moved_from:
             return [
                 document.problem(
                     ("name",),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from mcstate.client.filters import is_in
@@ -348,6 +349,8 @@ class DataExtensionType(KindDefaults):
     folder_content_type: ClassVar[str | None] = "dataextension"
     in_flow: ClassVar[bool] = True
     flow_shape: ClassVar[tuple[str, str]] = ('[("', '")]')
+    # An Update that identifies the data extension by ObjectID may change its CustomerKey (SEMANTICS 6.1).
+    rekeyable: ClassVar[bool] = True
 
     def from_document(self, document: Document) -> Desired:
         data = document.data
@@ -381,6 +384,26 @@ class DataExtensionType(KindDefaults):
                 "(and of the files it imported)"
             )
             problems.append(document.problem(("key",), message))
+        moved_from = document.data.get("moved_from")
+        if isinstance(moved_from, str):
+            other = next(
+                (
+                    o
+                    for o in declared.values()
+                    if o.kind == KIND and o.key.casefold() == moved_from.casefold() and o is not desired
+                ),
+                None,
+            )
+            if moved_from.casefold() == desired.key.casefold():
+                message = "a data extension cannot be moved from its own key; remove 'moved_from'"
+                problems.append(document.problem(("moved_from",), message))
+            elif other is not None:
+                where = other.document.location() if other.document is not None else other.key
+                message = (
+                    f"'{moved_from}' is the key of another definition ({where}), so this data extension "
+                    "cannot be moved from it"
+                )
+                problems.append(document.problem(("moved_from",), message))
         raw_fields = document.data.get("fields", [])
         seen: dict[str, int] = {}
         for index, field in enumerate(desired.attributes["fields"]):
@@ -400,6 +423,23 @@ class DataExtensionType(KindDefaults):
                     document.problem(
                         ("fields", index, "required"),
                         "a primary key field is always required; remove 'required: false'",
+                    )
+                )
+            source = raw.get("renamed_from")
+            if isinstance(source, str) and _fold(source) == folded:
+                problems.append(
+                    document.problem(
+                        ("fields", index, "renamed_from"),
+                        f"field '{field['name']}' cannot be renamed from its own name; remove 'renamed_from' "
+                        "(a change of case alone is made in place without it)",
+                    )
+                )
+            elif isinstance(source, str) and _fold(source) in {_fold(f["name"]) for f in raw_fields}:
+                problems.append(
+                    document.problem(
+                        ("fields", index, "renamed_from"),
+                        f"'{source}' is still a field of this definition, so '{field['name']}' cannot be "
+                        "renamed from it",
                     )
                 )
             if field["type"] == "Decimal" and field["scale"] > field["precision"]:
@@ -630,7 +670,7 @@ class DataExtensionType(KindDefaults):
             )
             replace_reasons.append(reason)
             changes.append(AttributeChange("template", before.get("template"), after.get("template"), reason))
-        field_changes, field_replace = _diff_fields(before["fields"], after["fields"])
+        field_changes, field_replace = _diff_fields(before["fields"], after["fields"], _renames(desired))
         changes.extend(field_changes)
         replace_reasons.extend(field_replace)
         if not changes:
@@ -683,6 +723,11 @@ class DataExtensionType(KindDefaults):
             return [Step("delete", delete, change, phase=0), Step("create", create, change, phase=1)]
         if change.action != "update":
             raise ValueError(f"unsupported action {change.action}")
+        if any(attribute.path == "key" for attribute in change.attributes):
+            # Re-keyed first, on its own: the service refuses field changes in the same Update as a key.
+            rekey = SoapObject(KIND, {"ObjectID": change.ids["object_id"], "CustomerKey": change.key})
+            rest = [replace(step, phase=step.phase + 1) for step in self._update_steps(change, context)]
+            return [Step("update", rekey, change, phase=0), *rest]
         return self._update_steps(change, context)
 
     def _create_properties(self, key: str, after: Mapping[str, Any], context: ApplyContext) -> dict[str, Any]:
@@ -705,7 +750,13 @@ class DataExtensionType(KindDefaults):
         after = change.after or {}
         field_ids = {_fold(name): object_id for name, object_id in change.ids.get("fields", {}).items()}
         live_fields = {_fold(f["name"]): f for f in before.get("fields", [])}
-        wanted = {_fold(f["name"]) for f in after["fields"]}
+        # A field renamed in place (renamed_from) is planned as a change of its name: new name -> old name.
+        sources = {
+            _fold(str(c.after)): _fold(str(c.before))
+            for c in change.attributes
+            if c.path.startswith("fields[") and c.path.endswith("].name") and c.before and c.after
+        }
+        wanted = {_fold(f["name"]) for f in after["fields"]} | set(sources.values())
         steps: list[Step] = []
 
         dropped = [name for name in live_fields if name not in wanted]
@@ -713,14 +764,15 @@ class DataExtensionType(KindDefaults):
         new_fields: list[dict[str, Any]] = []
         changed_fields: list[dict[str, Any]] = []
         for ordinal, field in enumerate(after["fields"]):
-            old = live_fields.get(_fold(field["name"]))
+            source = sources.get(_fold(field["name"]), _fold(field["name"]))
+            old = live_fields.get(source)
             if old is None:
                 new_fields.append(_field_to_service(field, ordinal))
             elif _needs_readd(old, field):
-                readded.append(_fold(field["name"]))
+                readded.append(source)
                 new_fields.append(_field_to_service(field, ordinal))
             elif any(old.get(attribute) != value for attribute, value in field.items()):
-                changed_fields.append(_field_update(old, field, field_ids[_fold(field["name"])]))
+                changed_fields.append(_field_update(old, field, field_ids[source]))
 
         to_delete = dropped + readded
         if to_delete:
@@ -846,15 +898,32 @@ def _field_update(old: Mapping[str, Any], new: Mapping[str, Any], object_id: str
     return props
 
 
+def _renames(desired: Desired) -> dict[str, str]:
+    """The fields the definition renames in place: folded new name -> the old name (renamed_from)."""
+    raw_fields = desired.document.data.get("fields", []) if desired.document is not None else []
+    return {
+        _fold(str(raw["name"])): str(raw["renamed_from"])
+        for raw in raw_fields
+        if isinstance(raw, Mapping) and isinstance(raw.get("renamed_from"), str) and raw.get("name")
+    }
+
+
 def _diff_fields(
-    before: list[dict[str, Any]], after: list[dict[str, Any]]
+    before: list[dict[str, Any]], after: list[dict[str, Any]], renames: Mapping[str, str] | None = None
 ) -> tuple[list[AttributeChange], list[str]]:
+    """Field by field, by name without case; a field whose new name the account lacks and whose
+    renamed_from it has is that field renamed (its column and rows kept), not a drop and an add."""
     changes: list[AttributeChange] = []
     replace_reasons: list[str] = []
     live = {_fold(f["name"]): f for f in before}
     wanted = {_fold(f["name"]): f for f in after}
+    renamed: set[str] = set()
     for field in after:
         old = live.get(_fold(field["name"]))
+        source = (renames or {}).get(_fold(field["name"]))
+        if old is None and source is not None and _fold(source) in live and _fold(source) not in wanted:
+            old = live[_fold(source)]
+            renamed.add(_fold(source))
         path = f"fields[{field['name']}]"
         if old is None:
             reason = None
@@ -887,7 +956,7 @@ def _diff_fields(
                     AttributeChange(f"{path}.{attribute}", old.get(attribute), field.get(attribute), reason)
                 )
     for name, old in live.items():
-        if name not in wanted:
+        if name not in wanted and name not in renamed:
             reason = (
                 f"field '{old['name']}' exists in the account but not in the definition; "
                 "deleting it drops the column and its data"
