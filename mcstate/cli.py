@@ -15,10 +15,13 @@ import typer
 from mcstate.errors import ApplyError, ConfigError, ConfigProblems, DefinitionError, McstateError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from mcstate.client.account import AccountClient
     from mcstate.config import Project
     from mcstate.desired import DesiredState
     from mcstate.lock import LockInfo
+    from mcstate.manifest import ManifestEntry
     from mcstate.plan import Plan
     from mcstate.selection import Selection
 
@@ -320,18 +323,17 @@ def apply(
     chosen = project.target(target)
     client = connect(project, chosen)
 
-    def make_plan(*, again: bool = False) -> Plan:
+    def make_plan(*, again: bool = False) -> tuple[Plan, Mapping[str, ManifestEntry]]:
         if plan_file is None:
-            return limit_plan(
-                engine.plan(desired, client, chosen.name, prune=prune, saved=False), selection, desired
-            )
+            made, record = engine.plan_and_record(desired, client, chosen.name, prune=prune, saved=False)
+            return limit_plan(made, selection, desired), record
         return _fresh_saved_plan(plan_file, desired, client, chosen.name, quiet=again)
 
     # Nothing is locked to find out there is nothing to write (a second apply makes no write call) or that
-    # a saved plan is stale; with something to write (objects, or the record of managed objects), the plan
-    # is made (or the saved plan checked) again under the lock: another apply may have just changed the
-    # account.
-    result = make_plan()
+    # a saved plan is stale. With something to write (objects, or the record of managed objects), the lock
+    # is taken; when another apply held it, or ran meanwhile (the record of managed objects changed), the
+    # plan is made (or the saved plan checked) again under the lock.
+    result, record = make_plan()
     if result.empty and not result.unrecorded:
         _echo(render_plan(result, color=_color()), nl=False)
         return
@@ -344,8 +346,9 @@ def apply(
         target=chosen.name,
         on_wait=_waiting_for_lock,
         on_unreleased=_lock_not_released,
-    ):
-        result = make_plan(again=True)
+    ) as held:
+        if held.contended or not engine.record_unchanged(client, record):
+            result, _ = make_plan(again=True)
         _echo(render_plan(result, color=_color()), nl=False)
         if result.empty:
             _repair_record(result, desired, client)
@@ -449,7 +452,7 @@ def _unrecorded(error: McstateError) -> McstateError:
 
 def _fresh_saved_plan(
     plan_file: Path, desired: DesiredState, client: AccountClient, target: str, *, quiet: bool = False
-) -> Plan:
+) -> tuple[Plan, Mapping[str, ManifestEntry]]:
     """The saved plan, once it is known to be for this target, these definitions and this account's state;
     refused (PlanRefused) before anything is written otherwise."""
     from mcstate import engine
@@ -461,12 +464,12 @@ def _fresh_saved_plan(
     live, managed = engine.read_account(desired, client)
     check_account(saved, live, managed, desired)
     if quiet:
-        return saved.plan
+        return saved.plan, managed
     _echo(
         f"Saved plan {plan_file}: the definitions and the {len(saved.plan.fingerprints)} account object(s) "
         "it read are unchanged."
     )
-    return saved.plan
+    return saved.plan, managed
 
 
 class DriftFormat(StrEnum):

@@ -94,8 +94,22 @@ def plan(
 ) -> Plan:
     """The plan for the definitions; objects mcstate recorded whose definition is gone are deleted with
     `prune`, otherwise noted. `saved`: the plan will be saved (it then carries the account's fingerprints)."""
+    return plan_and_record(desired, client, target, prune=prune, saved=saved)[0]
+
+
+def plan_and_record(
+    desired: DesiredState, client: AccountClient, target: str, *, prune: bool = False, saved: bool = True
+) -> tuple[Plan, Mapping[str, ManifestEntry]]:
+    """The plan, and the record of managed objects it was made with (see record_unchanged)."""
     live, managed = read_account(desired, client)
-    return make_plan(desired, live, target, managed, prune=prune, fingerprint=saved)
+    return make_plan(desired, live, target, managed, prune=prune, fingerprint=saved), managed
+
+
+def record_unchanged(client: AccountClient, seen: Mapping[str, ManifestEntry]) -> bool:
+    """Whether the record of managed objects is still `seen`. Every apply that writes records what it
+    wrote, so an unchanged record (read in two calls) means no apply ran since `seen` was read, and a plan
+    made then still holds, as far as mcstate's own applies go."""
+    return read_manifest(client) == seen
 
 
 def apply(

@@ -127,6 +127,14 @@ def read_lock(client: ManifestClient) -> LockInfo | None:
     return None
 
 
+@dataclass(frozen=True)
+class Held:
+    """The lock as taken: `contended` when another holder was seen first (waited for, or taken over)."""
+
+    lock: LockInfo
+    contended: bool
+
+
 @contextmanager
 def account_lock(
     client: ManifestClient,
@@ -137,18 +145,19 @@ def account_lock(
     on_wait: Callable[[LockInfo], None] | None = None,
     on_unreleased: Callable[[LockInfo, McstateError], None] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> Iterator[LockInfo]:
+) -> Iterator[Held]:
     """Hold the account's lock for the block: wait up to `timeout` seconds for a holder to finish (0: fail
     at once, naming it), take over a lock that expired, and release it afterwards, also on errors. A lock
     that cannot be released after the block succeeded goes to `on_unreleased` (it then expires), or
     raises without one."""
     mine = _new_lock(command, clock(), expiry_seconds())
     deadline = time.monotonic() + timeout
-    warned = False
+    warned = contended = False
     while True:
         holder = _try_create(client, mine)
         if holder is None:
             break
+        contended = True
         if holder.expired(clock()) or holder.died_here():
             _break(client, holder)
             continue
@@ -165,7 +174,7 @@ def account_lock(
         time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0.05)))
     failed = False
     try:
-        yield mine
+        yield Held(mine, contended)
     except BaseException:
         failed = True
         raise

@@ -349,8 +349,11 @@ def test_changed_steps_schedule_and_active_update_by_object_id(tmp_path: Path) -
         ),
         (
             "steps",
-            "1. filter nto_tacoma",
-            "1. filter nto_seattle | 2. filter nto_tacoma + filter nto_seattle",
+            [[{"type": "filter", "key": "nto_tacoma"}]],
+            [
+                [{"type": "filter", "key": "nto_seattle"}],
+                [{"type": "filter", "key": "nto_tacoma"}, {"type": "filter", "key": "nto_seattle"}],
+            ],
         ),
     ]
     [step] = AutomationType().steps(change, ApplyContext(dict(CONTEXT)))

@@ -183,7 +183,7 @@ def test_changed_steps_and_schedule_are_one_update(project: Project) -> None:
     plan = project.run("plan")
     assert "~ nto_nightly" in plan.stdout
     assert "every 1 week on Monday, Thursday from 2025-01-06T02:00:00 (Central Standard Time)" in plan.stdout
-    assert "3. file_transfer nto_by_region_to_ftp" in plan.stdout
+    assert "~ steps:\n          - step 3: [{extract: nto_by_region_extract}]\n" in plan.stdout
 
     project.emulator.clear_log()
     applied(project)

@@ -82,7 +82,7 @@ def test_a_changed_condition_is_one_update_and_converges(project: Project) -> No
 
     plan = project.run("plan")
     assert "~ nto_not_opened" in plan.stdout
-    assert "City in ('Seattle', 'Portland')" in plan.stdout and "City in ('Seattle', 'Tacoma')" in plan.stdout
+    assert "~ filter:\n          ~ all[3] › values[2]: Portland → Tacoma\n" in plan.stdout
 
     project.emulator.clear_log()
     applied(project)

@@ -324,11 +324,20 @@ def test_filter_change_is_an_update_sending_source_and_filter(tmp_path: Path) ->
     assert change.action == "update" and not change.destructive
     [attribute] = change.attributes
     assert attribute.path == "filter"
-    assert attribute.before == (
-        "OptIn equals 'true' AND (LastOpen isNull OR LastOpen lessThan '2024-01-01') AND City in ('Seattle', "
-        "'Tacoma')"
-    )
-    assert attribute.after.endswith("City in ('Seattle', 'Spokane')")
+    # As the definitions write the condition.
+    assert attribute.before == {
+        "all": [
+            {"field": "OptIn", "operator": "equals", "value": "true"},
+            {
+                "any": [
+                    {"field": "LastOpen", "operator": "isNull"},
+                    {"field": "LastOpen", "operator": "lessThan", "value": "2024-01-01"},
+                ]
+            },
+            {"field": "City", "operator": "in", "values": ["Seattle", "Tacoma"]},
+        ]
+    }
+    assert attribute.after["all"][2] == {"field": "City", "operator": "in", "values": ["Seattle", "Spokane"]}
     [step] = FilterDefinitionType().steps(change, ApplyContext())
     assert step.operation == "update"
     props = step.object.properties  # type: ignore[union-attr]

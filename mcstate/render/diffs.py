@@ -1,17 +1,22 @@
-"""Nested values (automation steps, field maps, filter conditions, data fields of extracts) diffed item by item
-with deepdiff, and shown in the definitions' own syntax, so that a reviewer reads "+ step 3: [{filter: x}]"
-instead of two long lines to compare by eye."""
+"""How a changed value is shown, the same in every view: text (SQL) as a unified diff with the same context,
+nested values (automation steps, field maps, filter conditions, data fields of extracts) item by item with
+deepdiff, in the definitions' own syntax, so that a reviewer reads "+ step 3: [{filter: x}]" instead of two
+long lines to compare by eye."""
 
 from __future__ import annotations
 
-import math
+import difflib
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from deepdiff import DeepDiff
 from deepdiff.helper import CannotCompare
+
+# Lines of context around each changed line of a text diff (SQL), in every view.
+CONTEXT_LINES = 3
 
 # What one item of a nested attribute is called, by depth: steps hold activities.
 ITEM_NAMES: dict[str, tuple[str, ...]] = {
@@ -20,6 +25,8 @@ ITEM_NAMES: dict[str, tuple[str, ...]] = {
     "fields": ("field",),
     "data_fields": ("data field",),
 }
+# Text a YAML flow collection holds without quotes: no indicator first, no flow punctuation, no edge spaces.
+PLAIN = re.compile(r"[^\s,\[\]{}#&*!|>'\"%@`?:-][^,\[\]{}]*(?<!\s)|-[^\s,\[\]{}]*")
 # Keys that name a list item, so that an item is followed across positions (a field map by destination).
 IDENTITY_KEYS = ("key", "destination", "name", "field", "source")
 
@@ -37,6 +44,14 @@ class ItemChange:
 
 def is_nested(value: Any) -> bool:
     return isinstance(value, list | dict)
+
+
+def unified_lines(before: Any, after: Any) -> list[str]:
+    """A unified diff of two multi-line values (either may be None), without the file header lines."""
+    old = str(before).strip("\n").splitlines() if before is not None else []
+    new = str(after).strip("\n").splitlines() if after is not None else []
+    lines = difflib.unified_diff(old, new, lineterm="", n=CONTEXT_LINES)
+    return [line.rstrip() for line in lines if not line.startswith(("---", "+++"))]
 
 
 def item_changes(attribute: str, before: Any, after: Any) -> list[ItemChange]:
@@ -82,26 +97,44 @@ def _path(level: Any, *, second: bool) -> list[Any]:
 
 
 def label(attribute: str, path: list[Any]) -> str:
-    """Where in the value, as a reader counts: step 2, activity 1 (1-based), or a mapping's key."""
+    """Where in the value, counted from 1 as a reader counts: `step 3 › activity 2` for the items of the
+    attribute itself, `all[2] › any[1] › value` inside them."""
     names = ITEM_NAMES.get(attribute, ())
     parts: list[str] = []
     depth = 0
+    after_key = False
     for part in path:
-        if isinstance(part, int):
-            name = names[depth] if depth < len(names) else "item"
+        if isinstance(part, int) and after_key:
+            parts[-1] = f"{parts[-1]}[{part + 1}]"
+        elif isinstance(part, int):
+            name = names[min(depth, len(names) - 1)] if names else "item"
             parts.append(f"{name} {part + 1}")
             depth += 1
         else:
             parts.append(str(part))
-    return ", ".join(parts) or attribute
+        after_key = not isinstance(part, int)
+    return " › ".join(parts) or attribute
 
 
 def flow(value: Any) -> str:
-    """A value as a definition writes it: YAML flow style ({query: nto_x}, value: 0), one line."""
-    text = yaml.safe_dump(
-        _as_written(value), default_flow_style=True, sort_keys=False, allow_unicode=True, width=math.inf
-    )
-    return text.strip().removesuffix("...").strip()
+    """A value as a definition writes it, in YAML flow style on one line: {query: nto_x}, value: 0. Text
+    is written plain where YAML allows it (as a reader writes it), quoted otherwise."""
+    written = _as_written(value)
+    if isinstance(written, Mapping):
+        return "{" + ", ".join(f"{flow(key)}: {flow(item)}" for key, item in written.items()) + "}"
+    if isinstance(written, list):
+        return "[" + ", ".join(flow(item) for item in written) + "]"
+    if written is None:
+        return "null"
+    if isinstance(written, bool):
+        return "true" if written else "false"
+    if isinstance(written, str):
+        return (
+            written
+            if PLAIN.fullmatch(written) and ": " not in written and " #" not in written
+            else (json.dumps(written, ensure_ascii=False))
+        )
+    return str(written)
 
 
 def _as_written(value: Any) -> Any:
@@ -115,11 +148,14 @@ def _as_written(value: Any) -> Any:
     return value
 
 
-def _identity(item: Any) -> tuple[str, Any] | None:
-    if isinstance(item, Mapping):
-        for key in IDENTITY_KEYS:
-            if key in item and not is_nested(item[key]):
-                return key, item[key]
+def _identity(item: Any) -> tuple[Any, ...] | None:
+    if not isinstance(item, Mapping):
+        return None
+    if "field" in item and "operator" in item:
+        return ("condition", item["field"], item["operator"])  # a field is compared more than once
+    for key in IDENTITY_KEYS:
+        if key in item and not is_nested(item[key]):
+            return key, item[key]
     return None
 
 

@@ -15,13 +15,13 @@ such as drift, can be built from them.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from mcstate.flow import FLOW_KINDS
 from mcstate.plan import AttributeChange, Change, Feed, Plan
+from mcstate.render.diffs import flow, is_nested, item_changes, unified_lines
 from mcstate.render.safe import one_line
 from mcstate.render.text_view import describe_field, show, symbol
 from mcstate.resources import REGISTRY
@@ -405,6 +405,14 @@ def _diff_table(attributes: Sequence[AttributeChange]) -> list[str]:
             rows.append(f"| {flag} | {code(attribute.path)} | see the diff below | |")
             diff = fenced(unified_diff(attribute.before, attribute.after), "diff")
             blocks.append(f"{code(attribute.path)}:\n\n{diff}")
+        elif is_nested(attribute.before) and is_nested(attribute.after):
+            for item in item_changes(attribute.path, attribute.before, attribute.after):
+                where = code(f"{attribute.path}: {item.where}")
+                if item.moved_from:
+                    rows.append(f"| {flag} | {where} | {code(item.moved_from)} | moved here |")
+                else:
+                    rows.append(f"| {flag} | {where} | {_flow_cell(item.before, item.mark == '+')} | "
+                                f"{_flow_cell(item.after, item.mark == '-')} |")  # fmt: skip
         else:
             rows.append(
                 f"| {flag} | {code(attribute.path)} | {_cell(attribute.before)} | {_cell(attribute.after)} |"
@@ -416,12 +424,13 @@ def _cell(value: Any) -> str:
     return "_(none)_" if value is None else code(show(value))
 
 
+def _flow_cell(value: Any, absent: bool) -> str:
+    return "_(none)_" if absent else code(flow(value))
+
+
 def unified_diff(before: Any, after: Any) -> str:
     """A unified diff of two multi-line values (either may be None), without the file header lines."""
-    old = str(before).strip("\n").splitlines() if before is not None else []
-    new = str(after).strip("\n").splitlines() if after is not None else []
-    lines = difflib.unified_diff(old, new, lineterm="", n=3)
-    return "\n".join(line.rstrip() for line in lines if not line.startswith(("---", "+++")))
+    return "\n".join(unified_lines(before, after))
 
 
 def _is_multiline(value: Any) -> bool:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable
 from typing import Any
 
 from mcstate.plan import AttributeChange, Change, Plan
+from mcstate.render.diffs import ItemChange, flow, is_nested, item_changes, unified_lines
 from mcstate.render.safe import one_line
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
@@ -59,11 +59,8 @@ def text_block(text: str, indent: str) -> list[str]:
 
 
 def line_diff(before: str, after: str, indent: str) -> list[str]:
-    """A compact unified diff of two multi-line values: changed lines with one line of context."""
-    lines = difflib.unified_diff(
-        before.strip("\n").splitlines(), after.strip("\n").splitlines(), lineterm="", n=1
-    )
-    return [f"{indent}{line}".rstrip() for line in lines if not line.startswith(("---", "+++"))]
+    """A unified diff of two multi-line values, with the context every view shows (diffs.CONTEXT_LINES)."""
+    return [f"{indent}{one_line(line)}".rstrip() for line in unified_lines(before, after)]
 
 
 def describe_field(field: dict[str, Any]) -> str:
@@ -160,11 +157,26 @@ def _attribute(attribute: AttributeChange, style: Style) -> str:
     elif _is_multiline(attribute.before) or _is_multiline(attribute.after):
         diff = line_diff(str(attribute.before), str(attribute.after), "          ")
         text = "\n".join([f"      ~ {attribute.path}:", *diff])
+    elif is_nested(attribute.before) and is_nested(attribute.after):
+        items = [_item(item) for item in item_changes(attribute.path, attribute.before, attribute.after)]
+        text = "\n".join([f"      ~ {attribute.path}:", *items])
     else:
         text = f"      ~ {attribute.path}: {show(attribute.before)} → {show(attribute.after)}"
     if attribute.destructive_reason:
         return style(text + "  (destructive)", "red")
     return text
+
+
+def _item(item: ItemChange) -> str:
+    """One item of a nested value, as the definitions write it."""
+    where = one_line(item.where)
+    if item.moved_from:
+        return f"          ~ {where}: moved from {one_line(item.moved_from)}"
+    if item.mark == "+":
+        return f"          + {where}: {one_line(flow(item.after))}"
+    if item.mark == "-":
+        return f"          - {where}: {one_line(flow(item.before))}"
+    return f"          ~ {where}: {one_line(flow(item.before))} → {one_line(flow(item.after))}"
 
 
 def _notes(plan: Plan, style: Style) -> list[str]:

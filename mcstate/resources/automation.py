@@ -314,16 +314,6 @@ def normalize_steps(raw: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[dic
     return steps
 
 
-def describe_steps(steps: Sequence[Sequence[Mapping[str, Any]]] | None) -> str | None:
-    """Steps on one line: 1. import a | 2. filter b + query c."""
-    if steps is None:
-        return None
-    return " | ".join(
-        f"{number}. " + " + ".join(f"{a['type'] or '(unknown)'} {a['key']}" for a in step)
-        for number, step in enumerate(steps, start=1)
-    )
-
-
 def steps_to_service(steps: Sequence[Sequence[Mapping[str, Any]]], context: ApplyContext) -> dict[str, Any]:
     tasks = []
     for number, step in enumerate(steps, start=1):
@@ -551,11 +541,7 @@ class AutomationType(KindDefaults):
         for name in ATTRIBUTES:
             if before[name] == after[name]:
                 continue
-            if name == "steps":
-                changes.append(
-                    AttributeChange(name, describe_steps(before[name]), describe_steps(after[name]))
-                )
-            elif name == "schedule":
+            if name == "schedule":
                 reason = None
                 if after[name] is None:
                     reason = (

@@ -228,23 +228,14 @@ def condition_to_service(condition: Mapping[str, Any], date_fields: Sequence[str
     return SoapObject("SimpleFilterPart", props)
 
 
-def describe_condition(condition: Mapping[str, Any] | None, nested: bool = False) -> str | None:
-    """A condition on one line, as the plan shows it: City equals 'Seattle' AND (A isNull OR B in ('x'))."""
+def _as_written(condition: Mapping[str, Any] | None) -> Any:
+    """A normalized condition as a definition writes it (as normalized when no definition can)."""
     if condition is None:
         return None
-    for group, logical in GROUPS.items():
-        if group in condition:
-            text = f" {logical} ".join(str(describe_condition(m, True)) for m in condition[group])
-            return f"({text})" if nested else text
-    values = condition["values"]
-    quoted = [f"'{value}'" for value in values]
-    if condition["operator"] in NO_VALUE_OPERATORS or not values:
-        return f"{condition['field']} {condition['operator']}"
-    if condition["operator"] == "between" and len(values) == 2:
-        return f"{condition['field']} between {quoted[0]} and {quoted[1]}"
-    if condition["operator"] == "in":
-        return f"{condition['field']} in ({', '.join(quoted)})"
-    return f"{condition['field']} {condition['operator']} {quoted[0]}"
+    try:
+        return condition_definition(condition, {})
+    except ValueError:
+        return condition
 
 
 KNOWN_OPERATORS = TEXT_OPERATORS | NUMBER_OPERATORS | DATE_OPERATORS | BOOLEAN_OPERATORS
@@ -489,11 +480,8 @@ class FilterDefinitionType(KindDefaults):
             if before[name] == after[name]:
                 continue
             if name == "filter":
-                changes.append(
-                    AttributeChange(
-                        "filter", describe_condition(before[name]), describe_condition(after[name])
-                    )
-                )
+                # Shown as the definitions write it (`value: 0`), compared condition by condition.
+                changes.append(AttributeChange(name, _as_written(before[name]), _as_written(after[name])))
             elif name == "source":
                 reason = (
                     f"the source of a data filter cannot change in place ({before[name]} → {after[name]}); "
