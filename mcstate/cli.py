@@ -874,17 +874,29 @@ def files_get(
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="Where the new project goes (default: here).")] = Path("."),
+    ci: Annotated[
+        str | None,
+        typer.Option(
+            "--ci",
+            help="Also write the CI workflows of this system (github: plan, apply and drift under "
+            ".github/workflows); in an existing project, only those.",
+            metavar="github",
+        ),
+    ] = None,
 ) -> None:
     """Start a new project: mcstate.yaml (the embedded emulator as target), a first definition and test,
-    the JSON Schemas for editors, and .gitignore."""
+    the JSON Schemas for editors, and .gitignore (and the CI workflows with --ci github)."""
     from mcstate.init import init_project
 
-    written = init_project(folder)
+    written = init_project(folder, ci)
     for path in written:
         if path.parent.name != "schemas":
             _echo(f"  wrote {path}")
     schemas = sum(1 for path in written if path.parent.name == "schemas")
-    _echo(f"  wrote {schemas} JSON Schemas into {folder / 'schemas'}")
+    if schemas:
+        _echo(f"  wrote {schemas} JSON Schemas into {folder / 'schemas'}")
+    if ci is not None:
+        _echo("  the workflows run once the repository variable MCSTATE_TARGET names a target (docs/ci.md)")
     _echo(f"Next: cd {folder} && mcstate plan   (then mcstate apply, mcstate test)")
 
 

@@ -65,7 +65,8 @@ class SftpSettings:
             value = os.environ.get(variable)
             if not value:
                 raise ConfigError(
-                    f"target '{target}' sftp needs the environment variable {variable}, which is not set"
+                    f"target '{target}' sftp needs the environment variable {variable}, which "
+                    + _unset_or_empty(variable)
                 )
             values.append(value)
         return values[0], values[1]
@@ -94,7 +95,8 @@ class AccountTarget:
             value = os.environ.get(variable)
             if not value:
                 raise ConfigError(
-                    f"target '{self.name}' needs the environment variable {variable}, which is not set"
+                    f"target '{self.name}' needs the environment variable {variable}, which "
+                    + _unset_or_empty(variable)
                 )
             values.append(value)
         return values[0], values[1]
@@ -363,3 +365,14 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _unset_or_empty(variable: str) -> str:
+    """Why a credential's variable is unusable, and how to fix it: an empty one is usually a CI secret that
+    was never added (GitHub Actions hands a missing secret over as an empty string)."""
+    if variable in os.environ:
+        return (
+            f"is empty. In GitHub Actions, add the repository secret {variable} (Settings → Secrets and "
+            f"variables → Actions); elsewhere, export {variable} with its value"
+        )
+    return f"is not set: export {variable} with its value (in CI, from a secret)"

@@ -1,11 +1,14 @@
 """`mcstate init`: a new project, ready for a first plan against the embedded emulator: mcstate.yaml, a
-first definition, the JSON Schemas beside them for editors, a first integration test, and .gitignore."""
+first definition, the JSON Schemas beside them for editors, a first integration test, and .gitignore; with
+`--ci github`, the GitHub workflows that plan pull requests, apply merges and watch for drift."""
 
 from __future__ import annotations
 
+import importlib.resources
 import shutil
 from pathlib import Path
 
+import mcstate
 from mcstate.definitions.schemas import schemas_dir
 from mcstate.errors import ConfigError
 
@@ -68,9 +71,41 @@ GITIGNORE = """\
 """
 
 
-def init_project(root: Path) -> list[Path]:
-    """Write a new project into `root`; ConfigError when one is already there. The files written."""
-    if (root / "mcstate.yaml").exists():
+# The account workflows mcstate's own repository runs (.github/workflows, shipped as mcstate.workflows); a
+# project installs the released mcstate instead of the repository's source.
+WORKFLOWS = ("plan.yml", "apply.yml", "drift.yml")
+SOURCE_INSTALL = "run: python -m pip install --quiet .\n"
+_SOURCE_TREE_WORKFLOWS = Path(__file__).resolve().parents[1] / ".github" / "workflows"
+CI_SYSTEMS = ("github",)
+
+
+def workflows_dir() -> Path:
+    """The folder holding the workflow files (packaged, or the source tree's for an editable install)."""
+    try:
+        packaged = importlib.resources.files("mcstate.workflows")
+    except ModuleNotFoundError:
+        packaged = None
+    if isinstance(packaged, Path) and (packaged / WORKFLOWS[0]).is_file():
+        return packaged
+    return _SOURCE_TREE_WORKFLOWS
+
+
+def workflow_text(name: str) -> str:
+    """A workflow as a project gets it: installing this version of mcstate from the package index."""
+    text = (workflows_dir() / name).read_text(encoding="utf-8")
+    if SOURCE_INSTALL not in text:
+        raise RuntimeError(f"workflow {name} no longer installs mcstate with {SOURCE_INSTALL.strip()!r}")
+    release = f'run: python -m pip install --quiet "mcstate=={mcstate.__version__}"\n'
+    return text.replace(SOURCE_INSTALL, release)
+
+
+def init_project(root: Path, ci: str | None = None) -> list[Path]:
+    """Write a new project into `root` (with the workflows of `ci`); ConfigError when one is already there.
+    The files written."""
+    if ci is not None and ci not in CI_SYSTEMS:
+        raise ConfigError(f"--ci {ci}: mcstate writes workflows for {', '.join(CI_SYSTEMS)}")
+    existing = (root / "mcstate.yaml").exists()
+    if existing and ci is None:
         raise ConfigError(f"{root / 'mcstate.yaml'} already exists: this folder is already a project")
     written: list[Path] = []
 
@@ -82,6 +117,11 @@ def init_project(root: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         written.append(path)
 
+    if existing:
+        # An existing project gets the workflows only (nothing of the user's is overwritten).
+        for name in WORKFLOWS:
+            write(f".github/workflows/{name}", workflow_text(name))
+        return written
     write("mcstate.yaml", CONFIG)
     write("definitions/data_extensions/customers.yaml", FIRST_DEFINITION)
     write("definitions/imports/customers.yaml", FIRST_IMPORT)
@@ -91,6 +131,9 @@ def init_project(root: Path) -> list[Path]:
         "CustomerId,Email,City\nC1,ana@example.com,Lyon\nC2,ben@example.com,Nice\n",
     )
     write(".gitignore", GITIGNORE)
+    if ci == "github":
+        for name in WORKFLOWS:
+            write(f".github/workflows/{name}", workflow_text(name))
     schemas = root / "schemas"
     for source in sorted(schemas_dir().glob("*.schema.json")):
         target = schemas / source.name
