@@ -900,6 +900,39 @@ def init(
     _echo(f"Next: cd {folder} && mcstate plan   (then mcstate apply, mcstate test)")
 
 
+@app.command("fmt")
+def fmt_command(
+    config: ConfigOption = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Change nothing; exit 1 when a file is not in canonical form (for CI)."),
+    ] = False,
+) -> None:
+    """Rewrite the definitions files in canonical form (attribute order, layout, quoting: the form
+    `retrieve` writes); only the layout changes, never a value."""
+    from mcstate.definitions.loader import load_documents
+    from mcstate.fmt import format_files
+    from mcstate.resources import declarable
+
+    project = _project(config)
+    documents = load_documents(project.definitions, declarable(), project_root=project.root)
+    results = format_files(documents, Path.cwd())
+    changed = [result for result in results if result.changed]
+    for result in results:
+        if result.skipped:
+            _echo(f"warning: {_shown(result.path)} is left as it is: {result.skipped}", err=True)
+        elif result.changed and check:
+            _echo(f"would reformat {_shown(result.path)}")
+        elif result.changed and result.formatted is not None:
+            result.path.write_text(result.formatted, encoding="utf-8")
+            _echo(f"reformatted {_shown(result.path)}")
+    unchanged = len(results) - len(changed)
+    verb = "would be reformatted" if check else "reformatted"
+    _echo(f"{len(changed)} file(s) {verb}, {unchanged} already in canonical form.")
+    if check and changed:
+        raise typer.Exit(1)
+
+
 @app.command()
 def unlock(
     lock_id: Annotated[str, typer.Argument(help="The lock id the error of a waiting apply or run named.")],

@@ -53,6 +53,7 @@ COVERED = {
     "get",
     "init",
     "unlock",
+    "fmt",
 }
 
 CUSTOMERS = """\
@@ -276,6 +277,7 @@ def test_every_command_with_and_without_debug_shows_no_secret(account: Account) 
         account.run("rows", "nto_customers", "--format", "csv", debug=debug)
         account.run("test", debug=debug)  # no tests in this project: says so, exit 0
         account.run("init", f"new-project-{debug}", debug=debug)
+        account.run("fmt", debug=debug)
         refused = account.run("unlock", "00000000-0000-0000-0000-000000000000", debug=debug, expect=(1,))
         assert "not locked" in refused.stderr
         # This account target has no sftp settings: the files commands say how to add them.

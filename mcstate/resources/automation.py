@@ -392,6 +392,7 @@ def _activities(raw: Any) -> list[tuple[str, str, DocPath]]:
 class AutomationType(KindDefaults):
     kind: ClassVar[str] = KIND
     schema: ClassVar[str | None] = "automation.schema.json"
+    block_attributes: ClassVar[frozenset[str]] = frozenset({"schedule"})
     label: ClassVar[str] = "automation"
     directory: ClassVar[str | None] = "automations"
     root_folder: ClassVar[str | None] = ROOT_FOLDER

@@ -334,6 +334,8 @@ class KindDefaults:
     # Whether the service changes this kind's key in place (moved_from): its steps then make an update
     # whose attributes start with a change of "key" a re-key of the object the change's ids address.
     rekeyable: ClassVar[bool] = False
+    # Top-level mappings `mcstate fmt` and `retrieve` write as blocks even when they would fit on one line.
+    block_attributes: ClassVar[frozenset[str]] = frozenset()
 
     def check(self, desired: Desired, declared: Mapping[str, Desired]) -> list[Problem]:
         return []
