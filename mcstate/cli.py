@@ -8,7 +8,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -188,16 +188,40 @@ def _project(config: Path | None):  # type: ignore[no-untyped-def]
 
 
 @app.command()
-def validate(config: ConfigOption = None) -> None:
+def validate(
+    config: ConfigOption = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="Check the definitions as this target sees them (its variables)."),
+    ] = None,
+    all_targets: Annotated[
+        bool, typer.Option("--all-targets", help="Check the definitions as every target sees them.")
+    ] = False,
+) -> None:
     """Check the definitions (YAML, schemas, duplicates, rules) without contacting any account."""
     from mcstate import engine
 
     project = _project(config)
-    desired = engine.load_desired(project)
-    declared = sum(1 for obj in desired if obj.document is not None)
-    for warning in desired.warnings:
-        _echo(f"warning: {warning}", err=True)
-    _echo(f"The definitions are valid: {declared} object(s) in {project.definitions.name}/.")
+    if all_targets and target is not None:
+        raise ConfigError("--target and --all-targets: give one of them")
+    names = list(project.targets) if all_targets else [project.target(target).name]
+    failures: list[McstateError] = []
+    for name in names:
+        try:
+            desired = engine.load_desired(project, name)
+        except McstateError as error:
+            if not all_targets:
+                raise
+            failures.append(error)
+            _echo(f"Target {name}: the definitions are not valid:\n{error}", err=True)
+            continue
+        declared = sum(1 for obj in desired if obj.document is not None)
+        for warning in desired.warnings:
+            _echo(f"warning: {warning}", err=True)
+        where = f" for target {name}" if all_targets or target is not None else ""
+        _echo(f"The definitions are valid{where}: {declared} object(s) in {project.definitions.name}/.")
+    if failures:
+        raise McstateError(f"the definitions are not valid for {len(failures)} of {len(names)} target(s)")
 
 
 @app.command()
@@ -224,7 +248,7 @@ def plan(
 
     project = _project(config)
     target, selection = parse_targets(project, target_values, exclude)
-    desired = engine.load_desired(project)
+    desired = engine.load_desired(project, target)
     # Hashed as loaded, before planning reads the account: apply FILE compares a fresh load with this.
     definitions = _definitions_hash(desired) if out is not None else ""
     chosen = project.target(target)
@@ -236,7 +260,7 @@ def plan(
     if out is not None:
         from mcstate.saved_plan import save_plan
 
-        save_plan(out, result, definitions)
+        save_plan(out, result, definitions, project.variables_for(chosen.name).recorded())
         _echo(f"Saved the plan to {out}; apply exactly this plan with `mcstate apply {out}`.", err=True)
     _render(result, output_format)
     from mcstate.applier import check_protected
@@ -314,12 +338,12 @@ def apply(
         raise ConfigError("a saved plan is applied whole: give --target KIND.KEY and --exclude to plan --out")
     if plan_file is not None and prune:
         raise ConfigError("a saved plan is applied as it was made: give --prune to plan --out")
-    desired = engine.load_desired(project)
     if plan_file is not None and target is None:
         from mcstate.saved_plan import load_saved_plan
 
         # A saved plan is applied to the target it was made for, not the default one.
         target = load_saved_plan(plan_file).plan.target
+    desired = engine.load_desired(project, target)
     chosen = project.target(target)
     client = connect(project, chosen)
 
@@ -327,7 +351,8 @@ def apply(
         if plan_file is None:
             made, record = engine.plan_and_record(desired, client, chosen.name, prune=prune, saved=False)
             return limit_plan(made, selection, desired), record
-        return _fresh_saved_plan(plan_file, desired, client, chosen.name, quiet=again)
+        variables = project.variables_for(chosen.name).recorded()
+        return _fresh_saved_plan(plan_file, desired, client, chosen.name, variables, quiet=again)
 
     # Nothing is locked to find out there is nothing to write (a second apply makes no write call) or that
     # a saved plan is stale. With something to write (objects, or the record of managed objects), the lock
@@ -451,15 +476,28 @@ def _unrecorded(error: McstateError) -> McstateError:
 
 
 def _fresh_saved_plan(
-    plan_file: Path, desired: DesiredState, client: AccountClient, target: str, *, quiet: bool = False
+    plan_file: Path,
+    desired: DesiredState,
+    client: AccountClient,
+    target: str,
+    variables: Mapping[str, Any],
+    *,
+    quiet: bool = False,
 ) -> tuple[Plan, Mapping[str, ManifestEntry]]:
-    """The saved plan, once it is known to be for this target, these definitions and this account's state;
-    refused (PlanRefused) before anything is written otherwise."""
+    """The saved plan, once it is known to be for this target, its variables, these definitions and this
+    account's state; refused (PlanRefused) before anything is written otherwise."""
     from mcstate import engine
-    from mcstate.saved_plan import check_account, check_definitions, check_target, load_saved_plan
+    from mcstate.saved_plan import (
+        check_account,
+        check_definitions,
+        check_target,
+        check_variables,
+        load_saved_plan,
+    )
 
     saved = load_saved_plan(plan_file)
     check_target(saved, target)
+    check_variables(saved, variables)
     check_definitions(saved, desired)
     live, managed = engine.read_account(desired, client)
     check_account(saved, live, managed, desired)
@@ -501,7 +539,7 @@ def drift(
 
     project = _project(config)
     target, selection = parse_targets(project, target_values, exclude)
-    desired = engine.load_desired(project)
+    desired = engine.load_desired(project, target)
     chosen = project.target(target)
     found = engine.drift(desired, connect(project, chosen), chosen.name, include_unmanaged=include_unmanaged)
     found = limit_drift(found, selection, desired)
@@ -540,7 +578,7 @@ def graph(
     from mcstate.retrieve import kind_names
 
     project = _project(config)
-    desired = engine.load_desired(project)
+    desired = engine.load_desired(project, target)
     chosen_kinds = kind_names(kinds or ())
     live = None
     if not offline:
@@ -702,7 +740,7 @@ def run_command(
         except ConfigError:
             area = None  # no way to see the file: the service imports it, unchecked
         try:
-            desired = engine.load_desired(project)
+            desired = engine.load_desired(project, chosen_target.name)
         except McstateError as error:
             # The run does not need the definitions; only the re-import check does, and it is then skipped.
             _echo(f"warning: the definitions cannot be read ({type(error).__name__}); files are not checked "
@@ -915,7 +953,11 @@ def fmt_command(
     from mcstate.resources import declarable
 
     project = _project(config)
-    documents = load_documents(project.definitions, declarable(), project_root=project.root)
+    # Every definition, whichever targets it is for; formatted as written, before any variable is replaced.
+    variables = project.variables_for(keep_all=True)
+    documents = load_documents(
+        project.definitions, declarable(), project_root=project.root, variables=variables
+    )
     results = format_files(documents, Path.cwd())
     changed = [result for result in results if result.changed]
     for result in results:

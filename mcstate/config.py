@@ -15,6 +15,7 @@ import yaml
 
 from mcstate.client.parallel import DEFAULT_MAX_CONCURRENCY
 from mcstate.client.retry import DEFAULT_POLICY, SETTINGS, RetryPolicy
+from mcstate.definitions.variables import Value, Variables
 from mcstate.errors import ConfigError, ConfigProblems, Location
 from mcstate.project_files import ProjectFileError, check_inside
 
@@ -32,10 +33,11 @@ ACCOUNT_FIELDS = {
     "retries",
     "max_concurrency",
     "sftp",
+    "vars",
 }
 # Upper bound of retries.attempts: beyond it a failing call keeps an apply waiting for no benefit.
 MAX_ATTEMPTS = 20
-EMULATOR_FIELDS = {"emulator", "files"}
+EMULATOR_FIELDS = {"emulator", "files", "vars"}
 # Upper bound of max_concurrency: the service watches for call spikes and throttles accounts that cause them.
 MAX_CONCURRENCY = 32
 
@@ -113,6 +115,20 @@ class Project:
     targets: dict[str, Target]
     default_target: str
     tests: Path | None = None  # the integration tests' folder (mcstate test); None: tests/
+    # vars: of mcstate.yaml: the defaults (key None) and each target's own, with where each is written.
+    variables: Mapping[str | None, Mapping[str, VariableSetting]] = field(default_factory=dict)
+
+    def variables_for(self, name: str | None = None, *, keep_all: bool = False) -> Variables:
+        """The values the target gives the variables (its own over the defaults), `${ENV}` references
+        read now; ConfigError at the line of mcstate.yaml when such a variable is not set."""
+        target = self.target(name).name
+        settings = {**self.variables.get(None, {}), **self.variables.get(target, {})}
+        values: dict[str, Value] = {}
+        for variable, setting in settings.items():
+            values[variable] = setting.resolve()
+        declared = frozenset(v for scope in self.variables.values() for v in scope)
+        from_environment = frozenset(name for name, setting in settings.items() if setting.from_environment)
+        return Variables(target, values, declared, tuple(self.targets), keep_all, from_environment)
 
     def target(self, name: str | None = None) -> Target:
         chosen = name or self.default_target
@@ -136,6 +152,33 @@ def find_project(start: Path | None = None, config: Path | None = None) -> Proje
     raise ConfigError(
         f"no {CONFIG_FILE} found in {here} or its parents; create one (see README) or pass --config FILE"
     )
+
+
+@dataclass(frozen=True)
+class VariableSetting:
+    """One value of vars: in mcstate.yaml: as written, and where (for the error when it cannot be read)."""
+
+    value: Value
+    where: str
+
+    @property
+    def from_environment(self) -> bool:
+        return isinstance(self.value, str) and ENV_REFERENCE.fullmatch(self.value) is not None
+
+    def resolve(self) -> Value:
+        if not isinstance(self.value, str):
+            return self.value
+        reference = ENV_REFERENCE.fullmatch(self.value)
+        if reference is None:
+            return self.value
+        variable = reference.group(1)
+        found = os.environ.get(variable)
+        if found is None:
+            raise ConfigError(f"{self.where}: the environment variable {variable} is not set")
+        return found
+
+
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class Where:
@@ -185,10 +228,11 @@ def load_project(path: Path) -> Project:
     where = Where(display, yaml.compose(path.read_text(encoding="utf-8-sig")))
     if not isinstance(data, Mapping):
         raise ConfigError(f"{display}: expected a mapping with 'definitions', 'default_target' and 'targets'")
-    unknown = sorted(map(str, set(data) - {"definitions", "tests", "default_target", "targets"}))
+    unknown = sorted(map(str, set(data) - {"definitions", "tests", "default_target", "targets", "vars"}))
     if unknown:
         raise ConfigError(
-            f"{where(unknown[0])}: unknown setting (settings: definitions, tests, default_target, targets)"
+            f"{where(unknown[0])}: unknown setting "
+            "(settings: definitions, tests, default_target, targets, vars)"
         )
     targets_data = data.get("targets")
     if not isinstance(targets_data, Mapping) or not targets_data:
@@ -208,7 +252,19 @@ def load_project(path: Path) -> Project:
         data.get("definitions", "definitions"), root, where("definitions"), "must be a directory path"
     )
     tests = _project_path(data.get("tests", "tests"), root, where("tests"), "must be a directory path")
-    return Project(root, path.resolve(), root / definitions, targets, str(default), root / tests)
+    variables: dict[str | None, dict[str, VariableSetting]] = {None: _variables(data.get("vars"), where)}
+    for name, spec in targets_data.items():
+        variables[str(name)] = _variables(spec.get("vars"), where, "targets", str(name))
+    return Project(root, path.resolve(), root / definitions, targets, str(default), root / tests, variables)
+
+
+def _variables(data: Any, where: Where, *path: str) -> dict[str, VariableSetting]:
+    """vars: of the project or of a target (the schema has checked names and value types)."""
+    if not isinstance(data, Mapping):
+        return {}
+    return {
+        str(name): VariableSetting(value, where(*path, "vars", str(name))) for name, value in data.items()
+    }
 
 
 def _project_path(value: Any, root: Path, where: str, expected: str) -> str:

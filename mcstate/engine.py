@@ -26,9 +26,14 @@ if TYPE_CHECKING:
     from mcstate.client.account import AccountClient
 
 
-def load_desired(project: Project) -> DesiredState:
-    """Read, validate and normalize the definitions; raises DefinitionError before any network call."""
-    documents = load_documents(project.definitions, declarable(), project_root=project.root)
+def load_desired(project: Project, target: str | None = None) -> DesiredState:
+    """Read, validate and normalize the definitions as the target (default: default_target) sees them: its
+    variables replaced, the definitions limited to other targets left out. Raises DefinitionError (or
+    ConfigError for a variable mcstate.yaml cannot give) before any network call."""
+    variables = project.variables_for(target)
+    documents = load_documents(
+        project.definitions, declarable(), project_root=project.root, variables=variables
+    )
     return build_desired(documents)
 
 

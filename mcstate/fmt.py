@@ -63,7 +63,7 @@ def format_file(path: Path, documents: Sequence[Document]) -> FormatResult:
             path, None, False, "it has comments inside a document, which formatting would drop"
         )
     parts = [
-        header + dump_document(canonical(document.kind, document.data))
+        header + dump_document(canonical(document.kind, document.written or document.data))
         for (header, _), document in zip(segments, documents, strict=True)
     ]
     formatted = "---\n".join(parts)

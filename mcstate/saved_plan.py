@@ -53,6 +53,8 @@ class SavedPlan:
     plan: Plan
     definitions_hash: str
     source: str  # where it was read from, for messages
+    # The target's variables the plan was made with (Variables.recorded); None in plans saved without.
+    variables: dict[str, Any] | None = None
 
 
 def fingerprint(obj: Live) -> str:
@@ -92,11 +94,14 @@ def definitions_hash(desired: DesiredState) -> str:
     )
 
 
-def saved_plan_document(plan: Plan, definitions: str) -> dict[str, Any]:
+def saved_plan_document(
+    plan: Plan, definitions: str, variables: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "saved_plan_version": SAVED_PLAN_VERSION,
         **plan_document(plan),
         "definitions_hash": definitions,
+        "variables": dict(variables or {}),
         "fingerprints": dict(sorted(plan.fingerprints.items())),
         "unrecorded": list(plan.unrecorded),
         "apply": {
@@ -107,15 +112,17 @@ def saved_plan_document(plan: Plan, definitions: str) -> dict[str, Any]:
     }
 
 
-def render_saved_plan(plan: Plan, definitions: str) -> str:
-    return json.dumps(saved_plan_document(plan, definitions), indent=2, ensure_ascii=False) + "\n"
+def render_saved_plan(plan: Plan, definitions: str, variables: Mapping[str, Any] | None = None) -> str:
+    document = saved_plan_document(plan, definitions, variables)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def save_plan(path: Path, plan: Plan, definitions: str) -> None:
+def save_plan(path: Path, plan: Plan, definitions: str, variables: Mapping[str, Any] | None = None) -> None:
     """Write the plan; `definitions` is definitions_hash of the definitions as loaded, before planning (the
-    planner's checks may add derived attributes to the desired objects)."""
+    planner's checks may add derived attributes to the desired objects); `variables` what the target's
+    variables were (Variables.recorded)."""
     try:
-        path.write_text(render_saved_plan(plan, definitions), encoding="utf-8")
+        path.write_text(render_saved_plan(plan, definitions, variables), encoding="utf-8")
     except OSError as exc:
         raise McstateError(f"cannot write the plan to {path}: {exc.strerror or exc}") from exc
 
@@ -183,7 +190,9 @@ def _read_version_1(document: Mapping[str, Any], source: str) -> SavedPlan:
             Note(str(n["kind"]), str(n["key"]), str(n["message"])) for n in document.get("warnings") or ()
         ),
     )
-    return SavedPlan(plan, str(document["definitions_hash"]), source)
+    variables = document.get("variables")
+    recorded = dict(variables) if isinstance(variables, dict) else None
+    return SavedPlan(plan, str(document["definitions_hash"]), source, recorded)
 
 
 # One reader per saved-plan version this mcstate understands.
@@ -223,6 +232,21 @@ def load_saved_plan(path: Path) -> SavedPlan:
 def check_target(saved: SavedPlan, target: str) -> None:
     if saved.plan.target != target:
         raise PlanRefused(f"saved plan is for target {saved.plan.target}, not {target}; nothing was applied")
+
+
+def check_variables(saved: SavedPlan, current: Mapping[str, Any]) -> None:
+    """The target's variables must be those the plan was made with (a value read from the environment is
+    compared by its hash)."""
+    if saved.variables is None:
+        return
+    changed = sorted(
+        name for name in {*saved.variables, *current} if saved.variables.get(name) != current.get(name)
+    )
+    if changed:
+        raise PlanRefused(
+            f"the variables changed since the plan was made ({', '.join(changed)}); plan again "
+            "(nothing was applied)"
+        )
 
 
 def check_definitions(saved: SavedPlan, desired: DesiredState) -> None:

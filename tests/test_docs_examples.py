@@ -25,13 +25,18 @@ BLOCK = re.compile(r"^( *)```ya?ml\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
 CONFIG_KEYS = {"definitions", "tests", "default_target", "targets"}
 
 
-def examples() -> list[tuple[str, str]]:
+def examples() -> list[tuple[str, str, str]]:
+    """(where, the example, the last whole mcstate.yaml shown before it on the page: its project file)."""
     found = []
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
+        config = ""
         for match in BLOCK.finditer(text):
             line = text[: match.start()].count("\n") + 1
-            found.append((f"{page.relative_to(ROOT)}:{line}", textwrap.dedent(match.group(2))))
+            example = textwrap.dedent(match.group(2))
+            found.append((f"{page.relative_to(ROOT)}:{line}", example, config))
+            if re.match(r"(#.*\n)*definitions:", example):
+                config = example
     return found
 
 
@@ -66,13 +71,20 @@ def test_every_example_is_found() -> None:
     assert len(EXAMPLES) >= 15
 
 
-@pytest.mark.parametrize(("where", "text"), EXAMPLES, ids=[where for where, _ in EXAMPLES])
-def test_the_example_works_in_its_project(where: str, text: str, example_copy: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("where", "text", "config"), EXAMPLES, ids=[where for where, _, _ in EXAMPLES])
+def test_the_example_works_in_its_project(
+    where: str, text: str, config: str, example_copy: Path, tmp_path: Path
+) -> None:
     documents = [d for d in yaml.safe_load_all(text) if d is not None]
     assert documents, f"{where}: an empty example"
     first = documents[0]
     if isinstance(first, dict) and "kind" in first:
-        check_definitions(where, documents, fresh(example_copy, tmp_path))
+        root = fresh(example_copy, tmp_path)
+        if "${var." in text or any("targets" in d for d in documents):
+            # An example of variables belongs to the project file shown before it.
+            assert config, f"{where}: uses variables, but no mcstate.yaml is shown before it"
+            (root / "mcstate.yaml").write_text(config, encoding="utf-8")
+        check_definitions(where, documents, root)
     elif isinstance(first, dict) and (set(first) & CONFIG_KEYS or all(_is_target(v) for v in first.values())):
         check_config(where, first, fresh(example_copy, tmp_path))
     elif isinstance(first, dict) and {"given", "run", "expect"} <= set(first):

@@ -41,6 +41,10 @@ class Document:
     locate: Callable[[], dict[DocPath, tuple[int, int]]] | None = field(
         default=None, repr=False, compare=False
     )
+    # The data as written, when variables (${var.NAME}) changed it: what `mcstate fmt` formats.
+    written: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    # The target's variables, for the files a definition names (a query's .sql file).
+    variables: Any = field(default=None, repr=False, compare=False)
 
     @property
     def project_root(self) -> Path:

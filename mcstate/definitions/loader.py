@@ -24,6 +24,7 @@ from mcstate.definitions.compiled_schema import compile_schema
 from mcstate.definitions.document import DocPath, Document, format_path
 from mcstate.definitions.parallel_load import load_in_two
 from mcstate.definitions.schemas import load_schema
+from mcstate.definitions.variables import Unresolved, Variables, mentions, substitute
 from mcstate.errors import DefinitionError, Location, Problem
 from mcstate.project_files import WalkProblem, is_inside, walk_files
 
@@ -76,6 +77,7 @@ def load_documents(
     *,
     display_base: Path | None = None,
     project_root: Path | None = None,
+    variables: Variables | None = None,
 ) -> list[Document]:
     """Every definition under `root`, in file order then document order, exactly as written.
 
@@ -100,7 +102,7 @@ def load_documents(
         else:
             files.append((path, _display(path, base)))
     for file_documents, file_problems, exhausted in load_in_two(
-        files, functools.partial(_load_files, schemas)
+        files, functools.partial(_load_files, schemas, variables)
     ):
         if exhausted:
             problems.extend(file_problems)
@@ -116,14 +118,14 @@ def load_documents(
 
 
 def _load_files(
-    schemas: Mapping[str, str], files: Sequence[tuple[Path, str]]
+    schemas: Mapping[str, str], variables: Variables | None, files: Sequence[tuple[Path, str]]
 ) -> list[tuple[list[Document], list[Problem], bool]]:
     """Each file's documents and problems, and whether the project's budget ran out with it (the files after
     it are not loaded). Several of these may run side by side (parallel_load), each with the whole budget."""
     budget = _Budget(_MAX_VALUES_PER_PROJECT, "the definitions together have")
     loaded: list[tuple[list[Document], list[Problem], bool]] = []
     for path, display in files:
-        documents, problems = _load_file(path, display, schemas, budget)
+        documents, problems = _load_file(path, display, schemas, budget, variables)
         loaded.append((documents, problems, budget.exhausted))
         if budget.exhausted:
             break
@@ -149,7 +151,11 @@ def _display(path: Path, base: Path) -> str:
 
 
 def _load_file(
-    path: Path, file: str, schemas: Mapping[str, str], project_budget: _Budget | None = None
+    path: Path,
+    file: str,
+    schemas: Mapping[str, str],
+    project_budget: _Budget | None = None,
+    variables: Variables | None = None,
 ) -> tuple[list[Document], list[Problem]]:
     try:
         size = path.stat().st_size
@@ -173,6 +179,8 @@ def _load_file(
     loader: yaml.SafeLoader | None = None
     file_budget = _Budget(_MAX_VALUES_PER_FILE, "the file has")
     budgets = (project_budget,) if project_budget is not None else ()
+    # Only a file that mentions a variable is searched for references, value by value.
+    substituting = variables if variables is not None and mentions(text) else None
     try:
         loader = _Loader(text)
         index = 0
@@ -187,7 +195,12 @@ def _load_file(
                     loader,
                     (file_budget, *budgets),
                     functools.partial(_positions_in, path, index),
+                    substituting,
                 )
+                if document is not None and not _for_target(document, variables, problems):
+                    document = None
+                if document is not None:
+                    document.variables = variables
                 problems.extend(document_problems)
                 if document is not None:
                     documents.append(document)
@@ -598,6 +611,7 @@ def _load_document(
     loader: yaml.SafeLoader,
     budgets: tuple[_Budget, ...] = (),
     locate: Callable[[], dict[DocPath, Position]] | None = None,
+    variables: Variables | None = None,
 ) -> tuple[Document | None, list[Problem]]:
     """One document. The position of every value is recorded only when the document has a problem to
     point at; a valid document finds its positions again in its file when a later check needs one (they
@@ -610,9 +624,19 @@ def _load_document(
         return None, [Problem(Location(file, *start), str(too_big))]
     builder.commit()
     problems = builder.problems
+    written: dict[str, Any] | None = None
+    unresolved: list[Unresolved] = []
+    if variables is not None and isinstance(data, dict):
+        substituted, unresolved = substitute(data, variables)
+        if substituted != data:
+            written, data = data, substituted
     kind = data.get("kind") if isinstance(data, dict) else None
     valid = (
-        not problems and isinstance(kind, str) and kind in schemas and _certainly_valid(schemas[kind], data)
+        not problems
+        and not unresolved
+        and isinstance(kind, str)
+        and kind in schemas
+        and _certainly_valid(schemas[kind], data)
     )
     if not valid:
         # Explaining a problem needs the positions: the same nodes built again, recording them.
@@ -624,7 +648,13 @@ def _load_document(
             message = f"a definition must be a mapping with a 'kind', not {_describe(data)}"
             problems.append(Problem(Location(file, *start), message))
         return None, problems
-    document = Document(kind="", data=data, file=file, index=index, positions=positions, locate=locate)
+    document = Document(
+        kind="", data=data, file=file, index=index, positions=positions, locate=locate, written=written
+    )
+    for reference in unresolved:
+        problems.append(document.problem(reference.path, reference.message))
+    if unresolved:
+        return None, problems
     known = sorted(schemas)
     if "kind" not in data:
         message = f"missing required attribute 'kind' (one of: {', '.join(known)})"
@@ -641,6 +671,19 @@ def _load_document(
     if not valid:
         problems.extend(_schema_problems(document, builder.key_positions, _validator(schemas[kind])))
     return document, problems
+
+
+def _for_target(document: Document, variables: Variables | None, problems: list[Problem]) -> bool:
+    """Whether a definition belongs to the target (its `targets:`, when it has one, names it); names that
+    are no target of mcstate.yaml are problems."""
+    wanted = document.data.get("targets")
+    if variables is None or not isinstance(wanted, list):
+        return True
+    for index, name in enumerate(wanted):
+        if name not in variables.targets:
+            message = f"'{name}' is not a target of mcstate.yaml{_suggest(name, variables.targets)}"
+            problems.append(document.problem(("targets", index), message))
+    return variables.keep_all or variables.target in wanted
 
 
 def _positions_in(path: Path, index: int) -> dict[DocPath, Position]:

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from mcstate.client.filters import equals
 from mcstate.definitions.document import Document
 from mcstate.definitions.loader import control_character
+from mcstate.definitions.variables import Variables, mentions, substitute_text
 from mcstate.errors import Location, Problem
 from mcstate.plan import AttributeChange, Change
 from mcstate.project_files import ProjectFileError, read_text
@@ -111,6 +112,15 @@ def read_sql_file(document: Document) -> tuple[str | None, str | None]:
         return None, f"SQL file {error}"
     if not text.strip():
         return None, f"SQL file '{path.as_posix()}' is empty"
+    variables = document.variables
+    if isinstance(variables, Variables) and mentions(text):
+        replaced, unresolved = substitute_text(text, variables)
+        if unresolved:
+            offset, message = unresolved[0]
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            return None, f"SQL file {path.as_posix()}:{line}:{column}: {message}"
+        text = replaced if isinstance(replaced, str) else str(replaced)
     found = control_character(text, multi_line=True)
     if found is not None:
         line = text.count("\n", 0, found.start()) + 1
