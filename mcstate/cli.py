@@ -938,6 +938,46 @@ def init(
     _echo(f"Next: cd {folder} && mcstate plan   (then mcstate apply, mcstate test)")
 
 
+@app.command("diff")
+def diff_command(
+    target: Annotated[str, typer.Option("--target", help="The first account (a target of mcstate.yaml).")],
+    against: Annotated[str, typer.Option("--against", help="The account to compare it with (a target).")],
+    config: ConfigOption = None,
+    output_format: Annotated[DriftFormat, typer.Option("--format", help="Output format.")] = DriftFormat.text,
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="Only objects of this kind (repeatable).", metavar="KIND"),
+    ] = None,
+) -> None:
+    """Compare two accounts (business units) object by object, matched by key: what differs, what only one
+    side has, and which differences the definitions would remove on each side. Exit 0 same, 2 different."""
+    from mcstate import engine
+    from mcstate.compare import Side, compare
+    from mcstate.connection import connect
+    from mcstate.manifest import read_manifest
+    from mcstate.render import compare_view
+    from mcstate.retrieve import kind_names
+
+    project = _project(config)
+    chosen_kinds = kind_names(kinds or ())
+    sides = []
+    for name in (target, against):
+        chosen = project.target(name)
+        desired = engine.load_desired(project, chosen.name)
+        client = connect(project, chosen)
+        # Everything the account has, not only what the definitions name: a diff is about the accounts.
+        sides.append(Side(chosen.name, engine.read_live(client), read_manifest(client), desired))
+    comparison = compare(sides[0], sides[1], chosen_kinds)
+    render = {
+        DriftFormat.text: compare_view.render_text,
+        DriftFormat.markdown: compare_view.render_markdown,
+        DriftFormat.json: compare_view.render_json,
+    }[output_format]
+    _echo(render(comparison), nl=False)
+    if not comparison.same:
+        raise typer.Exit(EXIT_CHANGES)
+
+
 @app.command("fmt")
 def fmt_command(
     config: ConfigOption = None,

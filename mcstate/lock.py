@@ -108,9 +108,10 @@ def expiry_seconds(environ: Mapping[str, str] = os.environ) -> float:
     return value
 
 
-def read_lock(client: ManifestClient) -> LockInfo | None:
-    """The lock as the account holds it now, or None when nobody holds it."""
-    if not client.retrieve("DataExtension", ["CustomerKey"], equals("CustomerKey", LOCK_KEY)):
+def read_lock(client: ManifestClient, *, exists: bool = False) -> LockInfo | None:
+    """The lock as the account holds it now, or None when nobody holds it. `exists`: the lock's data
+    extension is known to exist (its rows are read at once)."""
+    if not exists and not client.retrieve("DataExtension", ["CustomerKey"], equals("CustomerKey", LOCK_KEY)):
         return None
     for row in client.retrieve(f"DataExtensionObject[{LOCK_KEY}]", FIELD_NAMES):
         values = _properties(row)
@@ -195,7 +196,7 @@ def release(client: ManifestClient, lock_id: str) -> bool:
         if attempt:
             time.sleep(RETRY_SECONDS * attempt)
         try:
-            current = read_lock(client)
+            current = read_lock(client, exists=True)  # the holder created its row in it
             if current is None or current.lock_id != lock_id:
                 return False
             _delete(client)

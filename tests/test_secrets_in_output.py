@@ -54,6 +54,7 @@ COVERED = {
     "init",
     "unlock",
     "fmt",
+    "diff",
 }
 
 CUSTOMERS = """\
@@ -273,6 +274,7 @@ def test_every_command_with_and_without_debug_shows_no_secret(account: Account) 
         account.run("apply", "--auto-approve", debug=debug)
         account.run("drift", debug=debug)
         account.run("graph", "--format", "json", debug=debug)
+        account.run("diff", "--target", "emulator", "--against", "emulator", debug=debug)
         account.run("run", "DataExtract.nto_customers_extract", "--format", "json", debug=debug)
         account.run("rows", "nto_customers", "--format", "csv", debug=debug)
         account.run("test", debug=debug)  # no tests in this project: says so, exit 0

@@ -144,12 +144,12 @@ def _change(change: Change, style: Style) -> list[str]:
                 lines.append(f"      {name}: {show(value)}")
         return lines
     for attribute in change.attributes:
-        lines.append(_attribute(attribute, style))
+        lines.append(render_attribute(attribute, style))
     lines.extend(style(f"      warning: {one_line(warning)}", "yellow") for warning in change.warnings)
     return lines
 
 
-def _attribute(attribute: AttributeChange, style: Style) -> str:
+def render_attribute(attribute: AttributeChange, style: Style) -> str:
     if attribute.before is None:
         text = f"      + {attribute.path}: {show(attribute.after)}"
     elif attribute.after is None:
