@@ -175,6 +175,15 @@ class VariableSetting:
         found = os.environ.get(variable)
         if found is None:
             raise ConfigError(f"{self.where}: the environment variable {variable} is not set")
+        from mcstate.definitions.loader import control_character
+
+        # The file's values are checked when it is read; a value from the environment is checked here.
+        bad = control_character(found, multi_line=False)
+        if bad is not None:
+            raise ConfigError(
+                f"{self.where}: the environment variable {variable} contains the control character "
+                f"U+{ord(bad.group(0)):04X}; remove it"
+            )
         return found
 
 

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mcstate.definitions.document import Document
 from mcstate.definitions.schemas import load_schema
 from mcstate.definitions.writer import Flow, FlowList, dump_document
@@ -165,9 +163,9 @@ def _header(text: str) -> tuple[str, str]:
 
 
 def _read(text: str) -> list[Any]:
-    from mcstate.definitions.loader import _Loader
+    from mcstate.definitions.loader import parse_documents
 
-    return [document for document in yaml.load_all(text, Loader=_Loader) if document is not None]
+    return parse_documents(text)
 
 
 def _path(file: str, root: Path) -> Path:

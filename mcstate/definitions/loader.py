@@ -217,6 +217,12 @@ def _load_file(
     return documents, problems
 
 
+def parse_documents(text: str) -> list[Any]:
+    """The documents of a YAML text as this loader reads them (no positions, no checks), for comparing two
+    texts by what they say (mcstate fmt)."""
+    return [document for document in yaml.load_all(text, Loader=_Loader) if document is not None]
+
+
 def load_single_document(
     path: Path, file: str, schema_file: str
 ) -> tuple[dict[str, Any] | None, list[Problem]]:
