@@ -960,13 +960,14 @@ def diff_command(
 
     project = _project(config)
     chosen_kinds = kind_names(kinds or ())
+    # Both targets' definitions are checked before either account is read.
+    chosen = [project.target(name) for name in (target, against)]
+    desired = [engine.load_desired(project, side.name) for side in chosen]
     sides = []
-    for name in (target, against):
-        chosen = project.target(name)
-        desired = engine.load_desired(project, chosen.name)
-        client = connect(project, chosen)
+    for side, wanted in zip(chosen, desired, strict=True):
+        client = connect(project, side)
         # Everything the account has, not only what the definitions name: a diff is about the accounts.
-        sides.append(Side(chosen.name, engine.read_live(client), read_manifest(client), desired))
+        sides.append(Side(side.name, engine.read_live(client), read_manifest(client), wanted))
     comparison = compare(sides[0], sides[1], chosen_kinds)
     render = {
         DriftFormat.text: compare_view.render_text,

@@ -11,16 +11,11 @@ from typing import Any
 from mcstate.desired import DesiredState, lookup_address
 from mcstate.errors import McstateError
 from mcstate.manifest import ManifestEntry, is_reserved
+from mcstate.plan import AttributeChange
 from mcstate.planner import LiveState, make_plan
 from mcstate.resources import REGISTRY
 from mcstate.resources.base import Live
-
-
-@dataclass(frozen=True)
-class AttributeDifference:
-    path: str
-    left: Any
-    right: Any
+from mcstate.resources.common import attribute_changes
 
 
 @dataclass(frozen=True)
@@ -30,7 +25,8 @@ class ObjectDifference:
     kind: str
     key: str
     side: str
-    attributes: tuple[AttributeDifference, ...] = ()
+    # Per attribute: before = the left account's value, after = the right one's.
+    attributes: tuple[AttributeChange, ...] = ()
     # The definitions, as each target sees them, would change this object there (plan has a change).
     planned_left: bool = False
     planned_right: bool = False
@@ -94,14 +90,9 @@ def _comparable(objects: Mapping[str, Live]) -> dict[str, Live]:
     }
 
 
-def _attribute_differences(
-    left: Mapping[str, Any], right: Mapping[str, Any]
-) -> tuple[AttributeDifference, ...]:
-    return tuple(
-        AttributeDifference(name, left.get(name), right.get(name))
-        for name in dict.fromkeys([*left, *right])
-        if left.get(name) != right.get(name)
-    )
+def _attribute_differences(left: Mapping[str, Any], right: Mapping[str, Any]) -> tuple[AttributeChange, ...]:
+    names = list(dict.fromkeys([*left, *right]))
+    return attribute_changes({n: left.get(n) for n in names}, {n: right.get(n) for n in names}, names)
 
 
 def _planned(side: Side, notes: list[str]) -> set[str]:

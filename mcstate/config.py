@@ -61,16 +61,7 @@ class SftpSettings:
         """(password, key file path), read from the environment when needed."""
         values: list[str | None] = []
         for variable in (self.password_variable, self.key_file_variable):
-            if variable is None:
-                values.append(None)
-                continue
-            value = os.environ.get(variable)
-            if not value:
-                raise ConfigError(
-                    f"target '{target}' sftp needs the environment variable {variable}, which "
-                    + _unset_or_empty(variable)
-                )
-            values.append(value)
+            values.append(None if variable is None else _credential(variable, f"target '{target}' sftp"))
         return values[0], values[1]
 
 
@@ -92,16 +83,10 @@ class AccountTarget:
 
     def secret_values(self) -> tuple[str, str]:
         """Read the credentials from the environment, at the moment they are needed."""
-        values = []
-        for variable in (self.client_id_variable, self.client_secret_variable):
-            value = os.environ.get(variable)
-            if not value:
-                raise ConfigError(
-                    f"target '{self.name}' needs the environment variable {variable}, which "
-                    + _unset_or_empty(variable)
-                )
-            values.append(value)
-        return values[0], values[1]
+        needed_by = f"target '{self.name}'"
+        return _credential(self.client_id_variable, needed_by), _credential(
+            self.client_secret_variable, needed_by
+        )
 
 
 Target = EmulatorTarget | AccountTarget
@@ -430,6 +415,16 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _credential(variable: str, needed_by: str) -> str:
+    """A credential's value from the environment, read when it is needed; ConfigError when it has none."""
+    value = os.environ.get(variable)
+    if not value:
+        raise ConfigError(
+            f"{needed_by} needs the environment variable {variable}, which {_unset_or_empty(variable)}"
+        )
+    return value
 
 
 def _unset_or_empty(variable: str) -> str:

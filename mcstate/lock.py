@@ -21,11 +21,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from mcstate.client.filters import equals
 from mcstate.errors import McstateError, UnknownOutcome
-from mcstate.manifest import LOCK_KEY, ManifestClient, ManifestWriteError, create_data_extension
+from mcstate.manifest import LOCK_KEY, ManifestClient, ManifestWriteError, create_data_extension, row_values
 
 LOCK_NAME = "mcstate lock"
 LOCK_DESCRIPTION = "The account's apply lock (written by mcstate apply and run; do not edit)."
@@ -111,10 +110,10 @@ def expiry_seconds(environ: Mapping[str, str] = os.environ) -> float:
 def read_lock(client: ManifestClient, *, exists: bool = False) -> LockInfo | None:
     """The lock as the account holds it now, or None when nobody holds it. `exists`: the lock's data
     extension is known to exist (its rows are read at once)."""
-    if not exists and not client.retrieve("DataExtension", ["CustomerKey"], equals("CustomerKey", LOCK_KEY)):
+    if not exists and not _lock_data_extension_exists(client):
         return None
     for row in client.retrieve(f"DataExtensionObject[{LOCK_KEY}]", FIELD_NAMES):
-        values = _properties(row)
+        values = row_values(row)
         if values.get("Name", "").casefold() == LOCK_ROW:
             return LockInfo(
                 values.get("LockID", ""),
@@ -276,9 +275,8 @@ def _try_create(client: ManifestClient, lock: LockInfo) -> LockInfo | None:
         if holder is not None:
             return None if holder.lock_id == lock.lock_id else holder
         if result is not None:
-            code = f"{result.code} " if result.code is not None else ""
-            refusal = f"{code}{result.message}"
-        if not client.retrieve("DataExtension", ["CustomerKey"], equals("CustomerKey", LOCK_KEY)):
+            refusal = result.reason
+        if not _lock_data_extension_exists(client):
             with suppress(ManifestWriteError, UnknownOutcome):
                 # Another process may create it in between; the next Create of the row decides.
                 create_data_extension(client, LOCK_KEY, LOCK_NAME, LOCK_DESCRIPTION, FIELDS)
@@ -311,10 +309,9 @@ def _delete(client: ManifestClient) -> None:
         if (result is not None and result.ok) or read_lock(client) is None:
             return
         if result is not None:
-            refusal = f"{result.code} {result.message}" if result.code is not None else result.message
+            refusal = result.reason
     raise LockError(f"cannot release the account's lock ({LOCK_KEY}): {refusal}")
 
 
-def _properties(row: Mapping[str, Any]) -> dict[str, str]:
-    properties = (row.get("Properties") or {}).get("Property") or []
-    return {str(item.get("Name")): str(item.get("Value") or "") for item in properties}
+def _lock_data_extension_exists(client: ManifestClient) -> bool:
+    return bool(client.retrieve("DataExtension", ["CustomerKey"], equals("CustomerKey", LOCK_KEY)))

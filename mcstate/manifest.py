@@ -138,8 +138,7 @@ def _failures(entries: Sequence[ManifestEntry], results: Sequence[WriteResult]) 
     failures = []
     for entry, result in zip(entries, results, strict=True):
         if not result.ok:
-            code = f"{result.code} " if result.code is not None else ""
-            failures.append(f"{entry.kind} {entry.key}: {code}{result.message}")
+            failures.append(f"{entry.kind} {entry.key}: {result.reason}")
     return failures
 
 
@@ -153,7 +152,7 @@ def _read(client: ManifestClient) -> tuple[bool, dict[str, ManifestEntry]]:
         return False, {}
     entries: dict[str, ManifestEntry] = {}
     for row in client.retrieve(f"{ROWS_OBJECT_TYPE}[{MANIFEST_KEY}]", FIELD_NAMES):
-        values = _properties(row)
+        values = row_values(row)
         kind, key = values.get("Kind") or "", values.get("Key") or ""
         if not kind or not key:
             continue  # not written by mcstate
@@ -168,7 +167,8 @@ def _read(client: ManifestClient) -> tuple[bool, dict[str, ManifestEntry]]:
     return True, entries
 
 
-def _properties(row: Mapping[str, Any]) -> dict[str, str]:
+def row_values(row: Mapping[str, Any]) -> dict[str, str]:
+    """A retrieved DataExtensionObject's values by field name (empty text for no value)."""
     properties = (row.get("Properties") or {}).get("Property") or []
     return {str(item.get("Name")): str(item.get("Value") or "") for item in properties}
 
@@ -235,5 +235,4 @@ def create_data_extension(
     }
     [result] = client.write("create", [SoapObject("DataExtension", definition)])
     if not result.ok:
-        code = f"{result.code} " if result.code is not None else ""
-        raise ManifestWriteError(f"cannot create the data extension {key}: {code}{result.message}")
+        raise ManifestWriteError(f"cannot create the data extension {key}: {result.reason}")

@@ -119,7 +119,12 @@ class Project:
 def project(tmp_path: Path, emulator: EmulatorProcess) -> Project:
     """An empty project whose default target is the emulator over HTTP, with a fresh account."""
     emulator.reset()
-    result = Project(tmp_path, emulator)
+    return emulator_project(tmp_path, emulator)
+
+
+def emulator_project(root: Path, emulator: EmulatorProcess) -> Project:
+    """An empty project in `root` whose default target is `emulator` over HTTP."""
+    result = Project(root, emulator)
     result.write(
         "mcstate.yaml",
         f"""\
@@ -132,5 +137,5 @@ def project(tmp_path: Path, emulator: EmulatorProcess) -> Project:
             client_secret: ${{MC_CLIENT_SECRET}}
         """,
     )
-    (tmp_path / "definitions").mkdir()
+    (root / "definitions").mkdir()
     return result

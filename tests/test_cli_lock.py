@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, EmulatorProcess, Project, start_emulator
+from tests.conftest import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    EmulatorProcess,
+    Project,
+    emulator_project,
+    start_emulator,
+)
 
 DATA_EXTENSIONS = 6
 LOCK_ID = re.compile(r"mcstate unlock ([0-9a-f-]{36})")
@@ -37,19 +44,7 @@ def slow_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator
 
 @pytest.fixture
 def locked_project(tmp_path: Path, slow_emulator: EmulatorProcess) -> Project:
-    result = Project(tmp_path, slow_emulator)
-    result.write(
-        "mcstate.yaml",
-        f"""\
-        definitions: definitions
-        default_target: emulator
-        targets:
-          emulator:
-            auth_url: {slow_emulator.base_url}
-            client_id: ${{MC_CLIENT_ID}}
-            client_secret: ${{MC_CLIENT_SECRET}}
-        """,
-    )
+    result = emulator_project(tmp_path, slow_emulator)
     for number in range(DATA_EXTENSIONS):
         result.write(
             f"definitions/de_{number}.yaml",

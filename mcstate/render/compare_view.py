@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from mcstate.compare import Comparison, ObjectDifference
-from mcstate.plan import AttributeChange
 from mcstate.render.markdown_view import code
 from mcstate.render.safe import one_line
 from mcstate.render.text_view import render_attribute, show
@@ -50,10 +49,7 @@ def render_text(comparison: Comparison) -> str:
             lines.append(f"  > {key}  (only in {comparison.right})")
         else:
             lines.append(f"  ~ {key}")
-            lines.extend(
-                render_attribute(AttributeChange(a.path, a.left, a.right), lambda text, _: text)
-                for a in difference.attributes
-            )
+            lines.extend(render_attribute(a, lambda text, _: text) for a in difference.attributes)
         planned = _planned(comparison, difference)
         if planned:
             lines.append(f"      ({planned})")
@@ -84,8 +80,8 @@ def render_markdown(comparison: Comparison) -> str:
             continue
         for attribute in difference.attributes:
             lines.append(
-                f"{head} | {code(attribute.path)} | {code(show(attribute.left))} | "
-                f"{code(show(attribute.right))} | {planned} |"
+                f"{head} | {code(attribute.path)} | {code(show(attribute.before))} | "
+                f"{code(show(attribute.after))} | {planned} |"
             )
     lines.extend(f"\n> {one_line(note)}" for note in comparison.notes)
     return "\n".join(lines) + "\n"
@@ -105,7 +101,7 @@ def render_json(comparison: Comparison) -> str:
                 "only_in": None
                 if d.side == "both"
                 else (comparison.left if d.side == "left" else comparison.right),
-                "attributes": [{"path": a.path, "left": a.left, "right": a.right} for a in d.attributes],
+                "attributes": [{"path": a.path, "left": a.before, "right": a.after} for a in d.attributes],
                 "planned_in": [
                     name
                     for name, planned in (

@@ -94,6 +94,11 @@ class WriteResult:
     new_id: int | None = None
     new_object_id: str | None = None
 
+    @property
+    def reason(self) -> str:
+        """The service's answer as a message shows it: its code, then its text."""
+        return f"{self.code} {self.message}" if self.code is not None else self.message
+
 
 Operation = Literal["create", "update", "delete"]
 
