@@ -580,6 +580,10 @@ class _ObjectTable(Generic[T]):
     def all(self, store: Store) -> list[T]:
         return self._select(store)
 
+    def where(self, store: Store, condition: str) -> list[T]:
+        """The rows meeting `condition` (SQL over this table's own columns), in creation order."""
+        return self._select(store, f"({condition}) ORDER BY seq")
+
     def by_object_ids(self, store: Store, object_ids: Sequence[str]) -> list[T]:
         return self._select(
             store, "object_id IN (SELECT value FROM json_each(?))", (json.dumps(list(object_ids)),)
@@ -764,6 +768,11 @@ class Store:
 
     def data_extensions(self) -> list[DataExtension]:
         return _DATA_EXTENSIONS.all(self)
+
+    def data_extensions_with_retention(self) -> list[DataExtension]:
+        """The data extensions that have a retention setting (a period or a date): the only ones a
+        retention pass can touch, found by the database rather than by reading every data extension."""
+        return _DATA_EXTENSIONS.where(self, "retention_length != 0 OR TRIM(retain_until) != ''")
 
     def data_extension_keys(self) -> list[tuple[str, str]]:
         """(ObjectID, CustomerKey) of every data extension: what a lookup by key needs, without the rest."""

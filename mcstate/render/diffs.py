@@ -12,9 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-from deepdiff.helper import CannotCompare
-
 # Lines of context around each changed line of a text diff (SQL), in every view.
 CONTEXT_LINES = 3
 
@@ -56,6 +53,8 @@ def unified_lines(before: Any, after: Any) -> list[str]:
 
 def item_changes(attribute: str, before: Any, after: Any) -> list[ItemChange]:
     """What differs between two nested values, item by item, in the order of the new value."""
+    from deepdiff import DeepDiff  # imported here: plans without nested changes never need it
+
     diff = DeepDiff(before, after, view="tree", verbose_level=2, iterable_compare_func=_same_item)
     found: list[tuple[list[Any], ItemChange]] = []
     moved: list[tuple[list[Any], list[Any], Any]] = []
@@ -170,6 +169,8 @@ def _same_item(first: Any, second: Any, level: Any = None) -> bool:
             return mine == theirs
     if isinstance(first, list) and isinstance(second, list):
         return any(element in second for element in first)
+    from deepdiff.helper import CannotCompare
+
     raise CannotCompare() from None
 
 

@@ -30,7 +30,7 @@ def _minus(moment: datetime, length: int, unit: int) -> datetime:
 def apply_retention(store: Store, now: datetime) -> dict[str, int]:
     """Apply every data extension's retention at `now`; rows deleted per data extension key."""
     deleted: dict[str, int] = {}
-    for de in store.data_extensions():
+    for de in store.data_extensions_with_retention():
         removed = _apply(store, de, now)
         if removed:
             deleted[de.customer_key] = removed
