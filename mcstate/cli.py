@@ -1203,14 +1203,29 @@ def emulator_seed(
     size: Annotated[
         int, typer.Option(help="Data extensions beyond the fixed catalogue; the other kinds in proportion.")
     ] = 100,
+    business_units: Annotated[
+        int,
+        typer.Option(
+            "--business-units",
+            min=0,
+            help="Make the account the parent of an enterprise with this many child business units "
+            "(MIDs 100000002, 100000003, ...), generated alike; the parent's shared data extensions are "
+            "read from the children with ENT.",
+        ),
+    ] = 0,
 ) -> None:
     """Replace the emulated account with a generated, realistic one: every kind, odd names, deep folders,
     and objects mcstate cannot manage (system, shared and synchronized data extensions)."""
+    from mcstate.emulator import rules
     from mcstate.emulator.generate import seed_account
 
-    report = seed_account(db, seed=seed, size=size)
+    report = seed_account(db, seed=seed, size=size, business_units=business_units)
     counts = ", ".join(f"{count} {kind}" for kind, count in report.counts.items())
     _echo(f"Emulator account in {db} seeded (seed {seed}, size {size}): {report.total} objects: {counts}.")
+    if report.business_units:
+        _echo(f"It is the parent business unit (MID {rules.ACCOUNT_MID}) of:")
+    for mid, name, child in report.business_units:
+        _echo(f"  {name}: MID {mid}, {child.total} objects (select it with account_id: {mid})")
 
 
 def _debug_first(args: list[str]) -> list[str]:

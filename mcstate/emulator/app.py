@@ -2,12 +2,13 @@
 
 Routes (paths case-insensitive, as on the real IIS host):
 
-* ``POST /v2/token`` - OAuth client credentials.
+* ``POST /v2/token`` - OAuth client credentials; ``account_id`` selects the business unit (enterprise.py).
 * ``POST /Service.asmx`` - the SOAP API (token in the ``fueloauth`` header).
 * ``GET /etframework.wsdl`` - mcstate's WSDL, addressed to this server; its XSD files beside it.
 * ``/automation/...``, ``/data/...`` - the REST API (Bearer token), answered by rest.py.
 * ``/_emulator/...`` - admin endpoints for tests and tooling, not part of the real API and not logged:
-  ``POST reset``, ``PUT dataextensions/<customer key>/rows`` with ``{"count": N}``,
+  ``POST reset`` (every business unit), ``PUT dataextensions/<customer key>/rows`` with ``{"count": N}``
+  (``?mid=`` names a child business unit, here and for loading rows),
   ``GET requests`` (each with its request and response body sizes) and ``DELETE requests``;
   ``GET|PUT|DELETE faults`` (the fault profile as JSON, see faults.py; GET also lists the faults played so
   far).
@@ -49,6 +50,7 @@ from mcstate.emulator.codec import (
 from mcstate.emulator.dataextension import DataExtensionFieldHandler, DataExtensionHandler
 from mcstate.emulator.dataextensionobject import DataExtensionObjectHandler
 from mcstate.emulator.datafolder import DataFolderHandler
+from mcstate.emulator.enterprise import Enterprise
 from mcstate.emulator.faults import (
     NO_FAULTS,
     Call,
@@ -191,13 +193,38 @@ class EmulatorApp:
         self.wsdl_path = Path(wsdl) if wsdl is not None else default_wsdl_path()
         self.schema = load_schema(self.wsdl_path)
         self.writer = Writer(self.schema)
-        self.tokens = Tokens(self.store, client_id, client_secret, token_lifetime)
-        self.service = Service(self.store, self.writer, default_handlers(), self.files)
-        self.rest = RestApi(self.store, self.tokens)
+        self.enterprise = Enterprise(self.store, self.files)
+        self.tokens = Tokens(
+            self.store,
+            client_id,
+            client_secret,
+            token_lifetime,
+            business_unit=lambda mid: self.enterprise.unit(mid) is not None,
+        )
+        self._services: dict[int, Service] = {}
+        self._rests: dict[int, RestApi] = {}
+        # The parent business unit's (the account's, when the enterprise has no children).
+        self.service = self.service_of(self.store.mid)
+        self.rest = self._rest_of(self.store.mid)
         self.faults = FaultInjector(faults or NO_FAULTS)
 
     def close(self) -> None:
+        self.enterprise.close()
         self.store.close()
+
+    def service_of(self, mid: int) -> Service:
+        """The SOAP service of a business unit of the enterprise."""
+        if mid not in self._services:
+            unit = self.enterprise.unit(mid) or self.enterprise.parent
+            handlers = default_handlers()
+            self._services[mid] = Service(unit.store, self.writer, handlers, unit.files, self.enterprise)
+        return self._services[mid]
+
+    def _rest_of(self, mid: int) -> RestApi:
+        if mid not in self._rests:
+            unit = self.enterprise.unit(mid) or self.enterprise.parent
+            self._rests[mid] = RestApi(unit.store, self.tokens)
+        return self._rests[mid]
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -273,7 +300,9 @@ class EmulatorApp:
             return _json(429, rules.REST_RATE_LIMITED, operation=method)
         if decision.effect == "token_expired":
             return _json(401, rules.REST_NOT_AUTHORIZED, operation=method)
-        answer = self.rest.handle(
+        scheme, _, token = str(environ.get("HTTP_AUTHORIZATION", "")).strip().partition(" ")
+        mid = self.tokens.business_unit_of(token) if scheme.casefold() == "bearer" else self.store.mid
+        answer = self._rest_of(mid).handle(
             method,
             path,
             str(environ.get("QUERY_STRING", "")),
@@ -363,7 +392,8 @@ class EmulatorApp:
                 )
                 raise RequestReadError(f"<{request.body_name} xmlns='{namespace or ''}'> was not expected.")
             refusal = _refusal(decision, operation)
-            response = self.service.handle(operation, request.body(self.schema), refusal)
+            service = self.service_of(self.tokens.soap_business_unit(request.headers))
+            response = service.handle(operation, request.body(self.schema), refusal)
         except RequestReadError as error:
             return self._fault("soap:Client", rules.unreadable_request(str(error)), relates_to, operation)
         reply = _Reply(
@@ -434,7 +464,8 @@ class EmulatorApp:
     def _admin(self, method: str, route: str, environ: Environ) -> _Reply:
         parts = route.strip("/").split("/")
         if parts == ["reset"] and method == "POST":
-            self.store.reset()
+            for unit in self.enterprise.units():
+                unit.store.reset()
             return _json(200, {"status": "ok"})
         if parts == ["requests"] and method == "GET":
             return _json(200, self.store.requests())
@@ -446,8 +477,11 @@ class EmulatorApp:
         if parts == ["clock"]:
             return self._admin_clock(method, environ)
         if len(parts) >= 3 and parts[0] in ("dataextensions", "dataviews") and parts[-1] == "rows":
+            store = self._admin_store(environ)
+            if store is None:
+                return _json(404, {"error": "No business unit of the enterprise has that mid."})
             if method == "POST":
-                return self._admin_load(parts[0], "/".join(parts[1:-1]), environ)
+                return self._admin_load(store, parts[0], "/".join(parts[1:-1]), environ)
             if method != "PUT" or parts[0] != "dataextensions":
                 return _json(405, {"error": f"Use POST (or PUT with a count) on {ADMIN_PREFIX}{route}."})
             customer_key = "/".join(parts[1:-1])
@@ -458,7 +492,7 @@ class EmulatorApp:
                     raise ValueError(count)
             except (ValueError, KeyError, TypeError, UnicodeDecodeError):
                 return _json(400, {"error": 'Send {"count": N} with N a non-negative integer.'})
-            if not self.store.set_row_count(customer_key, count):
+            if not store.set_row_count(customer_key, count):
                 return _json(404, {"error": f"No data extension has the CustomerKey {customer_key}."})
             return _json(200, {"customer_key": customer_key, "count": count})
         return _json(404, {"error": f"Unknown admin endpoint {method} {ADMIN_PREFIX}{route}"})
@@ -477,21 +511,33 @@ class EmulatorApp:
             after = clock.now(self.store)
             if after > before:
                 # Moving the clock on runs the scheduled automations whose time has come, and retention.
-                state["ran"] = [instance["id"] for instance in run_due(self.store, self.files, before, after)]
-                state["retention"] = apply_retention(self.store, after)
+                state["ran"] = []
+                state["retention"] = {}
+                for unit in self.enterprise.units():
+                    ran = run_due(unit.store, unit.files, before, after)
+                    state["ran"] += [instance["id"] for instance in ran]
+                    state["retention"] |= apply_retention(unit.store, after)
             return _json(200, state)
         except (ValueError, UnicodeDecodeError) as error:
             return _json(400, {"error": str(error)})
 
-    def _admin_load(self, kind: str, name: str, environ: Environ) -> _Reply:
+    def _admin_store(self, environ: Environ) -> Store | None:
+        """The store of the business unit an admin call names with ?mid= (the parent's by default)."""
+        given = parse_qs(str(environ.get("QUERY_STRING", ""))).get("mid", [""])[0].strip()
+        if not given:
+            return self.store
+        unit = self.enterprise.unit(int(given)) if given.isdigit() else None
+        return unit.store if unit is not None else None
+
+    def _admin_load(self, store: Store, kind: str, name: str, environ: Environ) -> _Reply:
         """POST CSV (with a header line) or a JSON list of rows; ?replace=true drops the rows before."""
         replace = parse_qs(str(environ.get("QUERY_STRING", ""))).get("replace", ["false"])[0] == "true"
         try:
             rows = admin.records(_read_body(environ), str(environ.get("CONTENT_TYPE", "")))
             if kind == "dataviews":
-                count = admin.load_data_view(self.store, name, rows, replace=replace)
+                count = admin.load_data_view(store, name, rows, replace=replace)
             else:
-                count = admin.load_rows(self.store, name, rows, replace=replace)
+                count = admin.load_rows(store, name, rows, replace=replace)
         except admin.AdminError as error:
             return _json(400, {"error": str(error)})
         except LookupError as error:

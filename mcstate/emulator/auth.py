@@ -6,6 +6,7 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -21,11 +22,20 @@ FUELOAUTH_NAMESPACES = (None, "http://exacttarget.com")
 class Tokens:
     """Issues tokens and checks the credentials a SOAP request carries."""
 
-    def __init__(self, store: Store, client_id: str | None, client_secret: str | None, lifetime: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client_id: str | None,
+        client_secret: str | None,
+        lifetime: int,
+        business_unit: Callable[[int], bool] | None = None,
+    ) -> None:
         self.store = store
         self.client_id = client_id
         self.client_secret = client_secret
         self.lifetime = lifetime
+        # Whether a MID is a business unit of the enterprise (the store's own only, by default).
+        self.business_unit = business_unit or (lambda mid: mid == store.mid)
 
     def _credentials_ok(self, client_id: str, client_secret: str) -> bool:
         if not client_id or not client_secret:
@@ -53,9 +63,14 @@ class Tokens:
             return 401, dict(rules.INVALID_CLIENT)
         if not self._credentials_ok(client_id, client_secret):
             return 401, dict(rules.INVALID_CLIENT)
+        mid = _account_id(request.get("account_id"))
+        if mid is None:
+            mid = self.store.mid  # the business unit that owns the package: the parent
+        elif not self.business_unit(mid):  # not a business unit, or not a number at all (-1)
+            return 401, rules.unknown_account_id_error()
         token = secrets.token_urlsafe(48)
         self.store.add_token(
-            token, client_id, time.time() + self.lifetime + rules.TOKEN_VALIDITY_EXTRA_SECONDS
+            token, client_id, time.time() + self.lifetime + rules.TOKEN_VALIDITY_EXTRA_SECONDS, mid
         )
         scope = request.get("scope")
         return 200, {
@@ -92,6 +107,19 @@ class Tokens:
             return False
         return self._credentials_ok(username, password)
 
+    def business_unit_of(self, token: str) -> int:
+        """The MID of the business unit a token is for (the parent's for a token it does not know: such a
+        call is refused anyway)."""
+        found = self.store.token_record(token.strip()) if token.strip() else None
+        return found[1] if found is not None else self.store.mid
+
+    def soap_business_unit(self, headers: list[etree._Element]) -> int:
+        """The MID a SOAP request's credentials are for: its token's, or the parent's for an API user."""
+        for element in iter_headers_named(headers, "fueloauth"):
+            if etree.QName(element).namespace in FUELOAUTH_NAMESPACES:
+                return self.business_unit_of(element.text or "")
+        return self.store.mid
+
     def check_token(self, token: str) -> str | None:
         if not token:
             return rules.LOGIN_FAILED
@@ -101,3 +129,20 @@ class Tokens:
         if expires <= time.time():
             return rules.TOKEN_EXPIRED
         return None
+
+
+_INVALID = -1  # no business unit has it
+
+
+def _account_id(value: Any) -> int | None:
+    """The MID a token request's account_id names: None when it names none (absent, null or empty), -1
+    when it is not a whole number (a number or its digits as text)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return _INVALID
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return _INVALID

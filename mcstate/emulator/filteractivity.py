@@ -131,7 +131,7 @@ class FilterActivityHandler(ObjectHandler):
             "source_type_id": rules.FILTER_ACTIVITY_DATA_EXTENSION_TYPE,
             "destination_object_id": destination.object_id,
             "destination_type_id": rules.FILTER_ACTIVITY_DATA_EXTENSION_TYPE,
-            "category_id": rules.FILTER_ACTIVITY_ROOT_FOLDER_ID,
+            "category_id": store.root_folder_id(rules.FILTER_ACTIVITY_ROOT_FOLDER_ID),
             "status_id": rules.FILTER_ACTIVITY_STATUS_ID,
             "created": now,
             "modified": now,

@@ -39,6 +39,7 @@ from mcstate.emulator import rules
 from mcstate.emulator.app import default_handlers
 from mcstate.emulator.auth import Tokens
 from mcstate.emulator.codec import XSI_TYPE, XNode
+from mcstate.emulator.enterprise import make_children
 from mcstate.emulator.model import DataExtension, Field, Folder
 from mcstate.emulator.rest import EXTRACTS, TRANSFERS, RestApi
 from mcstate.emulator.service import ObjectHandler, Outcome
@@ -174,6 +175,11 @@ RETENTION = (
 )
 
 
+def _bracket(name: str) -> str:
+    """A name as a T-SQL bracketed identifier: a "]" inside it is doubled."""
+    return "[" + name.replace("]", "]]") + "]"
+
+
 @dataclass
 class SeedReport:
     """What was generated: objects created per kind, and the ones mcstate cannot manage, with why."""
@@ -186,6 +192,8 @@ class SeedReport:
     extensions, their folders) or that mcstate cannot address (a folder whose name holds "/")."""
     not_representable: list[tuple[str, str, str]] = field(default_factory=list)
     """(kind, key, why) of objects made with options no definition can express, created on purpose."""
+    business_units: list[tuple[int, str, SeedReport]] = field(default_factory=list)
+    """(MID, name, what was generated there) of each child business unit."""
 
     def count(self, kind: str) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1
@@ -297,6 +305,8 @@ class _Generator:
         self.data_extensions: list[_DataExtension] = []
         self.shared: list[_DataExtension] = []
         self.activities: list[_Activity] = []
+        # A child business unit has no shared folders of its own (the parent shares them).
+        self.shares = store.unit.is_parent
 
     # -- helpers ----------------------------------------------------------------------------------------
 
@@ -321,7 +331,11 @@ class _Generator:
         return self.rng.choice(DESCRIPTIONS) if self.rng.random() < 0.6 else ""
 
     def _folder_in(self, root: int) -> int:
-        return self.rng.choice(self.folders.get(root, [root]))
+        return self.rng.choice(self.folders.get(root, [self._root(root)]))
+
+    def _root(self, root: int) -> int:
+        """The ID, in this business unit, of a root folder of rules.ROOT_FOLDERS."""
+        return self.store.root_folder_id(root)
 
     def _slug(self, text: str) -> str:
         return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_")
@@ -364,14 +378,16 @@ class _Generator:
             (AUTOMATION_ROOT, "automations"),
         )
         for root, content_type in trees:
-            self.folders[root] = [root]
+            self.folders[root] = [self._root(root)]
             # Seven levels below the root, the deepest first so that every level holds something.
-            parent = root
+            parent = self._root(root)
             for depth, word in enumerate(("Archive", "2024", "Q1", "January", "Week 1", "Raw", "Staging"), 1):
                 parent = self.folder(parent, word, content_type, f"level {depth}" if depth % 2 else "")
                 self.folders[root].append(parent)
         for name in ODD_FOLDER_NAMES:
-            self.folders[DE_ROOT].append(self.folder(DE_ROOT, name, "dataextension", self._description()))
+            self.folders[DE_ROOT].append(
+                self.folder(self._root(DE_ROOT), name, "dataextension", self._description())
+            )
         for root, content_type in trees:
             count = max(2, self.size // (8 if root == DE_ROOT else 20))
             for _ in range(count):
@@ -511,7 +527,7 @@ class _Generator:
             {"Name": "OptIn", "FieldType": "Boolean", "DefaultValue": "false"},
             {"Name": "Locale", "FieldType": "Locale", "DefaultValue": "en-US"},
         ]
-        self.data_extension("every_field_type", "Every Field Type", every_type, folder=DE_ROOT)
+        self.data_extension("every_field_type", "Every Field Type", every_type, folder=self._root(DE_ROOT))
         self.data_extension(
             "text_lengths",
             "Text Lengths",
@@ -696,18 +712,14 @@ class _Generator:
         specs = [{"Name": n, "FieldType": t, "IsPrimaryKey": i == 0} for i, (n, t, _) in enumerate(fields)]
         return _DataExtension(key, name, de.object_id, specs)
 
-    def unmanageable(self) -> None:
+    def _shared_data_extensions(self) -> None:
+        """The parent's shared data extensions: its Shared Data Extensions folder and one below it."""
         report = self.report.cannot_manage
-        system = ("MobileAddress", "MobileSubscription", "PushAddress", "ChatMessagingSubscription")
-        for name in system:
-            self._platform_data_extension(
-                name, name, rules.SYSTEM_DATA_EXTENSION_CATEGORY_ID, [("ContactKey", "Text", 254)]
-            )
-            report.append(("DataExtension", name, "system data extension"))
-        brand = self.folder(SHARED_DE_ROOT, "Brand Assets", "shared_dataextension", "shared by the parent")
+        shared_root = self._root(SHARED_DE_ROOT)
+        brand = self.folder(shared_root, "Brand Assets", "shared_dataextension", "shared by the parent")
         report.append(("Folder", "Shared Data Extensions/Brand Assets", "folder of shared data extensions"))
         for key, name, folder in (
-            ("global_suppression", "Global Suppression", SHARED_DE_ROOT),
+            ("global_suppression", "Global Suppression", shared_root),
             ("shared_preferences", "Shared Preferences", brand),
             ("shared_stores", "Shared Stores 🏬", brand),
         ):
@@ -716,6 +728,17 @@ class _Generator:
             )
             self.shared.append(created)
             report.append(("DataExtension", key, "shared data extension"))
+
+    def unmanageable(self) -> None:
+        report = self.report.cannot_manage
+        system = ("MobileAddress", "MobileSubscription", "PushAddress", "ChatMessagingSubscription")
+        for name in system:
+            self._platform_data_extension(
+                name, name, rules.SYSTEM_DATA_EXTENSION_CATEGORY_ID, [("ContactKey", "Text", 254)]
+            )
+            report.append(("DataExtension", name, "system data extension"))
+        if self.shares:
+            self._shared_data_extensions()
         synchronized = self._platform_folder(SYNCHRONIZED_ROOT_NAME, SYNCHRONIZED_CONTENT_TYPE)
         for name in ("Contact_Salesforce", "Lead_Salesforce", "Account_Salesforce"):
             self._platform_data_extension(
@@ -723,7 +746,7 @@ class _Generator:
             )
             report.append(("DataExtension", name, "synchronized data extension"))
         # mcstate writes folders as "/"-separated paths: a name with "/" in it cannot be written as one.
-        slashed = self.folder(DE_ROOT, SLASH_FOLDER_NAME, "dataextension", "a slash in the name")
+        slashed = self.folder(self._root(DE_ROOT), SLASH_FOLDER_NAME, "dataextension", "a slash in the name")
         report.append(("Folder", f"Data Extensions/{SLASH_FOLDER_NAME}", "folder name contains '/'"))
         inside = self.data_extension(
             "in_slashed_folder",
@@ -988,34 +1011,40 @@ class _Generator:
         sources = [de for de in self.data_extensions if wanted <= {f["Name"].casefold() for f in de.fields}]
         source = self.rng.choice(sources)  # the target itself is one
         select = ",\n       ".join(
-            f"s.{name}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else f"s.[{name}]"
+            f"s.{name}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else f"s.{_bracket(name)}"
             for name in columns
         )
         dates = [f["Name"] for f in source.fields if f.get("FieldType") == "Date"]
         texts = [f["Name"] for f in target.fields if f.get("FieldType", "Text") == "Text"]
         style = self.rng.randrange(4)
         if style == 0:
-            return f"SELECT {select}\nFROM [{source.name}] s\nWHERE 1 = 1"
+            return f"SELECT {select}\nFROM {_bracket(source.name)} s\nWHERE 1 = 1"
         if style == 1:
-            recent = f"  AND s.[{dates[0]}] > DATEADD(day, -30, GETDATE())  -- last month\n" if dates else ""
+            recent = (
+                f"  AND s.{_bracket(dates[0])} > DATEADD(day, -30, GETDATE())  -- last month\n"
+                if dates
+                else ""
+            )
             return (
-                f"/* Segment for {target.name} */\n"
+                # A name holding "*/" would end the comment early.
+                f"/* Segment for {target.name.replace('*/', '* /')} */\n"
                 f"SELECT {select}\n"
-                f"FROM [{source.name}] s\n"
-                f"\tLEFT JOIN [{target.name}] t ON t.[{columns[0]}] = s.[{columns[0]}]\n"
-                f"WHERE t.[{columns[0]}] IS NULL\n{recent}"
+                f"FROM {_bracket(source.name)} s\n"
+                f"\tLEFT JOIN {_bracket(target.name)} t\n"
+                f"\t\tON t.{_bracket(columns[0])} = s.{_bracket(columns[0])}\n"
+                f"WHERE t.{_bracket(columns[0])} IS NULL\n{recent}"
             )
         if style == 2:
-            where = f"where  [{texts[0]}] = 'Gültig'   \r\n" if texts else ""
-            return f"select top 1000 *\r\nfrom   [{target.name}]\r\n{where}order by 1"
+            where = f"where  {_bracket(texts[0])} = 'Gültig'   \r\n" if texts else ""
+            return f"select top 1000 *\r\nfrom   {_bracket(target.name)}\r\n{where}order by 1"
         return (
             "WITH ranked AS (\n"
             f"    SELECT s.*,\n"
-            f"           ROW_NUMBER() OVER (PARTITION BY s.[{columns[0]}]\n"
-            f"                              ORDER BY s.[{columns[-1]}] DESC) AS rn\n"
-            f"    FROM [{source.name}] s\n"
+            f"           ROW_NUMBER() OVER (PARTITION BY s.{_bracket(columns[0])}\n"
+            f"                              ORDER BY s.{_bracket(columns[-1])} DESC) AS rn\n"
+            f"    FROM {_bracket(source.name)} s\n"
             ")\n"
-            f"SELECT {', '.join(f'[{c}]' for c in columns)}\n"
+            f"SELECT {', '.join(_bracket(c) for c in columns)}\n"
             "FROM ranked\n"
             "WHERE rn = 1\n"
         )
@@ -1057,7 +1086,8 @@ class _Generator:
         # A query named like its target, and one that writes into a data extension shared by the parent.
         target = self.data_extensions[1]
         self.query(target.key, target.name, target, "Append")
-        self.query("into_shared", "Into the Shared Preferences", self.shared[1], "Append")
+        if self.shared:
+            self.query("into_shared", "Into the Shared Preferences", self.shared[1], "Append")
         self.query("クエリ 日本", "クエリ 日本", self.rng.choice(self.data_extensions), "Overwrite")
         for index in range(self.size // 2):
             target = self.rng.choice(self.data_extensions)
@@ -1173,7 +1203,7 @@ class _Generator:
         )
         activity_id = str(outcome.new_object_id)
         folder = self._folder_in(FILTER_ACTIVITY_ROOT)
-        if folder != FILTER_ACTIVITY_ROOT:
+        if folder != self._root(FILTER_ACTIVITY_ROOT):
             self.account.send("PATCH", f"automation/v1/filters/{activity_id}", {"categoryId": folder})
         self.report.count("FilterActivity")
         self.activities.append(_Activity("FilterActivity", key, activity_id))
@@ -1578,7 +1608,7 @@ class _Generator:
                 }
             )
             for key in keys:
-                base = {"SubscriberKey": key, "JobID": job_id, "AccountID": str(rules.ACCOUNT_MID)}
+                base = {"SubscriberKey": key, "JobID": job_id, "AccountID": str(self.store.mid)}
                 views["_Sent"].append({**base, "EventDate": sent_at.isoformat(" ")})
                 roll = self.rng.random()
                 if roll < 0.05:
@@ -1625,11 +1655,25 @@ def seed_store(store: Store, *, seed: int = DEFAULT_SEED, size: int = DEFAULT_SI
     return _Generator(store, seed, size).run()
 
 
-def seed_account(db_path: Path, *, seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE) -> SeedReport:
-    """Reset the account in a database file and fill it with a generated account."""
+def seed_account(
+    db_path: Path, *, seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE, business_units: int = 0
+) -> SeedReport:
+    """Reset the account in a database file and fill it with a generated account; with `business_units`,
+    that account is the parent of an enterprise of that many child business units (each a database beside
+    it), replacing the children it had. The children are generated alike (with the next seed), as the
+    development, QA and production business units of one team start: a comparison of two of them shows only
+    what was changed in one since."""
     store = Store(Path(db_path))
     try:
         store.reset()
-        return seed_store(store, seed=seed, size=size)
+        report = seed_store(store, seed=seed, size=size)
+        for child in make_children(store, business_units):
+            try:
+                report.business_units.append(
+                    (child.mid, child.name, seed_store(child.store, seed=seed + 1, size=size))
+                )
+            finally:
+                child.store.close()
+        return report
     finally:
         store.close()

@@ -81,8 +81,9 @@ def _run_schedules(app: EmulatorApp, stop: threading.Event) -> None:
     while not stop.wait(SCHEDULER_TICK_SECONDS):
         now = clock.now(app.store)
         if now > last:
-            run_due(app.store, app.files, last, now)
-            apply_retention(app.store, now)
+            for unit in app.enterprise.units():
+                run_due(unit.store, unit.files, last, now)
+                apply_retention(unit.store, now)
         last = now
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mcstate.emulator import rules
 from mcstate.emulator.codec import XSI_TYPE, RequestReadError, Writer, XNode, new_uuid
@@ -19,6 +19,9 @@ from mcstate.emulator.extract import extract as run_extract_request
 from mcstate.emulator.files import FileArea
 from mcstate.emulator.filters import FilterError, compile_filter, restricted_values
 from mcstate.emulator.store import Store
+
+if TYPE_CHECKING:
+    from mcstate.emulator.enterprise import Enterprise
 
 Row = dict[str, Any]
 """An object flattened for Retrieve: dotted property path -> value, plus KEY."""
@@ -172,12 +175,19 @@ class Service:
     """The operations this service implements and the Body element each expects."""
 
     def __init__(
-        self, store: Store, writer: Writer, handlers: Iterable[ObjectHandler], files: FileArea | None = None
+        self,
+        store: Store,
+        writer: Writer,
+        handlers: Iterable[ObjectHandler],
+        files: FileArea | None = None,
+        enterprise: Enterprise | None = None,
     ) -> None:
         self.store = store
         self.writer = writer
         self.handlers = {handler.object_type: handler for handler in handlers}
         self.files = files
+        # The other business units, for QueryAllAccounts and ClientIDs (none: this one is all there is).
+        self.enterprise = enterprise
 
     def handle(self, operation: str, body: XNode, refusal: Refusal | None = None) -> Response:
         if operation == "Retrieve":
@@ -357,11 +367,13 @@ class Service:
         except FilterError as error:
             return str(error), request_id, []
         query_all = (request.text_of("QueryAllAccounts") or "").strip().casefold() in ("true", "1")
-        client_ids = _client_ids(request)
-        if not query_all and client_ids and rules.ACCOUNT_MID not in client_ids:
-            # One business unit: a Retrieve narrowed to other business units finds nothing.
-            return rules.OVERALL_OK, request_id, []
-        rows = self._candidate_rows(handler, filter_node)
+        stores = self._stores_read(handler, query_all, _client_ids(request))
+        rows: list[Row] = []
+        for store in stores:
+            found = self._candidate_rows(handler, filter_node, store)
+            if store is not self.store:
+                found = [self._from_other_unit(handler, row, store) for row in found]
+            rows += found
         if predicate is not None:
             rows = [row for row in rows if predicate(row)]
         if query_all and "Client.ID" in spec.retrievable and "Client.ID" not in properties:
@@ -378,16 +390,59 @@ class Service:
             status = rules.OVERALL_OK
         return status, request_id, [handler.project(row, properties) for row in page]
 
-    def _candidate_rows(self, handler: ObjectHandler, filter_node: XNode | None) -> list[Row]:
+    def _stores_read(self, handler: ObjectHandler, query_all: bool, client_ids: set[int]) -> list[Store]:
+        """The business units a Retrieve reads: every one with QueryAllAccounts, those of its ClientIDs in
+        reach, else this one (rules.QUERY_ALL_ACCOUNTS_READS_ENTERPRISE, rules.CLIENT_IDS_REACH_CHILDREN).
+        The rows of one data extension (DataExtensionObject[key]) are always this business unit's."""
+        bound = handler.object_type not in self.handlers
+        if self.enterprise is None or bound:
+            if client_ids and not query_all and self.store.mid not in client_ids:
+                return []
+            return [self.store]
+        if query_all:
+            return [unit.store for unit in self.enterprise.units()]
+        if client_ids:
+            reachable = self.enterprise.reachable(self.store.mid)
+            return [unit.store for unit in reachable if unit.mid in client_ids]
+        return [self.store]
+
+    def _from_other_unit(self, handler: ObjectHandler, row: Row, store: Store) -> Row:
+        """A row of another business unit as this one reads it: its own Client/ID, its continuation key
+        naming its business unit, and, for a child reading the parent's fields, no ObjectID (SEMANTICS
+        §6.1: field ObjectIDs of shared data extensions come back only in the parent)."""
+        changed = {**row, KEY: f"{_OTHER_UNIT}{store.mid}:{row[KEY]}"}
+        if "Client.ID" in row:
+            changed["Client.ID"] = store.mid
+        if handler.object_type == "DataExtensionField" and not self.store.unit.is_parent:
+            changed["ObjectID"] = None
+        return changed
+
+    def _keys_by_unit(self, keys: Sequence[str]) -> dict[Store, list[str]]:
+        """Continuation keys by the business unit whose rows they name (see _from_other_unit)."""
+        grouped: dict[Store, list[str]] = {}
+        for key in keys:
+            store, own_key = self.store, key
+            if key.startswith(_OTHER_UNIT) and self.enterprise is not None:
+                mid, _, own_key = key[len(_OTHER_UNIT) :].partition(":")
+                unit = self.enterprise.unit(int(mid))
+                if unit is None:
+                    continue
+                store = unit.store
+            grouped.setdefault(store, []).append(own_key)
+        return grouped
+
+    def _candidate_rows(self, handler: ObjectHandler, filter_node: XNode | None, store: Store) -> list[Row]:
         """Every row, or only those a filter on an indexed property can match (a large account's Retrieve
         of a few objects then costs what it costs the service, not a scan of everything)."""
         for name in handler.indexed_properties if filter_node is not None else ():
             values = restricted_values(filter_node, name) if filter_node is not None else None
             if values is not None:
-                with self.store.transaction():
-                    return handler.rows_where(self.store, name, values)
-        with self.store.transaction():
-            return handler.rows(self.store)
+                with store.transaction():
+                    rows = handler.rows_where(store, name, values)
+                return _with_mid(rows, store)
+        with store.transaction():
+            rows = handler.rows(store)
+        return _with_mid(rows, store)
 
     def _continue(self, request_id: str) -> tuple[str, str, list[dict[str, Any]], str]:
         state = self.store.continuation(request_id)
@@ -406,8 +461,14 @@ class Service:
         else:
             self.store.advance_continuation(request_id, position, end)
             status = rules.MORE_DATA_AVAILABLE
-        with self.store.transaction():
-            found = {row[KEY]: row for row in handler.rows_by_keys(self.store, chunk)}
+        found: dict[str, Row] = {}
+        for store, keys_there in self._keys_by_unit(chunk).items():
+            with store.transaction():
+                rows_there = _with_mid(handler.rows_by_keys(store, keys_there), store)
+            for row in rows_there:
+                if store is not self.store:
+                    row = self._from_other_unit(handler, row, store)
+                found[str(row[KEY])] = row
         rows = [found[key] for key in chunk if key in found]
         page_id = request_id if rules.CONTINUATION_KEEPS_REQUEST_ID else new_uuid()
         return status, page_id, [handler.project(row, properties) for row in rows], object_type
@@ -442,6 +503,17 @@ class Service:
             },
         )
         return Response(body_xml, [], 0, 1)
+
+
+# The keys of rows of another business unit (in continuations): "<prefix><MID>:<key>".
+_OTHER_UNIT = "\x1fbu:"
+
+
+def _with_mid(rows: list[Row], store: Store) -> list[Row]:
+    """Rows with the Client/ID of the business unit they belong to (handlers write the parent's)."""
+    if store.mid == rules.ACCOUNT_MID:
+        return rows
+    return [{**row, "Client.ID": store.mid} if "Client.ID" in row else row for row in rows]
 
 
 def _client_ids(request: XNode) -> set[int]:

@@ -83,15 +83,20 @@ def _tables(store: Store, scope: Scope, cache: dict[str, set[str] | None]) -> di
         name = (
             ("#" + source.name) if source.this.args.get("temporary") and source.this.quoted else source.name
         )
-        folded = name.casefold()
+        ent = bool(source.db) and source.db.casefold() == "ent"
+        folded = ("ent." if ent else "") + name.casefold()
         if folded not in cache:
-            if folded in rules.SQL_DATA_VIEWS:
+            if name.casefold() in rules.SQL_DATA_VIEWS:
                 cache[folded] = None
             else:
-                found = store.data_extension_by_name(name)
+                holder, found = store, None
+                if ent:
+                    holder, found = store.ent_data_extension(name) or (store, None)
+                else:
+                    found = store.data_extension_by_name(name)
                 if found is None:
                     raise rules.query_sql_error(rules.sql_invalid_object(name))
-                cache[folded] = {field.name.casefold() for field in store.fields_of(found.object_id)}
+                cache[folded] = {field.name.casefold() for field in holder.fields_of(found.object_id)}
         known[alias.casefold()] = cache[folded]
     return known
 

@@ -33,7 +33,7 @@ from mcstate.emulator.model import (
     QueryDefinition,
 )
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 T = TypeVar("T")
 
 MIGRATIONS: tuple[str, ...] = (
@@ -359,7 +359,30 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE requests ADD COLUMN row_targets TEXT NOT NULL DEFAULT '[]';
     """,
+    # 13 -> 14: an enterprise: the business unit each token is for (NULL: the parent), and, in the
+    # parent's database, its child business units (each one a database of its own, see enterprise.py).
+    """
+    ALTER TABLE tokens ADD COLUMN mid INTEGER;
+    CREATE TABLE business_units (
+        mid INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        folder_base INTEGER NOT NULL
+    );
+    """,
 )
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Which business unit a database holds: its MID, and the number its folder IDs start above (the
+    service's folder IDs are unique across an enterprise, so each business unit has a range of its own)."""
+
+    mid: int = rules.ACCOUNT_MID
+    folder_base: int = 0
+
+    @property
+    def is_parent(self) -> bool:
+        return self.folder_base == 0
 
 
 def token_hash(token: str) -> str:
@@ -624,10 +647,14 @@ class _ObjectTable(Generic[T]):
 
 
 class Store:
-    """Data access for one emulated account."""
+    """Data access for one emulated account: one business unit. `unit` names the business unit a new
+    database is made for (the parent by default); an existing database knows its own."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, unit: Unit | None = None) -> None:
         self.path = Path(path)
+        self.unit = unit or Unit()
+        # The parent business unit's store, for a child's reads of what the parent shares (ENT.).
+        self.parent: Store | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._transaction_now: datetime | None = None  # one clock reading per write transaction
@@ -690,15 +717,36 @@ class Store:
                     (str(SCHEMA_VERSION),),
                 )
             if version == 0:
+                for key, value in (("mid", self.unit.mid), ("folder_base", self.unit.folder_base)):
+                    connection.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, str(value)))
                 self._seed(connection)
+            else:
+                known = dict(
+                    connection.execute("SELECT key, value FROM meta WHERE key IN ('mid', 'folder_base')")
+                )
+                if known:
+                    self.unit = Unit(int(known["mid"]), int(known["folder_base"]))
+
+    @property
+    def mid(self) -> int:
+        return self.unit.mid
 
     def _seed(self, connection: sqlite3.Connection) -> None:
         now = rules.server_now().isoformat()
         for folder_id, key, name, content_type in rules.ROOT_FOLDERS:
+            if not self.unit.is_parent and content_type in rules.PARENT_ONLY_FOLDER_TYPES:
+                continue
             connection.execute(
                 f"INSERT INTO folders ({_FOLDER_COLUMNS}) VALUES ({_placeholders(_FOLDER_COLUMNS)})",
-                (folder_id, str(uuid.uuid4()), key, name, "", content_type, 0, 1, 0, 1, now, now),
+                (
+                    self.unit.folder_base + folder_id,
+                    *(str(uuid.uuid4()), key, name, "", content_type, 0, 1, 0, 1, now, now),
+                ),
             )
+
+    def root_folder_id(self, folder_id: int) -> int:
+        """The ID in this business unit of the root folder rules.ROOT_FOLDERS numbers `folder_id`."""
+        return self.unit.folder_base + folder_id
 
     def reset(self) -> None:
         """Empty the account back to a fresh tenant. Tokens and the request log are kept."""
@@ -747,7 +795,7 @@ class Store:
 
     def next_folder_id(self) -> int:
         row = self._query("SELECT MAX(id) AS top FROM folders")[0]
-        return max(rules.FIRST_FOLDER_ID - 1, row["top"] or 0) + 1
+        return max(self.unit.folder_base + rules.FIRST_FOLDER_ID - 1, row["top"] or 0) + 1
 
     def insert_folder(self, folder: Folder) -> None:
         self._execute(
@@ -792,6 +840,19 @@ class Store:
     def data_extension_by_name(self, name: str) -> DataExtension | None:
         return _DATA_EXTENSIONS.by_name(self, name)
 
+    def ent_data_extension(self, name: str) -> tuple[Store, DataExtension] | None:
+        """The data extension `ENT.<name>` names in a query, with the store holding it: in a child business
+        unit, the parent's data extension of that name in a shared folder (rules.ENT_READS_PARENT_SHARED);
+        in the parent, its own of that name."""
+        if self.parent is None:
+            own = self.data_extension_by_name(name)
+            return (self, own) if own is not None else None
+        de = self.parent.data_extension_by_name(name)
+        folder = self.parent.folder(de.category_id) if de is not None else None
+        if de is None or folder is None or folder.content_type not in rules.PARENT_ONLY_FOLDER_TYPES:
+            return None
+        return self.parent, de
+
     def count_objects_in(self, category_id: int) -> int:
         """Objects a folder holds (data extensions, live queries, filters, automations): it cannot be deleted
         while it holds any."""
@@ -833,6 +894,14 @@ class Store:
             (de_object_id,),
         )
         return [(int(row["seq"]), json.loads(row["row_values"])) for row in rows]
+
+    def stored_rows(self, de_object_id: str) -> list[str]:
+        """Every row of a data extension as stored (its JSON text), in insertion order: what another
+        business unit's query copies (ENT.)."""
+        rows = self._query(
+            "SELECT row_values FROM data_extension_rows WHERE de_object_id = ? ORDER BY seq", (de_object_id,)
+        )
+        return [str(row["row_values"]) for row in rows]
 
     def rows_by_numbers(
         self, de_object_id: str, numbers: Sequence[int]
@@ -1156,19 +1225,41 @@ class Store:
 
     # -- tokens -------------------------------------------------------------------------------------------
 
-    def add_token(self, token: str, client_id: str, expires: float) -> None:
-        """Keep a token issued; only its hash is stored (a copy of the database holds no usable token), and
-        tokens expired a day ago are forgotten."""
+    def add_token(self, token: str, client_id: str, expires: float, mid: int | None = None) -> None:
+        """Keep a token issued for business unit `mid` (None: this one); only its hash is stored (a copy of
+        the database holds no usable token), and tokens expired a day ago are forgotten."""
         with self.transaction() as connection:
             connection.execute("DELETE FROM tokens WHERE expires < ?", (time.time() - TOKEN_KEPT_SECONDS,))
             connection.execute(
-                "INSERT INTO tokens (token, client_id, expires) VALUES (?, ?, ?)",
-                (token_hash(token), client_id, expires),
+                "INSERT INTO tokens (token, client_id, expires, mid) VALUES (?, ?, ?, ?)",
+                (token_hash(token), client_id, expires, mid),
             )
 
     def token_expiry(self, token: str) -> float | None:
-        rows = self._query("SELECT expires FROM tokens WHERE token = ?", (token_hash(token),))
-        return float(rows[0]["expires"]) if rows else None
+        found = self.token_record(token)
+        return found[0] if found is not None else None
+
+    def token_record(self, token: str) -> tuple[float, int] | None:
+        """(expiry, MID of the business unit it is for) of a token issued here."""
+        rows = self._query("SELECT expires, mid FROM tokens WHERE token = ?", (token_hash(token),))
+        if not rows:
+            return None
+        mid = rows[0]["mid"]
+        return float(rows[0]["expires"]), int(mid) if mid is not None else self.mid
+
+    # -- business units (the parent's database lists its children) --------------------------------------
+
+    def business_units(self) -> list[tuple[int, str, int]]:
+        """(MID, name, folder base) of every child business unit, by MID."""
+        rows = self._query("SELECT mid, name, folder_base FROM business_units ORDER BY mid")
+        return [(int(row["mid"]), str(row["name"]), int(row["folder_base"])) for row in rows]
+
+    def set_business_units(self, units: Sequence[tuple[int, str, int]]) -> None:
+        with self.transaction() as connection:
+            connection.execute("DELETE FROM business_units")
+            connection.executemany(
+                "INSERT INTO business_units (mid, name, folder_base) VALUES (?, ?, ?)", units
+            )
 
     # -- request log --------------------------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ def test_configured_credentials_are_enforced(guarded: EmulatorServer) -> None:
         grant_type="client_credentials",
         client_id="cid",
         client_secret="right",
-        account_id="1",
+        account_id="100000001",  # the parent business unit of the emulated enterprise
     )
     assert right.status_code == 200
 

@@ -18,10 +18,30 @@ class ApiError(Exception):
 
 # -- clock, account, transport ------------------------------------------------------------------------------
 
-SINGLE_BUSINESS_UNIT = True
-"""Emulator's choice: the emulated account is one business unit (MID ACCOUNT_MID). A Retrieve whose
-ClientIDs name only other business units finds nothing (OverallStatus OK, no results); QueryAllAccounts
-answers this unit's objects, each with its Client/ID, as recorded for QueryAllAccounts retrieves."""
+ENTERPRISE_OF_BUSINESS_UNITS = True
+"""The emulator holds an enterprise: the parent business unit (MID ACCOUNT_MID) and any child business units
+(emulator/enterprise.py), each with its own objects. A token is for one business unit (SEMANTICS §8.1:
+`account_id` selects it, by default the parent, which owns the package)."""
+
+QUERY_ALL_ACCOUNTS_READS_ENTERPRISE = True
+"""SEMANTICS §3: QueryAllAccounts "queries the parent and all child BUs and ignores ClientIDs"; results
+carry <Client><ID>. Emulator's choice: from any business unit's token it reads every business unit of the
+enterprise (the package is taken to have access to all of them)."""
+
+CLIENT_IDS_REACH_CHILDREN = True
+"""SEMANTICS §3: ClientIDs "narrows the call to a specific child BU". Emulator's choice: a parent's token may
+name itself and its children, a child's token only itself; a Retrieve naming only business units out of
+reach finds nothing (OverallStatus OK, no results)."""
+
+CHILD_SEES_PARENT_SHARED_ONLY_WITH_QUERY_ALL_ACCOUNTS = True
+"""A child's Retrieve answers only its own objects; the parent's shared folders (and the data extensions in
+them) come with QueryAllAccounts, as in the recorded QueryAllAccounts folder answer, whose shared folders
+carry the parent's Client/ID; mcdev reads shared data extensions through the parent business unit."""
+
+ENT_READS_PARENT_SHARED = True
+"""`ENT.<name>` in a child's query reads the parent's data extension of that name in a shared folder; in the
+parent it reads its own data extension of that name. Emulator's choice: a name without the prefix never
+reaches the parent from a child."""
 
 USERNAME_TOKEN_NEEDS_CREDENTIALS = True
 """Emulator's choice: a WS-Security UsernameToken logs in only as the API user the emulator was started with
@@ -36,7 +56,26 @@ TIMESTAMP_VALIDITY_SECONDS = 300
 """wsu:Timestamp Expires is Created plus five minutes, as in every recorded response."""
 
 ACCOUNT_MID = 100000001
-"""Emulator's choice: the MID (Client.ID) of the one business unit the emulator holds."""
+"""Emulator's choice: the MID (Client.ID) of the parent business unit."""
+
+
+def child_mid(number: int) -> int:
+    """Emulator's choice: the MID of the `number`th child business unit (1, 2, ...): the parent's plus
+    `number`."""
+    return ACCOUNT_MID + number
+
+
+CHILD_FOLDER_ID_RANGE = 10_000_000
+"""Emulator's choice: the folder IDs of the `n`th child business unit start above n times this number, so
+that folder IDs are unique across the enterprise, as the service's are."""
+
+
+def unknown_account_id_error() -> dict[str, str]:
+    """A token request whose account_id is not a business unit the package may use: 401 invalid_client, as
+    documented for a business unit whose installed package does not have the integration enabled (help
+    article 005459645). Emulator's choice: the same answer for an account_id that is not a whole number."""
+    return dict(INVALID_CLIENT)
+
 
 TOKEN_SCOPE = (
     "offline data_extensions_read data_extensions_write automations_execute automations_read "

@@ -53,6 +53,13 @@ ROOT_FOLDERS: tuple[tuple[int, str, str, str], ...] = (
 editable, children allowed. The Data Extensions root has ID 2, as in recorded tenants; the filter activity
 root is named "Filter", as recorded."""
 
+PARENT_ONLY_FOLDER_TYPES = frozenset(
+    {"shared_data", "shared_dataextension", "shared_salesforcedataextension"}
+)
+"""The ContentTypes of the folders the parent business unit shares with its children (SEMANTICS §6.2: shared
+data extensions live in the parent's `shared_dataextension` folders): a child business unit's own folders
+never have them. Emulator's choice: a child is made without a Shared Data Extensions root of its own."""
+
 REST_CREATED_FOLDER_TYPES = frozenset({"automations", "journey", "triggered_send_journeybuilder"})
 """ContentTypes the service does not create over SOAP DataFolder (mcdev creates them through the REST category
 API, POST /email/v1/category, for that reason). Emulator's choice: such a SOAP Create fails with 396005

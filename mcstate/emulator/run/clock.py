@@ -26,7 +26,7 @@ class ClockState:
 
 
 def state(store: Store) -> ClockState:
-    text = store.setting(SETTING)
+    text = _enterprise(store).setting(SETTING)
     real = rules.server_now()
     if text is None:
         return ClockState(real, frozen=False, set=False)
@@ -42,6 +42,7 @@ def now(store: Store) -> datetime:
 
 def set_clock(store: Store, moment: datetime | None, *, frozen: bool = True) -> ClockState:
     """Set the clock to `moment` (None: back to the real time); standing still there when frozen."""
+    store = _enterprise(store)
     if moment is None:
         store.set_setting(SETTING, None)
     elif frozen:
@@ -50,6 +51,11 @@ def set_clock(store: Store, moment: datetime | None, *, frozen: bool = True) -> 
         offset = (moment - rules.server_now()).total_seconds()
         store.set_setting(SETTING, json.dumps({"offset": offset}))
     return state(store)
+
+
+def _enterprise(store: Store) -> Store:
+    """Where the clock is kept: one clock for the enterprise, in the parent business unit."""
+    return store.parent or store
 
 
 def advance(store: Store, delta: timedelta) -> ClockState:

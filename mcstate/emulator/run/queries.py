@@ -52,7 +52,13 @@ def run_sql_into(store: Store, sql: str, target: DataExtension, update_type: str
 
 def _resolver(store: Store):
     def resolve(name: str, schema: str | None, referenced: frozenset[str]) -> Source | None:
-        if schema is None or schema.casefold() == "ent":
+        if schema is not None and schema.casefold() == "ent":
+            found = store.ent_data_extension(name)
+            if found is None:
+                return None
+            holder, de = found
+            return data_extension_source(holder, de, copied=holder is not store)
+        if schema is None:
             de = store.data_extension_by_name(name)
             if de is not None:
                 return data_extension_source(store, de)
@@ -66,7 +72,9 @@ def _resolver(store: Store):
     return resolve
 
 
-def data_extension_source(store: Store, de: DataExtension) -> Source:
+def data_extension_source(store: Store, de: DataExtension, *, copied: bool = False) -> Source:
+    """A data extension as a table of the query engine; `copied`: its rows are in another business unit's
+    database than the query's, so they are copied over first."""
     fields = store.fields_of(de.object_id)
     columns = tuple(
         SourceColumn(field.name, dataviews.FIELD_KINDS.get(field.field_type, "text")) for field in fields
@@ -77,10 +85,19 @@ def data_extension_source(store: Store, de: DataExtension) -> Source:
         select = ", ".join(
             dataviews.read_value(path, column.kind) for path, column in zip(paths, columns, strict=True)
         )
-        connection.execute(
-            f'INSERT INTO temp."{table}" SELECT {select} FROM data_extension_rows WHERE de_object_id = ?',
-            (de.object_id,),
+        if not copied:
+            connection.execute(
+                f'INSERT INTO temp."{table}" SELECT {select} FROM data_extension_rows WHERE de_object_id = ?',
+                (de.object_id,),
+            )
+            return
+        staged = f"{table}__rows"
+        connection.execute(f'CREATE TEMP TABLE "{staged}" (row_values TEXT)')
+        connection.executemany(
+            f'INSERT INTO temp."{staged}" VALUES (?)', [(text,) for text in store.stored_rows(de.object_id)]
         )
+        connection.execute(f'INSERT INTO temp."{table}" SELECT {select} FROM temp."{staged}"')
+        connection.execute(f'DROP TABLE temp."{staged}"')
 
     return Source(f"de:{de.object_id}", columns, fill)
 
