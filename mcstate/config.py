@@ -37,7 +37,7 @@ ACCOUNT_FIELDS = {
 }
 # Upper bound of retries.attempts: beyond it a failing call keeps an apply waiting for no benefit.
 MAX_ATTEMPTS = 20
-EMULATOR_FIELDS = {"emulator", "files", "vars"}
+EMULATOR_FIELDS = {"emulator", "files", "account_id", "vars"}
 # Upper bound of max_concurrency: the service watches for call spikes and throttles accounts that cause them.
 MAX_CONCURRENCY = 32
 
@@ -47,6 +47,7 @@ class EmulatorTarget:
     name: str
     database: Path
     files: Path | None = None  # the file area; None: beside the database (emulator.files)
+    account_id: str | None = None  # the business unit of the emulated enterprise; None: the parent
 
 
 @dataclass(frozen=True)
@@ -282,14 +283,22 @@ def _target(where: Where, name: str, spec: Any, root: Path) -> Target:
     if "emulator" in spec:
         if keys - EMULATOR_FIELDS:
             extra = sorted(keys - EMULATOR_FIELDS)
-            raise ConfigError(f"{at(extra[0])}: an emulator target takes only 'emulator' and 'files'")
+            raise ConfigError(
+                f"{at(extra[0])}: an emulator target takes only 'emulator', 'files' and 'account_id'"
+            )
         database = _project_path(
             spec["emulator"], root, at("emulator"), "expected the path of the emulator's SQLite file"
         )
         files = spec.get("files")
         if files is not None:
             files = _project_path(files, root, at("files"), "expected the path of a folder")
-        return EmulatorTarget(name, Path(database), Path(files) if files is not None else None)
+        account_id = spec.get("account_id")
+        return EmulatorTarget(
+            name,
+            Path(database),
+            Path(files) if files is not None else None,
+            str(account_id) if account_id is not None else None,
+        )
     unknown = sorted(keys - ACCOUNT_FIELDS)
     if unknown:
         raise ConfigError(

@@ -26,7 +26,8 @@ EMBEDDED_CREDENTIALS = Credentials("embedded", "embedded")
 
 def connect(project: Project, target: Target) -> AccountClient:
     if isinstance(target, EmulatorTarget):
-        return _embedded(emulator_database(project, target), emulator_files(project, target))
+        database = emulator_database(project, target)
+        return _embedded(database, emulator_files(project, target), target.account_id)
     return _account(target)
 
 
@@ -35,7 +36,13 @@ def emulator_files(project: Project, target: EmulatorTarget) -> Path:
     target, or beside its database."""
     from mcstate.emulator.files import FileArea, default_files_path
 
-    configured = target.files if target.files is not None else default_files_path(target.database)
+    unit_database = _unit_database(target)
+    if target.files is not None and unit_database != target.database:
+        raise ConfigError(
+            f"target '{target.name}': files: a child business unit's file area is beside its database "
+            f"({default_files_path(unit_database)}); remove 'files' from this target"
+        )
+    configured = target.files if target.files is not None else default_files_path(unit_database)
     shown = str(configured)
     try:
         path = check_inside(project.root / configured, project.root, shown)
@@ -47,6 +54,17 @@ def emulator_files(project: Project, target: EmulatorTarget) -> Path:
         return FileArea(path).root
     except OSError as error:
         raise ConfigError(f"target '{target.name}': files: cannot make '{shown}': {error.strerror}") from None
+
+
+def _unit_database(target: EmulatorTarget) -> Path:
+    """The database of the business unit the target names: a child's is beside the parent's."""
+    from mcstate.emulator import rules
+    from mcstate.emulator.enterprise import child_database
+
+    mid = (target.account_id or "").strip()
+    if not mid.isdigit() or int(mid) == rules.ACCOUNT_MID:
+        return target.database
+    return child_database(target.database, int(mid))
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -77,20 +95,26 @@ def emulator_database(project: Project, target: EmulatorTarget) -> Path:
     return path
 
 
-def _embedded(database: Path, files: Path | None = None) -> AccountClient:
+def _embedded(database: Path, files: Path | None = None, account_id: str | None = None) -> AccountClient:
     # Imported here so that commands that never touch the emulator do not load it.
     from mcstate.emulator.app import EmulatorApp
 
-    return embedded_client(EmulatorApp(database, files=files))
+    if _unit_database(EmulatorTarget("", database, account_id=account_id)) != database:
+        files = None  # a child business unit's file area is beside its own database (emulator_files)
+    return embedded_client(EmulatorApp(database, files=files), account_id)
 
 
-def embedded_client(app: EmulatorApp) -> AccountClient:
-    """A client of an emulator running in this process (its HTTP routes answered without a socket)."""
+def embedded_client(app: EmulatorApp, account_id: str | None = None) -> AccountClient:
+    """A client of an emulator running in this process (its HTTP routes answered without a socket), for
+    the business unit `account_id` of its enterprise (default: the parent)."""
     from mcstate.emulator.inprocess import InProcessAdapter
 
     session = LoggingSession()
     session.mount(EMBEDDED_URL, InProcessAdapter(app))
-    tokens = TokenSource(session, EMBEDDED_URL, EMBEDDED_CREDENTIALS)
+    credentials = EMBEDDED_CREDENTIALS
+    if account_id is not None:
+        credentials = Credentials(credentials.client_id, credentials.client_secret, account_id)
+    tokens = TokenSource(session, EMBEDDED_URL, credentials)
     # In-process answers have no latency to overlap: one call at a time.
     slots = CallSlots(1)
     return AccountClient(SoapClient(session, tokens, slots=slots), RestClient(session, tokens, slots=slots))

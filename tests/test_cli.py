@@ -296,10 +296,14 @@ def test_fields_of_all_data_extensions_are_read_in_one_paged_retrieve(project: P
     assert retrieves.count(("DataExtensionObject[mcstate_managed_objects]",)) == 1
     assert retrieves.count(("DataExtension",)) == 2
     # 2,600 fields fill two pages of at most 2,500: two Retrieves, of the fields of 100 and of 4 data
-    # extensions (not one per data extension); everything else in one call per type.
+    # extensions (not one per data extension); folders in two (this business unit's, and the shared folders
+    # of its parent with QueryAllAccounts), everything else in one call per type.
     fields = [e for e in log if e["object_types"] == ["DataExtensionField"]]
     assert sorted(e["result_count"] for e in fields) == [100, 2500]
-    others = [types for types in retrieves if types[0] not in ("DataExtension", "DataExtensionField")]
+    assert retrieves.count(("DataFolder",)) == 2
+    others = [
+        types for types in retrieves if types[0] not in ("DataExtension", "DataExtensionField", "DataFolder")
+    ]
     assert len(others) == len(set(others)), retrieves
 
 

@@ -60,10 +60,15 @@ class Replay(requests.adapters.BaseAdapter):
         action = str(request.headers.get("SOAPAction", "")).strip('"')
         object_type = body.findtext(".//{*}ObjectType") or ""
         self.requests.append((action, object_type))
+        if (body.findtext(".//{*}QueryAllAccounts") or "").strip() == "true":
+            # The parent's shared folders, as recorded for a QueryAllAccounts Retrieve of them.
+            object_type += " QueryAllAccounts"
         files = {
             ("Retrieve", "DataExtension"): "dataExtension/retrieve-response.xml",
             ("Retrieve", "DataExtensionField"): "dataExtensionField/retrieve-response.xml",
             ("Retrieve", "DataFolder"): "dataFolder/retrieve-response-.xml",
+            ("Retrieve", "DataFolder QueryAllAccounts"): "dataFolder/retrieve-ContentTypeINshared_data,"
+            "shared_dataextension,shared_salesforcedataextension,synchronizeddataextension-response.xml",
             ("Create", ""): "dataExtension/create-response.xml",
             ("Update", ""): "dataExtension/update-response.xml",
         }
@@ -137,7 +142,9 @@ def test_recorded_data_extension_is_normalized() -> None:
         "default": None,
     }
     assert de.ids["fields"]["ContactKey"] == "shared-8018397d-880d-4f88-940e-3b4eca098a0c"
+    # The shared folders (read with QueryAllAccounts) are this account's own: nothing more to read.
     assert [r[1] for r in replay.requests if r[0] == "Retrieve"] == [
+        "DataFolder",
         "DataFolder",
         "DataExtension",
         "DataExtensionField",

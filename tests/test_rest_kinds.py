@@ -57,8 +57,12 @@ class FakeAccount:
         self.calls: list[str] = []
         self.sent: list[RestRequest] = []
 
-    def retrieve(self, object_type: str, properties: Any, filter: Any = None) -> list[dict[str, Any]]:
+    def retrieve(
+        self, object_type: str, properties: Any, filter: Any = None, *, query_all_accounts: bool = False
+    ) -> list[dict[str, Any]]:
         self.calls.append(f"Retrieve {object_type}")
+        if query_all_accounts:
+            return []  # one business unit: no parent sharing folders with it
         if object_type == "DataFolder":
             return [
                 {

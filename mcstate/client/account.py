@@ -22,9 +22,14 @@ class AccountClient:
         return self.soap.slots.limit
 
     def retrieve(
-        self, object_type: str, properties: Sequence[str], filter: Filter | None = None
+        self,
+        object_type: str,
+        properties: Sequence[str],
+        filter: Filter | None = None,
+        *,
+        query_all_accounts: bool = False,
     ) -> list[dict[str, Any]]:
-        return self.soap.retrieve(object_type, properties, filter)
+        return self.soap.retrieve(object_type, properties, filter, query_all_accounts=query_all_accounts)
 
     def write(
         self, operation: Operation, objects: Sequence[SoapObject], *, upsert: bool = False

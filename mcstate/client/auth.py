@@ -115,9 +115,16 @@ class TokenSource:
             payload = {}
         if response.status_code in (400, 401, 403):
             detail = payload.get("error_description") or payload.get("message") or payload.get("error")
+            fix = "Check the client id and secret in the environment"
+            if self._credentials.account_id:
+                # The service answers invalid_client for a business unit the package may not use too.
+                fix += (
+                    f", and that account_id {self._credentials.account_id} is a business unit whose "
+                    "installed package has the integration enabled"
+                )
+            reason = str(detail or "no reason given").rstrip(".")
             raise AuthError(
-                f"the account refused the client credentials ({response.status_code}): "
-                f"{detail or 'no reason given'}. Check the client id and secret in the environment."
+                f"the account refused the client credentials ({response.status_code}): {reason}. {fix}."
             )
         access_token = payload.get("access_token")
         if response.status_code != 200 or not isinstance(access_token, str) or not access_token:

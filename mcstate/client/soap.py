@@ -218,13 +218,21 @@ class SoapClient:
     # -- reading ------------------------------------------------------------------------------------
 
     def retrieve(
-        self, object_type: str, properties: Sequence[str], filter: Filter | None = None
+        self,
+        object_type: str,
+        properties: Sequence[str],
+        filter: Filter | None = None,
+        *,
+        query_all_accounts: bool = False,
     ) -> list[dict[str, Any]]:
-        """Every object of `object_type` matching `filter`, following MoreDataAvailable pages."""
+        """Every object of `object_type` matching `filter`, following MoreDataAvailable pages; with
+        `query_all_accounts`, of every business unit of the enterprise (SEMANTICS §3)."""
         call = f"Retrieve {object_type}"
         first: dict[str, Any] = {"ObjectType": object_type, "Properties": list(properties)}
         if filter is not None:
             first["Filter"] = self._filter(filter)
+        if query_all_accounts:
+            first["QueryAllAccounts"] = True
         attempts = self._retrier.start(call)
         while True:
             try:

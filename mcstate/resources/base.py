@@ -126,7 +126,12 @@ class Retriever(Protocol):
     """The part of the account client that reading needs."""
 
     def retrieve(
-        self, object_type: str, properties: Sequence[str], filter: Any = None
+        self,
+        object_type: str,
+        properties: Sequence[str],
+        filter: Any = None,
+        *,
+        query_all_accounts: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     def rest_items(self, path: str) -> list[dict[str, Any]]:

@@ -251,6 +251,38 @@ def _field_rows_of(client: Retriever, keys: Sequence[str]) -> list[dict[str, Any
         raise _InListRefused from error
 
 
+def _parents_shared(
+    client: Retriever, folder_ids: Sequence[int], own_keys: set[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The parent business unit's data extensions in its shared folders (`folder_ids`, read from a child)
+    and their fields: both only with QueryAllAccounts, narrowed to those folders and keys, and to the parent
+    (Client/ID) for the fields, since a child may have a data extension of the same key. A child's own data
+    extension wins over a shared one of the same key."""
+    rows = [
+        row
+        for row in client.retrieve(
+            "DataExtension",
+            [*DE_PROPERTIES, "Client.ID"],
+            is_in("CategoryID", [str(folder_id) for folder_id in folder_ids]),
+            query_all_accounts=True,
+        )
+        if row.get("CustomerKey") and str(row["CustomerKey"]).casefold() not in own_keys
+    ]
+    owners = {str(row["CustomerKey"]).casefold(): (row.get("Client") or {}).get("ID") for row in rows}
+    fields: list[dict[str, Any]] = []
+    for batch in _key_batches(list(owners)) if owners else []:
+        for row in client.retrieve(
+            "DataExtensionField",
+            [*FIELD_PROPERTIES, "Client.ID"],
+            is_in("DataExtension.CustomerKey", batch),
+            query_all_accounts=True,
+        ):
+            de_key = str((row.get("DataExtension") or {}).get("CustomerKey") or "").casefold()
+            if de_key in owners and (row.get("Client") or {}).get("ID") == owners[de_key]:
+                fields.append(_slim(row))
+    return rows, fields
+
+
 def _key_batches(keys: list[str]) -> list[list[str]]:
     batches: list[list[str]] = []
     length = 0
@@ -540,6 +572,12 @@ class DataExtensionType(KindDefaults):
         # Folders are looked at only now: with kinds read side by side (engine.read_live), the two
         # Retrieves above do not wait for the folders.
         folders = {obj.ids["id"]: obj for obj in live.get(FOLDER, {}).values()}
+        parents = [folder_id for folder_id, obj in folders.items() if obj.ids.get("parents")]
+        if parents:
+            own = {str(row.get("CustomerKey") or "").casefold() for row in rows}
+            shared_rows, shared_fields = _parents_shared(client, parents, own)
+            rows = [*rows, *shared_rows]
+            field_rows = [*field_rows, *shared_fields]
         fields_by_de: dict[str, list[Mapping[str, Any]]] = {}
         for row in field_rows:
             de_key = (row.get("DataExtension") or {}).get("CustomerKey")

@@ -79,6 +79,14 @@ def folder_ref(path: str, doc_path: tuple[str | int, ...]) -> Ref:
     return Ref(KIND, SEPARATOR.join(split_path(path)), doc_path)
 
 
+# The ContentTypes of the folders a parent business unit shares with its children.
+SHARED_CONTENT_TYPES = frozenset({"shared_data", "shared_dataextension", "shared_salesforcedataextension"})
+
+
+def _parents(shared: bool) -> str | None:
+    return "a shared folder of the parent business unit: it owns it" if shared else None
+
+
 def _owned_elsewhere(row: Mapping[str, Any]) -> str | None:
     """Why a folder below a root of another part of the platform is not managed (roots are never declared,
     so they need no reason)."""
@@ -140,12 +148,19 @@ class FolderType(KindDefaults):
         return implied
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
-        rows = client.retrieve(
-            "DataFolder",
-            ["ID", "CustomerKey", "Name", "Description", "ContentType", "ParentFolder.ID"],
-            is_in("ContentType", read_content_types()),
-        )
+        properties = ["ID", "CustomerKey", "Name", "Description", "ContentType", "ParentFolder.ID"]
+        rows = client.retrieve("DataFolder", properties, is_in("ContentType", read_content_types()))
         by_id = {int(row["ID"]): row for row in rows}
+        # The parent business unit's shared folders: seen from a child only with QueryAllAccounts (SEMANTICS
+        # §3, as mcdev reads them); in the parent they are its own, already read.
+        shared = client.retrieve(
+            "DataFolder",
+            properties,
+            is_in("ContentType", sorted(SHARED_CONTENT_TYPES)),
+            query_all_accounts=True,
+        )
+        parents_shared = {int(row["ID"]) for row in shared if int(row["ID"]) not in by_id}
+        by_id |= {int(row["ID"]): row for row in shared if int(row["ID"]) in parents_shared}
         paths: dict[int, str] = {}
         # Folders whose path cannot be written: a name on it holds the separator (then the path names
         # other folders than this one).
@@ -185,8 +200,9 @@ class FolderType(KindDefaults):
                 KIND,
                 path,
                 {"content_type": row.get("ContentType"), "description": row.get("Description") or ""},
-                {"id": folder_id, "customer_key": row.get("CustomerKey")},
-                unwritable.get(folder_id) or _owned_elsewhere(row),
+                {"id": folder_id, "customer_key": row.get("CustomerKey")}
+                | ({"parents": True} if folder_id in parents_shared else {}),
+                unwritable.get(folder_id) or _owned_elsewhere(row) or _parents(folder_id in parents_shared),
             )
         return list(folders.values())
 
