@@ -1187,11 +1187,12 @@ def emulator_reset(
         ".mcstate/local.db"
     ),
 ) -> None:
-    """Empty the emulated account (back to a fresh tenant)."""
-    from mcstate.emulator.store import reset
+    """Empty the emulated account (back to a fresh tenant); every business unit of an enterprise."""
+    from mcstate.emulator.enterprise import reset_enterprise
 
-    reset(db)
-    _echo(f"Emulator account in {db} reset.")
+    units = reset_enterprise(db)
+    also = f" (and its {units - 1} child business unit(s))" if units > 1 else ""
+    _echo(f"Emulator account in {db}{also} reset.")
 
 
 @emulator_app.command("seed")

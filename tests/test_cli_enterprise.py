@@ -137,3 +137,21 @@ def test_an_account_id_the_enterprise_does_not_have_is_refused_with_the_fix(tmp_
     assert refused.returncode == 1
     assert "account_id 100000009 is a business unit" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_reset_empties_every_business_unit_and_keeps_them(tmp_path: Path) -> None:
+    seeded = mcstate(
+        tmp_path, "emulator", "seed", "--db", "enterprise.db", "--business-units", "2", "--size", "5"
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    reset = mcstate(tmp_path, "emulator", "reset", "--db", "enterprise.db")
+    assert reset.returncode == 0, reset.stderr
+    assert "(and its 2 child business unit(s)) reset" in reset.stdout
+    (tmp_path / "mcstate.yaml").write_text(CONFIG)
+    (tmp_path / "definitions").mkdir()
+    for target in ("enterprise", "development", "production"):
+        retrieved = mcstate(
+            tmp_path, "retrieve", "--target", target, "--kind", "DataExtension", "--out", f"seen_{target}"
+        )
+        assert retrieved.returncode == 0, retrieved.stdout + retrieved.stderr
+        assert not list((tmp_path / f"seen_{target}").rglob("*.yaml")), target

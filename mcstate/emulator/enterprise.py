@@ -83,6 +83,24 @@ class Enterprise:
             self._children.clear()
 
 
+def reset_enterprise(database: Path) -> int:
+    """Empty every business unit of the enterprise whose parent is in `database` back to a fresh tenant
+    (creating the file if needed), keeping the business units; how many there are."""
+    parent = Store(database)
+    try:
+        parent.reset()
+        children = parent.business_units()
+        for mid, _, folder_base in children:
+            child = Store(child_database(database, mid), Unit(mid, folder_base))
+            try:
+                child.reset()
+            finally:
+                child.close()
+        return 1 + len(children)
+    finally:
+        parent.close()
+
+
 def make_children(parent: Store, count: int) -> list[BusinessUnit]:
     """Make (or empty) `count` child business units of the enterprise whose parent is `parent`, replacing
     any it had; their stores are returned open (the caller closes them)."""

@@ -517,9 +517,12 @@ def _with_mid(rows: list[Row], store: Store) -> list[Row]:
 
 
 def _client_ids(request: XNode) -> set[int]:
-    """The business units a Retrieve names in ClientIDs (ID, or the deprecated ClientID)."""
+    """The business units a Retrieve names in ClientIDs (ID, or the deprecated ClientID), or in
+    Options/Client/ID (SEMANTICS §3: either narrows the call to a child business unit)."""
     found = set()
-    for client in request.all("ClientIDs"):
+    options = request.get("Options")
+    named = [*request.all("ClientIDs"), *(options.all("Client") if options is not None else [])]
+    for client in named:
         for name in ("ID", "ClientID"):
             text = (client.text_of(name) or "").strip()
             if text:

@@ -48,6 +48,7 @@ class UnitClient(Client):
         query_all: bool = False,
         client_ids: tuple[int, ...] = (),
         batch_size: int | None = None,
+        options_client: int | None = None,
     ) -> list[dict[str, Any]]:
         """Every result over all pages, as plain values."""
         request: dict[str, Any] = {
@@ -56,8 +57,10 @@ class UnitClient(Client):
             "Properties": properties,
             "Filter": filter,
             "QueryAllAccounts": True if query_all else None,
-            "Options": {"BatchSize": batch_size} if batch_size else None,
+            "Options": {"Client": {"ID": options_client}} if options_client else None,
         }
+        if batch_size:
+            request["Options"] = {**(request["Options"] or {}), "BatchSize": batch_size}
         results: list[dict[str, Any]] = []
         while True:
             body = (
@@ -171,6 +174,8 @@ def test_client_ids_reach_the_children_from_the_parent_only(units: dict[int, Uni
     )
     assert sorted(int(result["Client"]["ID"]) for result in both) == [PARENT, PARENT, SECOND, SECOND]
     assert units[FIRST].retrieve_in("DataExtension", ["CustomerKey"], client_ids=(PARENT,)) == []
+    by_options = units[PARENT].retrieve_in("DataExtension", ["CustomerKey"], options_client=SECOND)
+    assert keys(by_options) == sorted([f"own_{SECOND}", "everywhere"])
     assert units[FIRST].retrieve_in("DataExtension", ["CustomerKey"], client_ids=(SECOND,)) == []
     own = units[FIRST].retrieve_in("DataExtension", ["CustomerKey"], client_ids=(FIRST,))
     assert keys(own) == sorted([f"own_{FIRST}", "everywhere"])
