@@ -394,7 +394,7 @@ class Service:
         """The business units a Retrieve reads: every one with QueryAllAccounts, those of its ClientIDs in
         reach, else this one (rules.QUERY_ALL_ACCOUNTS_READS_ENTERPRISE, rules.CLIENT_IDS_REACH_CHILDREN).
         The rows of one data extension (DataExtensionObject[key]) are always this business unit's."""
-        bound = handler.object_type not in self.handlers
+        bound = self.handlers.get(handler.object_type) is not handler
         if self.enterprise is None or bound:
             if client_ids and not query_all and self.store.mid not in client_ids:
                 return []
@@ -408,8 +408,8 @@ class Service:
 
     def _from_other_unit(self, handler: ObjectHandler, row: Row, store: Store) -> Row:
         """A row of another business unit as this one reads it: its own Client/ID, its continuation key
-        naming its business unit, and, for a child reading the parent's fields, no ObjectID (SEMANTICS
-        §6.1: field ObjectIDs of shared data extensions come back only in the parent)."""
+        naming its business unit, and, for a child reading another business unit's fields, no ObjectID
+        (SEMANTICS §6.1: field ObjectIDs of shared data extensions come back only in the parent)."""
         changed = {**row, KEY: f"{_OTHER_UNIT}{store.mid}:{row[KEY]}"}
         if "Client.ID" in row:
             changed["Client.ID"] = store.mid
