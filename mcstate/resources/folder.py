@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from mcstate.client.filters import is_in
 from mcstate.definitions.document import Document
-from mcstate.errors import Problem
+from mcstate.errors import ApiError, Problem
 from mcstate.plan import AttributeChange, Change
 from mcstate.resources.base import (
     ApplyContext,
@@ -152,13 +152,18 @@ class FolderType(KindDefaults):
         rows = client.retrieve("DataFolder", properties, is_in("ContentType", read_content_types()))
         by_id = {int(row["ID"]): row for row in rows}
         # The parent business unit's shared folders: seen from a child only with QueryAllAccounts (SEMANTICS
-        # §3, as mcdev reads them); in the parent they are its own, already read.
-        shared = client.retrieve(
-            "DataFolder",
-            properties,
-            is_in("ContentType", sorted(SHARED_CONTENT_TYPES)),
-            query_all_accounts=True,
-        )
+        # §3, as mcdev reads them); in the parent they are its own, already read. A user whose role may not
+        # query all accounts still plans: without them, as without a parent (ENT. tables are then not
+        # checked), rather than not at all.
+        try:
+            shared = client.retrieve(
+                "DataFolder",
+                properties,
+                is_in("ContentType", sorted(SHARED_CONTENT_TYPES)),
+                query_all_accounts=True,
+            )
+        except ApiError:
+            shared = []
         parents_shared = {int(row["ID"]) for row in shared if int(row["ID"]) not in by_id}
         by_id |= {int(row["ID"]): row for row in shared if int(row["ID"]) in parents_shared}
         paths: dict[int, str] = {}
