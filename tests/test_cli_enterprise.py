@@ -107,6 +107,17 @@ def test_a_child_sees_its_own_objects_and_the_parents_shared_ones(tmp_path: Path
         "shared_preferences",
         "shared_stores",
     ]
+    ran = mcstate(root, "run", "--target", "development", "QueryDefinition.from_shared")
+    assert ran.returncode == 0, ran.stdout + ran.stderr  # a child's query reads the shared data extension
+    wrong = DEFINITIONS["from_shared.yaml"].replace("p.Email", "p.Emial AS Email")
+    (root / "definitions" / "from_shared.yaml").write_text(wrong)
+    checked = mcstate(root, "plan", "--target", "production")
+    assert checked.returncode == 1
+    assert (
+        "from_shared.yaml:7:27:" in checked.stderr
+        and "'Shared Preferences' has no such field" in checked.stderr
+    )
+    (root / "definitions" / "from_shared.yaml").write_text(DEFINITIONS["from_shared.yaml"])
     production = mcstate(
         root, "retrieve", "--target", "production", "--kind", "DataExtension", "--out", "prod", "--overwrite"
     )
