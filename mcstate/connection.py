@@ -36,7 +36,7 @@ def emulator_files(project: Project, target: EmulatorTarget) -> Path:
     target, or beside its database."""
     from mcstate.emulator.files import FileArea, default_files_path
 
-    unit_database = _unit_database(target)
+    unit_database = _unit_database(target.database, target.account_id)
     if target.files is not None and unit_database != target.database:
         raise ConfigError(
             f"target '{target.name}': files: a child business unit's file area is beside its database "
@@ -56,15 +56,17 @@ def emulator_files(project: Project, target: EmulatorTarget) -> Path:
         raise ConfigError(f"target '{target.name}': files: cannot make '{shown}': {error.strerror}") from None
 
 
-def _unit_database(target: EmulatorTarget) -> Path:
-    """The database of the business unit the target names: a child's is beside the parent's."""
+def _unit_database(database: Path, account_id: str | None) -> Path:
+    """The database of the business unit `account_id` names in the enterprise whose parent is in
+    `database`: a child's is beside the parent's (an account_id the enterprise does not have is the token
+    request's to refuse)."""
     from mcstate.emulator import rules
     from mcstate.emulator.enterprise import child_database
 
-    mid = (target.account_id or "").strip()
+    mid = (account_id or "").strip()
     if not mid.isdigit() or int(mid) == rules.ACCOUNT_MID:
-        return target.database
-    return child_database(target.database, int(mid))
+        return database
+    return child_database(database, int(mid))
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -99,7 +101,7 @@ def _embedded(database: Path, files: Path | None = None, account_id: str | None 
     # Imported here so that commands that never touch the emulator do not load it.
     from mcstate.emulator.app import EmulatorApp
 
-    if _unit_database(EmulatorTarget("", database, account_id=account_id)) != database:
+    if _unit_database(database, account_id) != database:
         files = None  # a child business unit's file area is beside its own database (emulator_files)
     return embedded_client(EmulatorApp(database, files=files), account_id)
 

@@ -10,6 +10,7 @@ from mcstate.client.filters import is_in
 from mcstate.definitions.document import Document
 from mcstate.errors import ApiError, Problem
 from mcstate.plan import AttributeChange, Change
+from mcstate.reading import alongside
 from mcstate.resources.base import (
     ApplyContext,
     Definition,
@@ -149,21 +150,28 @@ class FolderType(KindDefaults):
 
     def read(self, client: Retriever, live: Mapping[str, Mapping[str, Live]]) -> list[Live]:
         properties = ["ID", "CustomerKey", "Name", "Description", "ContentType", "ParentFolder.ID"]
-        rows = client.retrieve("DataFolder", properties, is_in("ContentType", read_content_types()))
+
+        def parents_folders(_: object) -> list[dict[str, Any]]:
+            # The parent business unit's shared folders: seen from a child only with QueryAllAccounts
+            # (SEMANTICS §3, as mcdev reads them); in the parent they are its own, read by the other call. A
+            # user whose role may not query all accounts still plans: without them, as without a parent
+            # (ENT. tables are then not checked), rather than not at all.
+            try:
+                return client.retrieve(
+                    "DataFolder",
+                    properties,
+                    is_in("ContentType", sorted(SHARED_CONTENT_TYPES)),
+                    query_all_accounts=True,
+                )
+            except ApiError:
+                return []
+
+        rows, shared = alongside(
+            client,
+            lambda: client.retrieve("DataFolder", properties, is_in("ContentType", read_content_types())),
+            parents_folders,
+        )
         by_id = {int(row["ID"]): row for row in rows}
-        # The parent business unit's shared folders: seen from a child only with QueryAllAccounts (SEMANTICS
-        # §3, as mcdev reads them); in the parent they are its own, already read. A user whose role may not
-        # query all accounts still plans: without them, as without a parent (ENT. tables are then not
-        # checked), rather than not at all.
-        try:
-            shared = client.retrieve(
-                "DataFolder",
-                properties,
-                is_in("ContentType", sorted(SHARED_CONTENT_TYPES)),
-                query_all_accounts=True,
-            )
-        except ApiError:
-            shared = []
         parents_shared = {int(row["ID"]) for row in shared if int(row["ID"]) not in by_id}
         by_id |= {int(row["ID"]): row for row in shared if int(row["ID"]) in parents_shared}
         paths: dict[int, str] = {}
