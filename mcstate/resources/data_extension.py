@@ -269,8 +269,9 @@ def _parents_shared(
         if row.get("CustomerKey") and str(row["CustomerKey"]).casefold() not in own_keys
     ]
     owners = {str(row["CustomerKey"]).casefold(): (row.get("Client") or {}).get("ID") for row in rows}
+    keys = [str(row["CustomerKey"]) for row in rows]
     fields: list[dict[str, Any]] = []
-    for batch in _key_batches(list(owners)) if owners else []:
+    for batch in _key_batches(keys) if keys else []:
         for row in client.retrieve(
             "DataExtensionField",
             [*FIELD_PROPERTIES, "Client.ID"],
