@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mcstate.emulator.store import Store
+
 CONFIG = """\
 definitions: definitions
 default_target: development
@@ -91,9 +93,14 @@ def enterprise(root: Path) -> Path:
 
 def test_a_child_sees_its_own_objects_and_the_parents_shared_ones(tmp_path: Path) -> None:
     root = enterprise(tmp_path)
-    for target in ("enterprise", "development", "production"):
+    for target, mid in (("enterprise", 100000001), ("development", 100000002), ("production", 100000003)):
+        log = Store(root / "enterprise.db")
+        log.clear_requests()
         again = mcstate(root, "plan", "--target", target, "--detailed-exitcode")
         assert again.returncode == 0, again.stdout + again.stderr
+        # Every call of the plan, the token request included, went to the target's business unit.
+        assert {entry["mid"] for entry in log.requests()} == {mid}
+        log.close()
     retrieved = mcstate(
         root, "retrieve", "--target", "development", "--kind", "DataExtension", "--out", "seen", "--overwrite"
     )

@@ -9,7 +9,8 @@ Routes (paths case-insensitive, as on the real IIS host):
 * ``/_emulator/...`` - admin endpoints for tests and tooling, not part of the real API and not logged:
   ``POST reset`` (every business unit), ``PUT dataextensions/<customer key>/rows`` with ``{"count": N}``
   (``?mid=`` names a child business unit, here and for loading rows),
-  ``GET requests`` (each with its request and response body sizes) and ``DELETE requests``;
+  ``GET requests`` (each with its request and response body sizes and the MID of its business unit) and
+  ``DELETE requests``;
   ``GET|PUT|DELETE faults`` (the fault profile as JSON, see faults.py; GET also lists the faults played so
   far).
 """
@@ -117,6 +118,7 @@ class _Reply:
     object_count: int = 0
     result_count: int = 0
     row_targets: list[str] = field(default_factory=list)
+    mid: int | None = None  # the business unit the call went to
 
 
 def _json(status: int, value: Any, **log: Any) -> _Reply:
@@ -265,6 +267,7 @@ class EmulatorApp:
             request_bytes=request_bytes,
             response_bytes=len(reply.body),
             row_targets=reply.row_targets,
+            mid=reply.mid,
         )
 
     # -- routing ------------------------------------------------------------------------------------------
@@ -278,7 +281,8 @@ class EmulatorApp:
             if decision.effect == "server_fault":
                 return _json(500, rules.REST_SERVER_ERROR, operation="/v2/token")
             status, answer = self.tokens.issue(_read_body(environ), base_url(environ))
-            return self._after(decision, _json(status, answer, operation="/v2/token"))
+            issued = self.tokens.business_unit_of(str(answer["access_token"])) if status == 200 else None
+            return self._after(decision, _json(status, answer, operation="/v2/token", mid=issued))
         if lowered == "/service.asmx":
             if method != "POST":
                 return _Reply(405, fault("soap:Client", rules.SOAP_POST_ONLY), SOAP_CONTENT_TYPE)
@@ -318,6 +322,7 @@ class EmulatorApp:
             routes,
             answer.object_count,
             answer.result_count,
+            mid=mid,
         )
         return self._after(decision, reply)
 
@@ -392,8 +397,8 @@ class EmulatorApp:
                 )
                 raise RequestReadError(f"<{request.body_name} xmlns='{namespace or ''}'> was not expected.")
             refusal = _refusal(decision, operation)
-            service = self.service_of(self.tokens.soap_business_unit(request.headers))
-            response = service.handle(operation, request.body(self.schema), refusal)
+            mid = self.tokens.soap_business_unit(request.headers)
+            response = self.service_of(mid).handle(operation, request.body(self.schema), refusal)
         except RequestReadError as error:
             return self._fault("soap:Client", rules.unreadable_request(str(error)), relates_to, operation)
         reply = _Reply(
@@ -405,6 +410,7 @@ class EmulatorApp:
             response.object_count,
             response.result_count,
             _row_targets(request.body_element),
+            mid,
         )
         return self._after(decision, reply)
 

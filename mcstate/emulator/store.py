@@ -359,10 +359,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE requests ADD COLUMN row_targets TEXT NOT NULL DEFAULT '[]';
     """,
-    # 13 -> 14: an enterprise: the business unit each token is for (NULL: the parent), and, in the
-    # parent's database, its child business units (each one a database of its own, see enterprise.py).
+    # 13 -> 14: an enterprise: the business unit each token is for (NULL: the parent) and each logged call
+    # went to, and, in the parent's database, its child business units (each one a database of its own, see
+    # enterprise.py).
     """
     ALTER TABLE tokens ADD COLUMN mid INTEGER;
+    ALTER TABLE requests ADD COLUMN mid INTEGER;
     CREATE TABLE business_units (
         mid INTEGER PRIMARY KEY,
         name TEXT NOT NULL,
@@ -1276,13 +1278,14 @@ class Store:
         request_bytes: int = 0,
         response_bytes: int = 0,
         row_targets: Sequence[str] = (),
+        mid: int | None = None,
     ) -> None:
         stamp = datetime.now().astimezone().isoformat(timespec="milliseconds")
         with self.transaction() as connection:
             connection.execute(
                 "INSERT INTO requests (time, method, path, status, operation, object_types, object_count, "
-                "result_count, request_bytes, response_bytes, row_targets) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "result_count, request_bytes, response_bytes, row_targets, mid) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     stamp,
                     method,
@@ -1295,6 +1298,7 @@ class Store:
                     request_bytes,
                     response_bytes,
                     json.dumps(list(row_targets)),
+                    mid,
                 ),
             )
 
@@ -1314,6 +1318,7 @@ class Store:
                 "request_bytes": row["request_bytes"],
                 "response_bytes": row["response_bytes"],
                 "row_targets": json.loads(row["row_targets"]),
+                "mid": row["mid"],  # the business unit the call went to (None: not known, e.g. refused)
             }
             for row in rows
         ]
