@@ -329,7 +329,6 @@ class AutomationHandler(ObjectHandler):
     def _row(store: Store, automation: Automation) -> Row:
         row: dict[str, Any] = {
             KEY: automation.object_id,
-            "Client.ID": rules.ACCOUNT_MID,
             "CreatedDate": automation.created,
             "ModifiedDate": automation.modified,
             "ObjectID": automation.object_id,

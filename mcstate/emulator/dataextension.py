@@ -448,7 +448,6 @@ class DataExtensionHandler(ObjectHandler):
             rows.append(
                 {
                     KEY: de.object_id,
-                    "Client.ID": rules.ACCOUNT_MID,
                     "CreatedDate": de.created,
                     "ModifiedDate": de.modified,
                     "ObjectID": de.object_id,
@@ -511,7 +510,6 @@ class DataExtensionFieldHandler(ObjectHandler):
         return [
             {
                 KEY: field.object_id,
-                "Client.ID": rules.ACCOUNT_MID,
                 "CreatedDate": field.created,
                 "ModifiedDate": field.modified,
                 "ObjectID": field.object_id,

@@ -244,7 +244,6 @@ class DataFolderHandler(ObjectHandler):
         row: dict[str, Any] = {
             KEY: str(folder.id),
             "ID": folder.id,
-            "Client.ID": rules.ACCOUNT_MID,
             "ParentFolder.ID": folder.parent_id,
             "Name": folder.name,
             "Description": folder.description,

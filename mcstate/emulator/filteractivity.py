@@ -173,7 +173,6 @@ class FilterActivityHandler(ObjectHandler):
     def _row(row: dict[str, Any]) -> Row:
         return {
             KEY: row["id"],
-            "Client.ID": rules.ACCOUNT_MID,
             "CreatedDate": row["created"],
             "ModifiedDate": row["modified"],
             "ObjectID": row["id"],

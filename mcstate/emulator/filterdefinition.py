@@ -273,7 +273,6 @@ class FilterDefinitionHandler(ObjectHandler):
     def _row(item: FilterDefinition, source: DataExtension | None) -> Row:
         row: dict[str, Any] = {
             KEY: item.object_id,
-            "Client.ID": rules.ACCOUNT_MID,
             "CreatedDate": item.created,
             "ModifiedDate": item.modified,
             "ObjectID": item.object_id,

@@ -368,7 +368,6 @@ class ImportDefinitionHandler(ObjectHandler):
         actions = [{"Value": item.value, "Action": item.action} for item in definition.control_column_actions]
         return {
             KEY: definition.object_id,
-            "Client.ID": rules.ACCOUNT_MID,
             "CreatedDate": definition.created,
             "ModifiedDate": definition.modified,
             "ObjectID": definition.object_id,

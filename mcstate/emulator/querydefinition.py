@@ -223,7 +223,6 @@ class QueryDefinitionHandler(ObjectHandler):
     def _row(definition: QueryDefinition) -> Row:
         return {
             KEY: definition.object_id,
-            "Client.ID": rules.ACCOUNT_MID,
             "CreatedDate": definition.created,
             "ModifiedDate": definition.modified,
             "ObjectID": definition.object_id,

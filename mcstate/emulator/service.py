@@ -407,12 +407,10 @@ class Service:
         return [self.store]
 
     def _from_other_unit(self, handler: ObjectHandler, row: Row, store: Store) -> Row:
-        """A row of another business unit as this one reads it: its own Client/ID, its continuation key
-        naming its business unit, and, for a child reading another business unit's fields, no ObjectID
+        """A row of another business unit as this one reads it: its continuation key naming its business
+        unit, and, for a child reading another business unit's fields, no ObjectID
         (SEMANTICS §6.1: field ObjectIDs of shared data extensions come back only in the parent)."""
         changed = {**row, KEY: f"{_OTHER_UNIT}{store.mid}:{row[KEY]}"}
-        if "Client.ID" in row:
-            changed["Client.ID"] = store.mid
         if handler.object_type == "DataExtensionField" and not self.store.unit.is_parent:
             changed["ObjectID"] = None
         return changed
@@ -439,10 +437,10 @@ class Service:
             if values is not None:
                 with store.transaction():
                     rows = handler.rows_where(store, name, values)
-                return _with_mid(rows, store)
+                return _in_unit(handler, rows, store)
         with store.transaction():
             rows = handler.rows(store)
-        return _with_mid(rows, store)
+        return _in_unit(handler, rows, store)
 
     def _continue(self, request_id: str) -> tuple[str, str, list[dict[str, Any]], str]:
         state = self.store.continuation(request_id)
@@ -464,7 +462,7 @@ class Service:
         found: dict[str, Row] = {}
         for store, keys_there in self._keys_by_unit(chunk).items():
             with store.transaction():
-                rows_there = _with_mid(handler.rows_by_keys(store, keys_there), store)
+                rows_there = _in_unit(handler, handler.rows_by_keys(store, keys_there), store)
             for row in rows_there:
                 if store is not self.store:
                     row = self._from_other_unit(handler, row, store)
@@ -509,11 +507,15 @@ class Service:
 _OTHER_UNIT = "\x1fbu:"
 
 
-def _with_mid(rows: list[Row], store: Store) -> list[Row]:
-    """Rows with the Client/ID of the business unit they belong to (handlers write the parent's)."""
-    if store.mid == rules.ACCOUNT_MID:
-        return rows
-    return [{**row, "Client.ID": store.mid} if "Client.ID" in row else row for row in rows]
+def _in_unit(handler: ObjectHandler, rows: list[Row], store: Store) -> list[Row]:
+    """Rows with the Client/ID of the business unit whose store they come from, for the types that answer
+    one: the service knows which business unit it reads, the handlers do not. Handlers build their rows
+    afresh for every call, so they are completed in place."""
+    spec = handler.retrieve_properties
+    if spec is not None and "Client.ID" in spec.retrievable:
+        for row in rows:
+            row["Client.ID"] = store.mid
+    return rows
 
 
 def _client_ids(request: XNode) -> set[int]:

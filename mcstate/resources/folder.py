@@ -81,7 +81,7 @@ def folder_ref(path: str, doc_path: tuple[str | int, ...]) -> Ref:
 
 
 # The ContentTypes of the folders a parent business unit shares with its children.
-SHARED_CONTENT_TYPES = frozenset({"shared_data", "shared_dataextension", "shared_salesforcedataextension"})
+SHARED_CONTENT_TYPES = frozenset(kind for kind in FOLDERS_OWNED_ELSEWHERE if kind.startswith("shared_"))
 
 
 def _parents(shared: bool) -> str | None:
