@@ -38,6 +38,15 @@ CHILD_SEES_PARENT_SHARED_ONLY_WITH_QUERY_ALL_ACCOUNTS = True
 them) come with QueryAllAccounts, as in the recorded QueryAllAccounts folder answer, whose shared folders
 carry the parent's Client/ID; mcdev reads shared data extensions through the parent business unit."""
 
+OTHER_UNITS_FIELDS_WITHOUT_OBJECT_IDS = True
+"""SEMANTICS §6.1 (mcdev): the field ObjectIDs of shared data extensions come back only when retrieving from
+the parent. Emulator's choice: a child reading any other business unit's fields (QueryAllAccounts) gets them
+without ObjectID; the parent gets every ObjectID."""
+
+ONE_CLOCK_FOR_THE_ENTERPRISE = True
+"""Emulator's choice: the emulator's clock (set through the admin endpoint) is one for the whole enterprise;
+every business unit's schedules and retention run on it."""
+
 ENT_READS_PARENT_SHARED = True
 """`ENT.<name>` in a child's query reads the parent's data extension of that name in a shared folder; in the
 parent it reads its own data extension of that name. Emulator's choice: a name without the prefix never
@@ -73,7 +82,8 @@ that folder IDs are unique across the enterprise, as the service's are."""
 def unknown_account_id_error() -> dict[str, str]:
     """A token request whose account_id is not a business unit the package may use: 401 invalid_client, as
     documented for a business unit whose installed package does not have the integration enabled (help
-    article 005459645). Emulator's choice: the same answer for an account_id that is not a whole number."""
+    article 005459645). Emulator's choices: the same answer for an account_id that is not a whole number
+    (or its digits as text); an empty or null account_id is taken as none (the parent's token)."""
     return dict(INVALID_CLIENT)
 
 
